@@ -1,0 +1,1 @@
+//! The reskill command.

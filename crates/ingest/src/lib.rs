@@ -1,0 +1,6 @@
+//! Readers for outside formats.
+
+pub mod demo;
+pub mod error;
+pub mod esco;
+pub mod risk;
