@@ -1,1 +1,175 @@
-//! The reskill command.
+//! The `reskill` command: configuration, tracing, wiring and subcommands.
+//!
+//! `main.rs` stays thin over this library so the integration tests can run the same commands.
+
+pub mod commands;
+pub mod config;
+pub mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use config::Settings;
+
+/// Reskill helps people whose jobs are being automated find their next job: it shows how exposed
+/// an occupation is to automation, which safer occupations are within reach, the skills missing,
+/// the courses that close the gap and the openings to apply for.
+///
+/// Run without a subcommand to start the web server on its embedded defaults (a SQLite file and
+/// a search index under ./data, demo data loaded on first start).
+#[derive(Debug, Parser)]
+#[command(name = "reskill", version, propagate_version = true)]
+pub struct Cli {
+    /// Folder for the SQLite database, search indexes, keys and mail files.
+    #[arg(long, global = true, env = "RESKILL_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
+    /// Defaults to a SQLite file in the data folder.
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web server and API (the default).
+    Serve(ServeArgs),
+    /// Import data: the ESCO taxonomy or an automation-risk table.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Load Reskill's small demo data set (taxonomy subset, risk, courses, openings).
+    Demo,
+    /// Rebuild the search indexes from the database.
+    Reindex(ReindexArgs),
+    /// Print how much data is loaded.
+    Stats(StatsArgs),
+}
+
+/// Options of `reskill serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "RESKILL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Do not load the demo data when the database is empty.
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            bind: std::env::var("RESKILL_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
+            no_demo: false,
+        }
+    }
+}
+
+/// `reskill import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import the official ESCO CSV download from a folder (occupations_en.csv, skills_en.csv,
+    /// occupationSkillRelations.csv, and where present ISCOGroups_en.csv, skillGroups_en.csv,
+    /// skillsHierarchy_en.csv, broaderRelationsSkillPillar.csv, broaderRelationsOccPillar.csv).
+    /// Re-importing updates; one bad row aborts the whole import and changes nothing.
+    Esco {
+        /// The folder holding the CSV files.
+        dir: PathBuf,
+    },
+    /// Import automation-risk scores per occupation. Understands Nesta's Mapping Career Causeways
+    /// table (ESCO URI, 1–5 scale), Frey & Osborne (SOC 2010 codes, needs --crosswalk) and a
+    /// generic `occupation_uri,score` table with scores in [0,1].
+    Risk {
+        /// The CSV file.
+        file: PathBuf,
+        /// Short name of the source, such as nesta-mcc or frey-osborne.
+        #[arg(long)]
+        source: String,
+        /// Year the scores were published.
+        #[arg(long)]
+        year: i32,
+        /// ESCO→O*NET crosswalk (esco_onet_crosswalk_*.csv) for tables keyed by SOC code.
+        #[arg(long)]
+        crosswalk: Option<PathBuf>,
+        /// Keep the currently active source active instead of this one.
+        #[arg(long)]
+        no_activate: bool,
+    },
+}
+
+/// Options of `reskill reindex`.
+#[derive(Debug, clap::Args)]
+pub struct ReindexArgs {
+    /// Only this index.
+    #[arg(long, value_enum)]
+    pub kind: Option<IndexKindArg>,
+}
+
+/// The search indexes, as named on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IndexKindArg {
+    /// Occupations.
+    Occupations,
+    /// Skills.
+    Skills,
+    /// Courses.
+    Courses,
+    /// Openings.
+    Openings,
+}
+
+/// Options of `reskill stats`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+/// Text for people or JSON for programs.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Aligned text.
+    Text,
+    /// One JSON document.
+    Json,
+}
+
+/// Runs one command line to completion.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_cli(&cli)?;
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            None => commands::serve::run(&settings, ServeArgs::default()).await,
+            Some(Command::Serve(args)) => commands::serve::run(&settings, args).await,
+            Some(Command::Import(import)) => commands::import::run(&settings, import).await,
+            Some(Command::Demo) => commands::demo::run(&settings).await,
+            Some(Command::Reindex(args)) => commands::reindex::run(&settings, args).await,
+            Some(Command::Stats(args)) => commands::stats::run(&settings, args).await,
+        }
+    })
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RESKILL_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tantivy=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if std::env::var("RESKILL_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

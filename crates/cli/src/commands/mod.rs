@@ -1,0 +1,31 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod import;
+pub mod reindex;
+pub mod serve;
+pub mod stats;
+
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::Settings;
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    settings.ensure_data_dir()?;
+    let db = reskill_store::db::connect(&settings.database_url)
+        .await
+        .context("failed to open the database")?;
+    reskill_store::db::migrate(&db)
+        .await
+        .context("failed to run database migrations")?;
+    Ok(db)
+}
+
+/// Opens (or creates) the search indexes under the data folder.
+pub fn open_search(settings: &Settings) -> anyhow::Result<reskill_search::SearchIndexes> {
+    let dir = settings.index_dir();
+    reskill_search::SearchIndexes::open_or_create(&dir)
+        .with_context(|| format!("failed to open the search indexes in {}", dir.display()))
+}

@@ -1,0 +1,110 @@
+//! The one error type handlers return; it maps every leaf error to a status code in one place
+//! and answers with application/problem+json, never with internal detail.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// What went wrong while serving a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The thing asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The request was invalid; the message names the field.
+    #[error("{message}")]
+    Invalid {
+        /// The offending field, where one is to blame.
+        field: Option<String>,
+        /// What was wrong, for the user.
+        message: String,
+    },
+    /// The request conflicts with what is stored.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database or index is not available right now.
+    #[error("service unavailable")]
+    Unavailable,
+    /// Anything else: logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// Returns an invalid-input error for `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    /// A short, human-readable summary.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What happened, for this request.
+    pub detail: String,
+    /// The offending input field, where there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let detail = match &self {
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "internal error");
+                "something went wrong on our side; it has been logged".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let field = match &self {
+            Self::Invalid { field, .. } => field.clone(),
+            _ => None,
+        };
+        let problem = Problem {
+            title: status.canonical_reason().unwrap_or("error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            field,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+impl From<reskill_store::StorageError> for AppError {
+    fn from(error: reskill_store::StorageError) -> Self {
+        use reskill_store::ErrorKind;
+        match error.kind() {
+            ErrorKind::NotFound => Self::NotFound,
+            ErrorKind::Conflict => Self::Conflict(error.to_string()),
+            ErrorKind::Invalid => Self::Invalid {
+                field: None,
+                message: error.to_string(),
+            },
+            ErrorKind::Internal => Self::Internal(error.into()),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The home page: one question, and proof of what is loaded.
+
+use axum::extract::State;
+use axum::response::Html;
+use serde_json::json;
+
+use crate::{AppError, AppState};
+
+/// Renders the home page.
+pub async fn show_home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+    let stats = reskill_store::stats::stats(&state.db).await?;
+    let page = state.templates.render(
+        "home.html",
+        json!({ "title": "What do you do now?", "stats": stats }),
+    )?;
+    Ok(Html(page))
+}

@@ -1,0 +1,26 @@
+//! Static assets from web/static, compiled in.
+
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+const ASSETS: &[(&str, &str, &str)] = &[(
+    "site.css",
+    "text/css; charset=utf-8",
+    include_str!("../../../../web/static/site.css"),
+)];
+
+/// Serves one asset with a day of caching.
+pub async fn serve_static(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}

@@ -1,0 +1,13 @@
+//! Counts of what is loaded.
+
+use axum::Json;
+use axum::extract::State;
+
+use crate::{AppError, AppState};
+
+/// Returns the counts `reskill stats` prints.
+pub async fn show_stats(
+    State(state): State<AppState>,
+) -> Result<Json<reskill_store::stats::Stats>, AppError> {
+    Ok(Json(reskill_store::stats::stats(&state.db).await?))
+}

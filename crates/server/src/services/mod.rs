@@ -1,0 +1,1 @@
+//! Flows that touch several crates: import then index, demo loading.
