@@ -21,7 +21,12 @@ pub enum CourseMode {
 impl CourseMode {
     /// Parses `online`, `in_person` (or `in person`, `in-person`) and `hybrid`.
     pub fn parse(value: &str) -> Result<Self, ValidationError> {
-        match value.trim().to_ascii_lowercase().replace(['-', ' '], "_").as_str() {
+        match value
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
             "online" => Ok(Self::Online),
             "in_person" => Ok(Self::InPerson),
             "hybrid" => Ok(Self::Hybrid),
@@ -210,8 +215,14 @@ mod tests {
 
     #[test]
     fn course_mode_accepts_spellings() {
-        assert_eq!(CourseMode::parse("In person").unwrap(), CourseMode::InPerson);
-        assert_eq!(CourseMode::parse("in-person").unwrap(), CourseMode::InPerson);
+        assert_eq!(
+            CourseMode::parse("In person").unwrap(),
+            CourseMode::InPerson
+        );
+        assert_eq!(
+            CourseMode::parse("in-person").unwrap(),
+            CourseMode::InPerson
+        );
         assert!(CourseMode::parse("postal").is_err());
     }
 }

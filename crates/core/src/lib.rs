@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod error;
 pub mod ids;
+pub mod matching;
 pub mod risk;
 pub mod taxonomy;
 

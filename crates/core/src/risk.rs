@@ -39,7 +39,10 @@ impl RiskSource {
             ));
         }
         if !(1900..=2100).contains(&year) {
-            return Err(ValidationError::new("year", "must be between 1900 and 2100"));
+            return Err(ValidationError::new(
+                "year",
+                "must be between 1900 and 2100",
+            ));
         }
         Ok(Self {
             name: name.to_owned(),
@@ -113,8 +116,14 @@ mod tests {
     fn percentiles_and_bands() {
         let scores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
         assert_eq!(percentile_rank(&scores, 0.1), 100.0 * 0.5 / 6.0);
-        assert_eq!(RiskBand::from_percentile(percentile_rank(&scores, 0.6)), RiskBand::High);
-        assert_eq!(RiskBand::from_percentile(percentile_rank(&scores, 0.1)), RiskBand::Low);
+        assert_eq!(
+            RiskBand::from_percentile(percentile_rank(&scores, 0.6)),
+            RiskBand::High
+        );
+        assert_eq!(
+            RiskBand::from_percentile(percentile_rank(&scores, 0.1)),
+            RiskBand::Low
+        );
         assert_eq!(RiskBand::from_percentile(50.0), RiskBand::Medium);
     }
 

@@ -1,0 +1,114 @@
+//! Recommended transitions: occupations a worker can reach from their skills that are safer
+//! from automation, ranked by fit, risk reduction and live demand.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::fit::{FitExplanation, Matcher};
+use super::profile::WorkerInput;
+use super::risk::RiskChange;
+use crate::ids::OccupationId;
+
+/// The parts a transition's score is made of, each already multiplied by its weight.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TransitionScoreParts {
+    /// `transition_fit_weight × fit`.
+    pub fit: f64,
+    /// `transition_risk_weight × reduction / 100` (0 when the reduction is unknown).
+    pub risk: f64,
+    /// `transition_demand_weight × ln(1 + demand) / ln(1 + max demand)`.
+    pub demand: f64,
+}
+
+/// One recommended occupation with why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    /// Ranking score: the sum of `score_parts`.
+    pub score: f64,
+    /// The parts of the score.
+    pub score_parts: TransitionScoreParts,
+    /// Open openings for the occupation, as supplied by the caller.
+    pub demand: u32,
+    /// Fit, matched and missing skills.
+    pub fit: FitExplanation,
+    /// Risk before and after, with the source both were read from.
+    pub risk: Option<RiskChange>,
+}
+
+impl Matcher<'_> {
+    /// Returns up to `limit` occupations the worker could move to, best first.
+    ///
+    /// Candidates are every occupation except the current one with fit ≥
+    /// [`viable_fit`](super::MatchConfig::viable_fit). Unless
+    /// [`include_riskier`](super::MatchConfig::include_riskier) is set and when the current
+    /// occupation has a risk score, a candidate must be scored by a common source and be at least
+    /// [`min_risk_reduction`](super::MatchConfig::min_risk_reduction) percentile points safer.
+    /// With no known current risk, no risk filter applies and the risk term is 0.
+    /// Ties are broken by occupation id, so the result does not depend on input order.
+    pub fn transitions(
+        &self,
+        worker: &WorkerInput,
+        demand: &HashMap<OccupationId, u32>,
+        limit: usize,
+    ) -> Vec<Transition> {
+        let taxonomy = self.taxonomy;
+        let config = &self.config;
+        let profile = self.profile(&worker.skills);
+        let current = worker
+            .current_occupation
+            .and_then(|id| taxonomy.occupation_index.get(&id).copied());
+        let current_scored = current.is_some_and(|c| taxonomy.risk.is_scored(c));
+        let max_demand = demand.values().copied().max().unwrap_or(0);
+        let demand_norm = (1.0 + f64::from(max_demand)).ln();
+
+        let mut ranked: Vec<(f64, u32, TransitionScoreParts, Option<RiskChange>, u32)> = Vec::new();
+        for t in 0..taxonomy.occupation_count() as u32 {
+            if Some(t) == current {
+                continue;
+            }
+            let fit = self.fit_index(&profile, t);
+            if fit < config.viable_fit {
+                continue;
+            }
+            let risk = taxonomy.risk.change(current, t);
+            let reduction = risk.as_ref().and_then(|r| r.reduction_points);
+            if current_scored && !config.include_riskier {
+                match reduction {
+                    Some(points) if points >= config.min_risk_reduction => {}
+                    _ => continue,
+                }
+            }
+            let openings = demand
+                .get(&taxonomy.occupations[t as usize].id)
+                .copied()
+                .unwrap_or(0);
+            let demand_share = if demand_norm > 0.0 {
+                (1.0 + f64::from(openings)).ln() / demand_norm
+            } else {
+                0.0
+            };
+            let parts = TransitionScoreParts {
+                fit: config.transition_fit_weight * fit,
+                risk: config.transition_risk_weight
+                    * reduction.map_or(0.0, |p| (p / 100.0).clamp(-1.0, 1.0)),
+                demand: config.transition_demand_weight * demand_share,
+            };
+            let score = parts.fit + parts.risk + parts.demand;
+            ranked.push((score, t, parts, risk, openings));
+        }
+        // Dense indices follow occupation ids, so the index is the id tie-break.
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.truncate(limit);
+        ranked
+            .into_iter()
+            .map(|(score, t, score_parts, risk, openings)| Transition {
+                score,
+                score_parts,
+                demand: openings,
+                fit: self.explain_index(&profile, t),
+                risk,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of reskill-ingest, as one test binary: inline samples for every error path,
+//! and the real data bundle (`RESKILL_SHARED_DATA`, default `../shared/data` beside the repo).
+
+mod esco_real;
+mod esco_samples;
+mod risk_real;
+mod risk_samples;
+mod support;
