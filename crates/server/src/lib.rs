@@ -10,3 +10,14 @@ pub mod templates;
 pub use error::AppError;
 pub use routes::router;
 pub use state::{App, AppState, ServerConfig};
+
+/// Serves `state` on `listener` until `shutdown` resolves, then drains open requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -28,9 +28,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("failed to listen on {}", args.bind))?;
     tracing::info!("Reskill is listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, reskill_server::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    reskill_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

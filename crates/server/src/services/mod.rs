@@ -1,1 +1,17 @@
-//! Flows that touch several crates: import then index, demo loading.
+//! Flows that touch several crates: read with ingest, write with store, then bring the search
+//! indexes up to date. The CLI and the HTTP handlers call these, so both run the same code.
+
+pub mod demo;
+pub mod import;
+pub mod indexing;
+
+/// Runs blocking work (file parsing, tantivy) off the async runtime.
+pub(crate) async fn blocking<T, F>(work: F) -> anyhow::Result<T>
+where
+    F: FnOnce() -> anyhow::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow::anyhow!("background task failed: {e}"))?
+}

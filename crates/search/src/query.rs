@@ -1,0 +1,399 @@
+//! Turns user text into a tantivy query built from terms — never through tantivy's query
+//! parser, so no input can trigger its syntax — and into the matcher used for highlighting.
+//!
+//! Per word: the stemmed term in `title` (×3), `alt` (×2), `body` and `extra` (×1); for words of
+//! 5+ letters a typo-tolerant [`FuzzyTermQuery`] (1 edit, 2 for 9+ letters, transpositions count
+//! once) on the unstemmed `title_raw` (×1.0) and `alt_raw` (×0.6), which is constant-scored so
+//! it ranks below an exact match; the last word (2+ letters) also as a constant-scored prefix
+//! (×0.8 title / ×0.5 synonyms) for search-as-you-type, looked up in the edge n-gram fields
+//! `title_prefix` / `alt_prefix` (a prefix automaton over the unstemmed fields beyond 12 letters). Each word is one `Should` group; a document must match at least
+//! half of the non-stop-words (rounded up), so "call center rep" needs two of its three words,
+//! and matching more words scores higher. Quoted phrases are `Must` clauses over title, synonyms
+//! and description.
+
+use std::collections::HashSet;
+
+use tantivy::Term;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+
+use crate::SearchError;
+use crate::schema::{Fields, MAX_EDGE_CHARS};
+
+/// Longest accepted query text, in characters.
+pub const MAX_QUERY_CHARS: usize = 500;
+/// Most words (including words inside phrases) in one query.
+pub const MAX_QUERY_TERMS: usize = 32;
+
+/// Lucene's English stop words: they add score but do not count towards the words a document
+/// must match.
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// One word of the query in both forms.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Word {
+    /// Lowercased, unstemmed.
+    pub raw: String,
+    /// As the `en_stem` analyzer indexes it.
+    pub stem: String,
+}
+
+impl Word {
+    fn is_stop(&self) -> bool {
+        STOP_WORDS.contains(&self.raw.as_str())
+    }
+
+    /// Returns the edit distance allowed for typos: 0 below 5 letters, 1 from 5, 2 from 9.
+    pub(crate) fn typo_distance(&self) -> u8 {
+        match self.raw.chars().count() {
+            0..=4 => 0,
+            5..=8 => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// User text split into free words and quoted phrases.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ParsedQuery {
+    pub words: Vec<Word>,
+    pub phrases: Vec<Vec<Word>>,
+    /// Whether the last free word should also match as a prefix (it ends the text).
+    pub prefix_last: bool,
+}
+
+impl ParsedQuery {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.words.is_empty() && self.phrases.is_empty()
+    }
+}
+
+/// The two analyzers, cloned per request because tokenizing needs `&mut`.
+#[derive(Clone)]
+pub(crate) struct Analyzers {
+    pub stemmed: TextAnalyzer,
+    pub unstemmed: TextAnalyzer,
+}
+
+impl Analyzers {
+    /// Returns the words of `text`, lowercased and stemmed.
+    pub(crate) fn words(&mut self, text: &str) -> Vec<Word> {
+        let mut raw = Vec::new();
+        let mut stream = self.unstemmed.token_stream(text);
+        while stream.advance() {
+            raw.push(stream.token().text.clone());
+        }
+        drop(stream);
+        let mut stems = Vec::with_capacity(raw.len());
+        let mut stream = self.stemmed.token_stream(text);
+        while stream.advance() {
+            stems.push(stream.token().text.clone());
+        }
+        // Both analyzers share the tokenizer and length filter, so tokens align one to one.
+        raw.into_iter()
+            .zip(stems)
+            .map(|(raw, stem)| Word { raw, stem })
+            .collect()
+    }
+
+    /// Returns the lowercased, unstemmed words of `text`.
+    pub(crate) fn raw_words(&mut self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stream = self.unstemmed.token_stream(text);
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    /// Returns the stemmed tokens of `text` with byte offsets, for highlighting.
+    pub(crate) fn tokens(&mut self, text: &str) -> Vec<(usize, usize, String)> {
+        let mut out = Vec::new();
+        let mut stream = self.stemmed.token_stream(text);
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.offset_from, t.offset_to, t.text.clone()));
+        }
+        out
+    }
+}
+
+/// Splits user text into words and phrases, enforcing the length limits.
+pub(crate) fn parse(text: &str, analyzers: &mut Analyzers) -> Result<ParsedQuery, SearchError> {
+    let chars = text.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(SearchError::invalid(format!(
+            "query text is {chars} characters long; the limit is {MAX_QUERY_CHARS}"
+        )));
+    }
+    let mut parsed = ParsedQuery::default();
+    // Odd-numbered segments between double quotes are phrases; a lone quote opens a phrase that
+    // runs to the end of the text.
+    for (i, segment) in text.split('"').enumerate() {
+        let words = analyzers.words(segment);
+        if i % 2 == 0 {
+            parsed.words.extend(words);
+        } else if !words.is_empty() {
+            parsed.phrases.push(words);
+        }
+    }
+    let count = parsed.words.len() + parsed.phrases.iter().map(Vec::len).sum::<usize>();
+    if count > MAX_QUERY_TERMS {
+        return Err(SearchError::invalid(format!(
+            "query has {count} words; the limit is {MAX_QUERY_TERMS}"
+        )));
+    }
+    // Prefix-match the last word only when the text ends in it (not in a quote or a space), as
+    // someone typing would.
+    let ends_in_word = text.chars().last().is_some_and(char::is_alphanumeric);
+    let quotes_balanced = text.matches('"').count().is_multiple_of(2);
+    parsed.prefix_last = ends_in_word && quotes_balanced && !parsed.words.is_empty();
+    Ok(parsed)
+}
+
+fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    Box::new(BoostQuery::new(Box::new(q), boost))
+}
+
+fn fuzzy(field: Field, text: &str, distance: u8, boost: f32) -> Box<dyn Query> {
+    let q = FuzzyTermQuery::new(Term::from_field_text(field, text), distance, true);
+    Box::new(BoostQuery::new(Box::new(q), boost))
+}
+
+/// Matches words starting with `text`, with a constant score of `boost`: one term lookup in the
+/// edge field for short prefixes, a prefix automaton over the unstemmed field for long ones.
+fn prefix(edge_field: Field, raw_field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let q: Box<dyn Query> = if text.chars().count() <= MAX_EDGE_CHARS {
+        Box::new(TermQuery::new(
+            Term::from_field_text(edge_field, text),
+            IndexRecordOption::Basic,
+        ))
+    } else {
+        Box::new(FuzzyTermQuery::new_prefix(
+            Term::from_field_text(raw_field, text),
+            0,
+            true,
+        ))
+    };
+    Box::new(ConstScoreQuery::new(q, boost))
+}
+
+/// Boosts of the exact (stemmed) term per field.
+const TITLE_BOOST: f32 = 3.0;
+const ALT_BOOST: f32 = 2.0;
+const BODY_BOOST: f32 = 1.0;
+/// Typo matches score a constant (BM25 is not computed for them), set below a typical exact
+/// title match.
+const FUZZY_TITLE_BOOST: f32 = 1.0;
+const FUZZY_ALT_BOOST: f32 = 0.6;
+const PREFIX_TITLE_BOOST: f32 = 0.8;
+const PREFIX_ALT_BOOST: f32 = 0.5;
+/// Shortest last word (in characters) that is also matched as a prefix in full search.
+const MIN_PREFIX_CHARS: usize = 2;
+
+fn word_group(f: &Fields, word: &Word, as_prefix: bool) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+        (Occur::Should, term_query(f.title, &word.stem, TITLE_BOOST)),
+        (Occur::Should, term_query(f.alt, &word.stem, ALT_BOOST)),
+        (Occur::Should, term_query(f.body, &word.stem, BODY_BOOST)),
+        (Occur::Should, term_query(f.extra, &word.stem, BODY_BOOST)),
+    ];
+    let distance = word.typo_distance();
+    if distance > 0 {
+        clauses.push((
+            Occur::Should,
+            fuzzy(f.title_raw, &word.raw, distance, FUZZY_TITLE_BOOST),
+        ));
+        clauses.push((
+            Occur::Should,
+            fuzzy(f.alt_raw, &word.raw, distance, FUZZY_ALT_BOOST),
+        ));
+    }
+    if as_prefix && word.raw.chars().count() >= MIN_PREFIX_CHARS {
+        clauses.push((
+            Occur::Should,
+            prefix(f.title_prefix, f.title_raw, &word.raw, PREFIX_TITLE_BOOST),
+        ));
+        clauses.push((
+            Occur::Should,
+            prefix(f.alt_prefix, f.alt_raw, &word.raw, PREFIX_ALT_BOOST),
+        ));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn phrase_group(f: &Fields, phrase: &[Word]) -> Box<dyn Query> {
+    if phrase.len() == 1 {
+        // A quoted single word is a required exact (stemmed) word: no typos, no prefix.
+        let word = &phrase[0];
+        return Box::new(BooleanQuery::new(vec![
+            (Occur::Should, term_query(f.title, &word.stem, TITLE_BOOST)),
+            (Occur::Should, term_query(f.alt, &word.stem, ALT_BOOST)),
+            (Occur::Should, term_query(f.body, &word.stem, BODY_BOOST)),
+        ]));
+    }
+    let for_field = |field: Field, boost: f32| -> (Occur, Box<dyn Query>) {
+        let terms = phrase
+            .iter()
+            .map(|w| Term::from_field_text(field, &w.stem))
+            .collect();
+        let q: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
+        (Occur::Should, Box::new(BoostQuery::new(q, boost)))
+    };
+    Box::new(BooleanQuery::new(vec![
+        for_field(f.title, TITLE_BOOST),
+        for_field(f.alt, ALT_BOOST),
+        for_field(f.body, BODY_BOOST),
+    ]))
+}
+
+/// Returns how many of `words` a document must match: half the non-stop-words, rounded up
+/// (all-stop-word queries count every word).
+pub(crate) fn required_matches(words: &[Word]) -> usize {
+    let content = words.iter().filter(|w| !w.is_stop()).count();
+    let counted = if content == 0 { words.len() } else { content };
+    counted.div_ceil(2)
+}
+
+/// Builds the text query; `parsed` must not be empty.
+pub(crate) fn build(f: &Fields, parsed: &ParsedQuery) -> Box<dyn Query> {
+    let last = parsed.words.len().saturating_sub(1);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = parsed
+        .words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            (
+                Occur::Should,
+                word_group(f, w, parsed.prefix_last && i == last),
+            )
+        })
+        .collect();
+    let required = required_matches(&parsed.words);
+    for phrase in &parsed.phrases {
+        clauses.push((Occur::Must, phrase_group(f, phrase)));
+    }
+    Box::new(BooleanQuery::with_minimum_required_clauses(
+        clauses, required,
+    ))
+}
+
+/// Builds the autocomplete query: earlier words must match exactly (unstemmed) and the last as a
+/// prefix, in the title (scored 2) or a synonym (scored 1).
+pub(crate) fn build_suggest(f: &Fields, words: &[Word]) -> Box<dyn Query> {
+    let Some((last, rest)) = words.split_last() else {
+        return Box::new(tantivy::query::EmptyQuery);
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = rest
+        .iter()
+        .map(|w| {
+            let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                (Occur::Should, term_query(f.title_raw, &w.raw, 2.0)),
+                (Occur::Should, term_query(f.alt_raw, &w.raw, 1.0)),
+            ]));
+            (Occur::Must, q)
+        })
+        .collect();
+    clauses.push((
+        Occur::Must,
+        Box::new(BooleanQuery::new(vec![
+            (
+                Occur::Should,
+                prefix(f.title_prefix, f.title_raw, &last.raw, 2.0),
+            ),
+            (
+                Occur::Should,
+                prefix(f.alt_prefix, f.alt_raw, &last.raw, 1.0),
+            ),
+        ])),
+    ));
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Decides which words of a stored text to highlight.
+#[derive(Debug, Default)]
+pub(crate) struct Matcher {
+    stems: HashSet<String>,
+    fuzzy: Vec<(String, u8)>,
+    prefix: Option<String>,
+}
+
+impl Matcher {
+    pub(crate) fn new(parsed: &ParsedQuery) -> Self {
+        let mut m = Matcher::default();
+        for w in parsed.words.iter().chain(parsed.phrases.iter().flatten()) {
+            m.stems.insert(w.stem.clone());
+        }
+        for w in &parsed.words {
+            let d = w.typo_distance();
+            if d > 0 {
+                m.fuzzy.push((w.raw.clone(), d));
+            }
+        }
+        if parsed.prefix_last {
+            m.prefix = parsed
+                .words
+                .last()
+                .filter(|w| w.raw.chars().count() >= MIN_PREFIX_CHARS)
+                .map(|w| w.raw.clone());
+        }
+        m
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stems.is_empty()
+    }
+
+    /// Returns whether a token (stemmed form, and its original text) matches the query.
+    pub(crate) fn matches(&self, stem: &str, original: &str) -> bool {
+        if self.stems.contains(stem) {
+            return true;
+        }
+        let lower = original.to_lowercase();
+        if self.prefix.as_deref().is_some_and(|p| lower.starts_with(p)) {
+            return true;
+        }
+        self.fuzzy
+            .iter()
+            .any(|(w, d)| within_distance(w, &lower, usize::from(*d)))
+    }
+}
+
+/// Returns whether the optimal-string-alignment distance (Levenshtein plus adjacent
+/// transpositions, as the fuzzy query counts them) between `a` and `b` is at most `max`.
+pub(crate) fn within_distance(a: &str, b: &str, max: usize) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return false;
+    }
+    let (n, m) = (a.len(), b.len());
+    let mut prev2 = vec![0usize; m + 1];
+    let mut prev: Vec<usize> = (0..=m).collect();
+    let mut cur = vec![0usize; m + 1];
+    for i in 1..=n {
+        cur[0] = i;
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[m] <= max
+}

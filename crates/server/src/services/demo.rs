@@ -1,0 +1,100 @@
+//! Loading Reskill's own demo data set: an ESCO-format taxonomy subset, Nesta risk scores for it,
+//! about 50 courses and a few hundred generated openings.
+
+use std::fmt;
+
+use reskill_core::risk::RiskSource;
+use reskill_ingest::demo;
+use reskill_ingest::esco::{EscoSources, Source};
+use reskill_search::{IndexKind, SearchIndexes};
+use sea_orm::DatabaseConnection;
+
+use super::{import, indexing};
+
+/// What loading the demo did.
+#[derive(Debug)]
+pub struct DemoSummary {
+    /// Occupations in the demo taxonomy.
+    pub occupations: usize,
+    /// Skills in the demo taxonomy.
+    pub skills: usize,
+    /// Risk scores written.
+    pub risk_scores: usize,
+    /// Courses written.
+    pub courses: usize,
+    /// Openings written.
+    pub openings: usize,
+}
+
+impl fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "demo loaded: {} occupations, {} skills, {} risk scores, {} courses, {} openings",
+            self.occupations, self.skills, self.risk_scores, self.courses, self.openings
+        )
+    }
+}
+
+/// Loads (or refreshes) the demo data set; running it twice changes nothing the second time.
+pub async fn load_demo(db: &DatabaseConnection, search: &SearchIndexes) -> anyhow::Result<DemoSummary> {
+    let bundle = read_demo_taxonomy()?;
+    import::import_esco_bundle(db, search, &bundle, &|_, _, _| {}, 0.0).await?;
+
+    let (risk_name, risk_bytes) = demo::RISK_FILE;
+    let table = reskill_ingest::risk::read_risk_sources(Source::from_bytes(risk_name, risk_bytes), None)?;
+    let source = RiskSource::parse(demo::RISK_SOURCE, demo::RISK_YEAR)?;
+    let risk = import::import_risk_table(db, search, &source, table, true).await?;
+
+    let courses = demo::courses().map_err(|e| anyhow::anyhow!("demo courses: {e}"))?;
+    reskill_store::catalog::upsert_courses(db, &courses).await?;
+
+    let occupations: Vec<demo::OccupationSkills> = bundle
+        .occupations
+        .iter()
+        .map(|occupation| {
+            let skills = bundle
+                .relations
+                .iter()
+                .filter(|r| r.occupation_uri == occupation.uri)
+                .map(|r| {
+                    let essential = r.relation == reskill_core::taxonomy::RelationType::Essential;
+                    (r.skill_uri.clone(), essential)
+                })
+                .collect();
+            (occupation.uri.clone(), occupation.preferred_label.clone(), skills)
+        })
+        .collect();
+    let today = chrono::Utc::now().date_naive();
+    let openings = demo::openings(&occupations, today);
+    reskill_store::catalog::upsert_openings(db, &openings).await?;
+    for kind in [IndexKind::Courses, IndexKind::Openings] {
+        indexing::rebuild(db, search, kind, &|_, _, _| {}).await?;
+    }
+    Ok(DemoSummary {
+        occupations: bundle.occupations.len(),
+        skills: bundle.skills.len(),
+        risk_scores: risk.summary.scores_written(),
+        courses: courses.len(),
+        openings: openings.len(),
+    })
+}
+
+/// Reads the demo taxonomy compiled into the binary through the ESCO reader.
+pub fn read_demo_taxonomy() -> anyhow::Result<reskill_core::taxonomy::EscoBundle> {
+    let file = |name: &str| -> anyhow::Result<Source<'static>> {
+        demo::TAXONOMY_FILES
+            .iter()
+            .find(|(file, _)| *file == name)
+            .map(|(file, bytes)| Source::from_bytes(*file, bytes))
+            .ok_or_else(|| anyhow::anyhow!("demo file {name} is missing from the build"))
+    };
+    let mut sources = EscoSources::new(
+        file("occupations_en.csv")?,
+        file("skills_en.csv")?,
+        file("occupationSkillRelations.csv")?,
+    );
+    sources.isco_groups = Some(file("ISCOGroups_en.csv")?);
+    sources.occupation_broader = Some(file("broaderRelationsOccPillar.csv")?);
+    Ok(reskill_ingest::esco::read_esco_sources(sources)?)
+}

@@ -1,0 +1,164 @@
+//! Importing the taxonomy and risk tables, then re-indexing what changed.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use reskill_core::risk::RiskSource;
+use reskill_core::taxonomy::EscoBundle;
+use reskill_search::{IndexKind, SearchIndexes};
+use sea_orm::DatabaseConnection;
+
+use super::{blocking, indexing};
+
+/// What an ESCO import did, for the command line.
+#[derive(Debug)]
+pub struct EscoImportReport {
+    /// Rows of the download left out because they refer to concepts it lacks (ESCO v1.1.1 has
+    /// 67 relations and one hierarchy edge of an occupation missing from occupations_en.csv).
+    pub skipped: Vec<String>,
+    /// Rows written per table.
+    pub summary: reskill_store::taxonomy::EscoImportSummary,
+    /// Seconds spent reading and validating the files.
+    pub read_seconds: f64,
+    /// Seconds spent writing to the database.
+    pub write_seconds: f64,
+    /// Seconds spent rebuilding the occupation and skill indexes.
+    pub index_seconds: f64,
+}
+
+impl fmt::Display for EscoImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.summary)?;
+        if !self.skipped.is_empty() {
+            writeln!(
+                f,
+                "{} rows left out because they refer to concepts missing from the download:",
+                self.skipped.len()
+            )?;
+            for row in self.skipped.iter().take(10) {
+                writeln!(f, "  {row}")?;
+            }
+            if self.skipped.len() > 10 {
+                writeln!(f, "  … and {} more", self.skipped.len() - 10)?;
+            }
+        }
+        write!(
+            f,
+            "read {:.1} s, database {:.1} s, index {:.1} s",
+            self.read_seconds, self.write_seconds, self.index_seconds
+        )
+    }
+}
+
+/// Reads an ESCO download folder, imports it in one transaction and re-indexes.
+pub async fn import_esco_dir(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    dir: &Path,
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+) -> anyhow::Result<EscoImportReport> {
+    let started = Instant::now();
+    let dir: PathBuf = dir.to_owned();
+    // The official download refers to one occupation it does not contain; those rows are left
+    // out and listed rather than failing the whole import.
+    let read = blocking(move || {
+        Ok(reskill_ingest::esco::read_esco_dir_with(
+            &dir,
+            reskill_ingest::esco::DanglingPolicy::Skip,
+        )?)
+    })
+    .await?;
+    let read_seconds = started.elapsed().as_secs_f64();
+    let mut report = import_esco_bundle(db, search, &read.bundle, progress, read_seconds).await?;
+    report.skipped = read.skipped.iter().map(ToString::to_string).collect();
+    Ok(report)
+}
+
+/// Imports an already-read bundle (the demo uses this) and re-indexes.
+pub async fn import_esco_bundle(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    bundle: &EscoBundle,
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+    read_seconds: f64,
+) -> anyhow::Result<EscoImportReport> {
+    let started = Instant::now();
+    let summary = reskill_store::taxonomy::import_esco(db, bundle, progress).await?;
+    let write_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for kind in [IndexKind::Occupations, IndexKind::Skills] {
+        indexing::rebuild(db, search, kind, progress).await?;
+    }
+    Ok(EscoImportReport {
+        skipped: Vec::new(),
+        summary,
+        read_seconds,
+        write_seconds,
+        index_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What a risk import did.
+#[derive(Debug)]
+pub struct RiskImportReport {
+    /// The format recognised from the header.
+    pub format: String,
+    /// Rows the reader could not attach to an ESCO occupation, with reasons.
+    pub unmatched_rows: usize,
+    /// What the store wrote.
+    pub summary: reskill_store::risk::RiskImportSummary,
+}
+
+impl fmt::Display for RiskImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "format: {}", self.format)?;
+        writeln!(f, "rows without an ESCO occupation: {}", self.unmatched_rows)?;
+        write!(f, "{}", self.summary)
+    }
+}
+
+/// Reads a risk table and imports it as `source`/`year`, then re-indexes occupations (their risk
+/// band is a search facet).
+pub async fn import_risk_file(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    file: &Path,
+    source: &str,
+    year: i32,
+    crosswalk: Option<&Path>,
+    activate: bool,
+) -> anyhow::Result<RiskImportReport> {
+    let source = RiskSource::parse(source, year)?;
+    let (file, crosswalk) = (file.to_owned(), crosswalk.map(Path::to_owned));
+    let table = blocking(move || {
+        Ok(reskill_ingest::risk::read_risk(
+            &file,
+            crosswalk.as_deref(),
+        )?)
+    })
+    .await?;
+    import_risk_table(db, search, &source, table, activate).await
+}
+
+/// Imports a risk table already read.
+pub async fn import_risk_table(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    source: &RiskSource,
+    mut table: reskill_ingest::risk::RiskTable,
+    activate: bool,
+) -> anyhow::Result<RiskImportReport> {
+    if !table.isco_records.is_empty() {
+        let occupations = reskill_store::taxonomy::occupation_isco_groups(db).await?;
+        table.expand_isco(&occupations);
+    }
+    let summary =
+        reskill_store::risk::import_risk(db, source, table.scale, &table.records, activate).await?;
+    indexing::rebuild(db, search, IndexKind::Occupations, &|_, _, _| {}).await?;
+    Ok(RiskImportReport {
+        format: format!("{:?}", table.format),
+        unmatched_rows: table.skipped.len(),
+        summary,
+    })
+}

@@ -1,0 +1,135 @@
+//! Connecting to SQLite or PostgreSQL and applying migrations.
+//!
+//! The URL's scheme chooses the backend; nothing else in the store branches on it, except where
+//! SQLite needs a different transaction mode or parameter limit.
+
+use std::time::Duration;
+
+use reskill_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::StorageError;
+
+/// Pool size for file-backed SQLite: WAL lets readers run beside the single writer.
+const SQLITE_POOL_SIZE: u32 = 4;
+/// Pool size for PostgreSQL.
+const POSTGRES_POOL_SIZE: u32 = 10;
+
+/// Opens a connection pool for `url` (`sqlite:` or `postgres:`).
+///
+/// For SQLite, the file is created if missing, and every pooled connection gets foreign keys
+/// on, WAL journalling, `synchronous=NORMAL` and a busy timeout. An in-memory SQLite database
+/// lives in one connection, so its pool holds exactly one that is never recycled.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if in_memory {
+            options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        } else {
+            options.max_connections(SQLITE_POOL_SIZE);
+        }
+        options.map_sqlx_sqlite_opts(move |sqlite| {
+            let sqlite = sqlite
+                .create_if_missing(true)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            if in_memory {
+                sqlite
+            } else {
+                sqlite
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+            }
+        });
+    } else {
+        options.max_connections(POSTGRES_POOL_SIZE);
+    }
+    let redacted = redact(url);
+    Database::connect(options).await.map_err(|err| {
+        tracing::error!(database.url = %redacted, error = %err, "failed to connect to {redacted}");
+        StorageError::Database(err)
+    })
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), StorageError> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
+/// two writers queue on the busy timeout instead of failing when a read lock cannot be upgraded.
+pub(crate) async fn begin_write<C>(db: &C) -> Result<C::Transaction, StorageError>
+where
+    C: TransactionTrait + ConnectionTrait,
+{
+    let options = TransactionOptions {
+        sqlite_transaction_mode: (db.get_database_backend() == DbBackend::Sqlite)
+            .then_some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// Returns the most bind parameters one statement may carry on this backend, with headroom:
+/// SQLite allows 32,766 and PostgreSQL 65,535.
+pub(crate) fn max_params(db: &impl ConnectionTrait) -> usize {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => 30_000,
+        _ => 60_000,
+    }
+}
+
+/// Returns how many rows of `columns` columns fit in one multi-row statement.
+pub(crate) fn rows_per_statement(db: &impl ConnectionTrait, columns: usize) -> usize {
+    (max_params(db) / columns.max(1)).clamp(1, 5_000)
+}
+
+/// Returns `url` with any password replaced by `***`, for logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_password() {
+        assert_eq!(
+            redact("postgres://reskill:secret@localhost/db"),
+            "postgres://reskill:***@localhost/db"
+        );
+        assert_eq!(
+            redact("sqlite://data/reskill.db"),
+            "sqlite://data/reskill.db"
+        );
+    }
+}
