@@ -46,7 +46,7 @@ fn occupation(n: u32, label: &str) -> OccupationRecord {
 fn skill(n: u32, label: &str) -> SkillRecord {
     SkillRecord {
         uri: skill_uri(n),
-        skill_type: Some(if n % 2 == 0 {
+        skill_type: Some(if n.is_multiple_of(2) {
             SkillType::Knowledge
         } else {
             SkillType::SkillCompetence
@@ -599,7 +599,7 @@ fn synthetic_bundle(
             if bundle.relations.len() as u32 == relations {
                 break 'outer;
             }
-            let relation_type = if k % 3 == 0 {
+            let relation_type = if k.is_multiple_of(3) {
                 RelationType::Optional
             } else {
                 RelationType::Essential

@@ -20,7 +20,10 @@ impl Settings {
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
         let database_url = match &cli.database_url {
             Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
-            _ => format!("sqlite://{}?mode=rwc", cli.data_dir.join("reskill.db").display()),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                cli.data_dir.join("reskill.db").display()
+            ),
         };
         let settings = Self {
             data_dir: cli.data_dir.clone(),
@@ -34,7 +37,10 @@ impl Settings {
     pub fn for_data_dir(data_dir: impl Into<PathBuf>, database_url: Option<String>) -> Self {
         let data_dir = data_dir.into();
         let database_url = database_url.unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", data_dir.join("reskill.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("reskill.db").display()
+            )
         });
         Self {
             data_dir,

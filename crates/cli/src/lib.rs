@@ -22,7 +22,12 @@ pub use config::Settings;
 #[command(name = "reskill", version, propagate_version = true)]
 pub struct Cli {
     /// Folder for the SQLite database, search indexes, keys and mail files.
-    #[arg(long, global = true, env = "RESKILL_DATA_DIR", default_value = "./data")]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_DATA_DIR",
+        default_value = "./data"
+    )]
     pub data_dir: PathBuf,
 
     /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.

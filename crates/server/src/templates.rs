@@ -7,9 +7,18 @@ use serde::Serialize;
 use crate::AppError;
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../../web/templates/base.html")),
-    ("home.html", include_str!("../../../web/templates/home.html")),
-    ("error.html", include_str!("../../../web/templates/error.html")),
+    (
+        "base.html",
+        include_str!("../../../web/templates/base.html"),
+    ),
+    (
+        "home.html",
+        include_str!("../../../web/templates/home.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../../web/templates/error.html"),
+    ),
 ];
 
 /// The compiled template set.

@@ -13,10 +13,14 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
     let started = Instant::now();
     match command {
         ImportCommand::Esco { dir } => {
-            let summary =
-                reskill_server::services::import::import_esco_dir(&db, &search, &dir, &progress::phased())
-                    .await
-                    .with_context(|| format!("ESCO import from {} failed", dir.display()))?;
+            let summary = reskill_server::services::import::import_esco_dir(
+                &db,
+                &search,
+                &dir,
+                &progress::phased(),
+            )
+            .await
+            .with_context(|| format!("ESCO import from {} failed", dir.display()))?;
             println!("{summary}");
         }
         ImportCommand::Risk {

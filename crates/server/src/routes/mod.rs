@@ -2,8 +2,8 @@
 
 mod health;
 mod home;
-mod stats;
 mod r#static;
+mod stats;
 
 use axum::Router;
 use axum::routing::get;

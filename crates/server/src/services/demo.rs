@@ -37,12 +37,16 @@ impl fmt::Display for DemoSummary {
 }
 
 /// Loads (or refreshes) the demo data set; running it twice changes nothing the second time.
-pub async fn load_demo(db: &DatabaseConnection, search: &SearchIndexes) -> anyhow::Result<DemoSummary> {
+pub async fn load_demo(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+) -> anyhow::Result<DemoSummary> {
     let bundle = read_demo_taxonomy()?;
     import::import_esco_bundle(db, search, &bundle, &|_, _, _| {}, 0.0).await?;
 
     let (risk_name, risk_bytes) = demo::RISK_FILE;
-    let table = reskill_ingest::risk::read_risk_sources(Source::from_bytes(risk_name, risk_bytes), None)?;
+    let table =
+        reskill_ingest::risk::read_risk_sources(Source::from_bytes(risk_name, risk_bytes), None)?;
     let source = RiskSource::parse(demo::RISK_SOURCE, demo::RISK_YEAR)?;
     let risk = import::import_risk_table(db, search, &source, table, true).await?;
 
@@ -62,7 +66,11 @@ pub async fn load_demo(db: &DatabaseConnection, search: &SearchIndexes) -> anyho
                     (r.skill_uri.clone(), essential)
                 })
                 .collect();
-            (occupation.uri.clone(), occupation.preferred_label.clone(), skills)
+            (
+                occupation.uri.clone(),
+                occupation.preferred_label.clone(),
+                skills,
+            )
         })
         .collect();
     let today = chrono::Utc::now().date_naive();

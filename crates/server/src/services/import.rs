@@ -113,7 +113,11 @@ pub struct RiskImportReport {
 impl fmt::Display for RiskImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "format: {}", self.format)?;
-        writeln!(f, "rows without an ESCO occupation: {}", self.unmatched_rows)?;
+        writeln!(
+            f,
+            "rows without an ESCO occupation: {}",
+            self.unmatched_rows
+        )?;
         write!(f, "{}", self.summary)
     }
 }

@@ -26,16 +26,18 @@ pub async fn rebuild(
     let phase = format!("index {kind}");
     progress(&phase, 0, total);
     let search = search.clone();
-    let count = blocking(move || {
-        Ok(search.rebuild(kind, docs, Some(watermark.unwrap_or(0)), |_| {})?)
-    })
-    .await?;
+    let count =
+        blocking(move || Ok(search.rebuild(kind, docs, Some(watermark.unwrap_or(0)), |_| {})?))
+            .await?;
     progress(&phase, total, total);
     Ok(count)
 }
 
 /// Checks every index against the database and repairs or rebuilds it.
-pub async fn repair_on_start(db: &DatabaseConnection, search: &SearchIndexes) -> anyhow::Result<()> {
+pub async fn repair_on_start(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+) -> anyhow::Result<()> {
     let counts = documents::document_counts(db).await?;
     for kind in IndexKind::ALL {
         let in_db = match kind {
@@ -101,7 +103,11 @@ async fn load_all(db: &DatabaseConnection, kind: IndexKind) -> anyhow::Result<Ve
     load(db, kind, None).await
 }
 
-async fn load_some(db: &DatabaseConnection, kind: IndexKind, ids: &[i64]) -> anyhow::Result<Vec<AnyDoc>> {
+async fn load_some(
+    db: &DatabaseConnection,
+    kind: IndexKind,
+    ids: &[i64],
+) -> anyhow::Result<Vec<AnyDoc>> {
     load(db, kind, Some(ids)).await
 }
 
