@@ -1,4 +1,6 @@
 //! The integration tests: one binary, one module per area.
 
+mod matching;
 mod real_data;
+mod search_quality;
 mod storage;

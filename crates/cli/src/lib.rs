@@ -54,6 +54,14 @@ pub enum Command {
     Reindex(ReindexArgs),
     /// Print how much data is loaded.
     Stats(StatsArgs),
+    /// List the safer occupations reachable from an occupation (OCC: ESCO URI, id or title).
+    Transitions(TransitionsArgs),
+    /// Show how well one occupation's skills fit another's requirements.
+    Fit(FitArgs),
+    /// Show the skills one occupation lacks for another, most informative first.
+    Gap(GapArgs),
+    /// Build the course plan that closes the gap from one occupation to another.
+    Plan(PlanArgs),
 }
 
 /// Options of `reskill serve`.
@@ -137,6 +145,112 @@ pub struct StatsArgs {
     pub format: OutputFormat,
 }
 
+/// Options of `reskill transitions`.
+#[derive(Debug, clap::Args)]
+pub struct TransitionsArgs {
+    /// The origin occupation: an ESCO URI, a numeric id, or a title (best search hit).
+    #[arg(
+        long,
+        required_unless_present = "from_file",
+        conflicts_with = "from_file"
+    )]
+    pub from: Option<String>,
+    /// How many transitions to list.
+    #[arg(long, default_value_t = 10, value_parser = parse_top)]
+    pub top: usize,
+    /// Rank every occupation by fit alone, riskier ones included.
+    #[arg(long)]
+    pub include_riskier: bool,
+    /// Output format (always JSON lines with --from-file).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+    /// Read one origin occupation per line and write one JSON line per origin.
+    #[arg(long)]
+    pub from_file: Option<PathBuf>,
+}
+
+/// Parses `--top`: a count from 1 to 10,000.
+fn parse_top(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err("must be an integer from 1 to 10000".to_owned()),
+    }
+}
+
+/// Options of `reskill fit`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// The origin occupation: an ESCO URI, a numeric id, or a title.
+    #[arg(long)]
+    pub from: String,
+    /// The target occupation: an ESCO URI, a numeric id, or a title.
+    #[arg(long)]
+    pub to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+/// Options of `reskill gap`.
+#[derive(Debug, clap::Args)]
+pub struct GapArgs {
+    /// The origin occupation: an ESCO URI, a numeric id, or a title.
+    #[arg(long)]
+    pub from: String,
+    /// The target occupation: an ESCO URI, a numeric id, or a title.
+    #[arg(long)]
+    pub to: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+/// Options of `reskill plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The origin occupation: an ESCO URI, a numeric id, or a title.
+    #[arg(long)]
+    pub from: String,
+    /// The target occupation: an ESCO URI, a numeric id, or a title.
+    #[arg(long)]
+    pub to: String,
+    /// Most total weeks of study.
+    #[arg(long)]
+    pub max_weeks: Option<f64>,
+    /// Most total cost.
+    #[arg(long)]
+    pub budget: Option<f64>,
+    /// Allowed course modes (repeat for several; default all).
+    #[arg(long, value_enum)]
+    pub mode: Vec<ModeArg>,
+    /// What to minimise once coverage is as high as it can be.
+    #[arg(long, value_enum, default_value = "weeks")]
+    pub minimise: MinimiseArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+}
+
+/// Course delivery modes, as named on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ModeArg {
+    /// Online.
+    Online,
+    /// In person.
+    InPerson,
+    /// Hybrid.
+    Hybrid,
+}
+
+/// What a plan minimises.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MinimiseArg {
+    /// Total weeks.
+    Weeks,
+    /// Total cost.
+    Cost,
+}
+
 /// Text for people or JSON for programs.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -161,6 +275,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Demo) => commands::demo::run(&settings).await,
             Some(Command::Reindex(args)) => commands::reindex::run(&settings, args).await,
             Some(Command::Stats(args)) => commands::stats::run(&settings, args).await,
+            Some(Command::Transitions(args)) => commands::transitions::run(&settings, args).await,
+            Some(Command::Fit(args)) => commands::fit::run(&settings, args).await,
+            Some(Command::Gap(args)) => commands::gap::run(&settings, args).await,
+            Some(Command::Plan(args)) => commands::plan::run(&settings, args).await,
         }
     })
 }

@@ -1,6 +1,12 @@
 //! Readers for outside formats.
 
+pub mod courses;
 pub mod demo;
 pub mod error;
 pub mod esco;
+pub mod jsonld;
+pub mod openings;
+pub mod rejected;
 pub mod risk;
+pub mod tagger;
+pub mod text;

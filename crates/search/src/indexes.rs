@@ -816,13 +816,14 @@ impl SearchIndexes {
         let index = self.kind(kind);
         let mut analyzers = index.analyzers.clone();
         let parsed = query::parse(&request.q, &mut analyzers)?;
+        let searcher = index.reader.searcher();
         let text_query: Box<dyn Query> = if request.q.trim().is_empty() {
             Box::new(AllQuery)
         } else if parsed.is_empty() {
             // Only punctuation or symbols: nothing can match.
             Box::new(EmptyQuery)
         } else {
-            query::build(&index.fields, &parsed)
+            query::build(&index.fields, &parsed, &searcher, &mut analyzers)
         };
         let filters = compile_filters(kind, &index.fields, &request.filters)?;
         let query: Box<dyn Query> = if filters.must.is_empty() {
@@ -843,7 +844,6 @@ impl SearchIndexes {
             post: filters.post,
             remote_facet: filters.remote_facet,
         };
-        let searcher = index.reader.searcher();
         let collected = searcher
             .search(query.as_ref(), &collector)
             .context(|| format!("search the {kind} index"))?;

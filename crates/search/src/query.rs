@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 
-use tantivy::Term;
+use tantivy::{Searcher, Term};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
@@ -202,13 +202,116 @@ const PREFIX_ALT_BOOST: f32 = 0.5;
 /// Shortest last word (in characters) that is also matched as a prefix in full search.
 const MIN_PREFIX_CHARS: usize = 2;
 
-fn word_group(f: &Fields, word: &Word, as_prefix: bool) -> Box<dyn Query> {
+/// Weight of a spelling correction's BM25 score relative to the word spelled right.
+const CORRECTION_FACTOR: f32 = 0.7;
+/// Most spelling corrections kept per word (the most frequent ones).
+const MAX_CORRECTIONS: usize = 6;
+/// Weight of the whole query matching as a phrase in a title or synonym.
+const PHRASE_TITLE_BOOST: f32 = 3.0;
+const PHRASE_ALT_BOOST: f32 = 2.0;
+
+/// Returns whether any document has `text` in `field`.
+fn has_term(searcher: &Searcher, field: Field, text: &str) -> bool {
+    searcher
+        .doc_freq(&Term::from_field_text(field, text))
+        .is_ok_and(|n| n > 0)
+}
+
+/// Returns the words one edit (insertion, deletion, substitution of a letter, or a swap of
+/// neighbours) away from `raw`, over the letters a–z.
+fn one_edit_away(raw: &str) -> Vec<String> {
+    let chars: Vec<char> = raw.chars().collect();
+    let mut out = HashSet::new();
+    let letters = 'a'..='z';
+    for i in 0..=chars.len() {
+        for c in letters.clone() {
+            let mut v = chars.clone();
+            v.insert(i, c);
+            out.insert(v.into_iter().collect::<String>());
+        }
+        if i < chars.len() {
+            let mut v = chars.clone();
+            v.remove(i);
+            out.insert(v.into_iter().collect::<String>());
+            for c in letters.clone() {
+                if c != chars[i] {
+                    let mut v = chars.clone();
+                    v[i] = c;
+                    out.insert(v.into_iter().collect::<String>());
+                }
+            }
+        }
+        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
+            let mut v = chars.clone();
+            v.swap(i, i + 1);
+            out.insert(v.into_iter().collect::<String>());
+        }
+    }
+    out.remove(raw);
+    out.into_iter().collect()
+}
+
+/// Returns likely corrections of a misspelt word: when `word` (5+ letters) appears in no title
+/// or synonym, the words one edit away that do, most frequent first, with their stems. Fuzzy
+/// queries score a constant, so without this a typo'd rare word ("prinmtaker") counts for less
+/// than a common word spelled right ("designer"); a correction is scored by BM25 like the word
+/// itself, only damped by [`CORRECTION_FACTOR`].
+pub(crate) fn corrections(
+    f: &Fields,
+    word: &Word,
+    searcher: &Searcher,
+    analyzers: &mut Analyzers,
+) -> Vec<Word> {
+    if word.typo_distance() == 0
+        || !word.raw.chars().all(|c| c.is_ascii_lowercase())
+        || has_term(searcher, f.title, &word.stem)
+        || has_term(searcher, f.alt, &word.stem)
+    {
+        return Vec::new();
+    }
+    let mut found: Vec<(u64, String)> = one_edit_away(&word.raw)
+        .into_iter()
+        .filter_map(|candidate| {
+            let freq = [f.title_raw, f.alt_raw]
+                .into_iter()
+                .map(|field| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(field, &candidate))
+                        .unwrap_or(0)
+                })
+                .sum::<u64>();
+            (freq > 0).then_some((freq, candidate))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    found
+        .into_iter()
+        .take(MAX_CORRECTIONS)
+        .filter_map(|(_, raw)| analyzers.words(&raw).into_iter().next())
+        .collect()
+}
+
+fn word_group(f: &Fields, word: &Word, corrected: &[Word], as_prefix: bool) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, term_query(f.title, &word.stem, TITLE_BOOST)),
         (Occur::Should, term_query(f.alt, &word.stem, ALT_BOOST)),
         (Occur::Should, term_query(f.body, &word.stem, BODY_BOOST)),
         (Occur::Should, term_query(f.extra, &word.stem, BODY_BOOST)),
     ];
+    for fix in corrected {
+        clauses.push((
+            Occur::Should,
+            term_query(f.title, &fix.stem, TITLE_BOOST * CORRECTION_FACTOR),
+        ));
+        clauses.push((
+            Occur::Should,
+            term_query(f.alt, &fix.stem, ALT_BOOST * CORRECTION_FACTOR),
+        ));
+        clauses.push((
+            Occur::Should,
+            term_query(f.body, &fix.stem, BODY_BOOST * CORRECTION_FACTOR),
+        ));
+    }
     let distance = word.typo_distance();
     if distance > 0 {
         clauses.push((
@@ -266,27 +369,55 @@ pub(crate) fn required_matches(words: &[Word]) -> usize {
     counted.div_ceil(2)
 }
 
-/// Builds the text query; `parsed` must not be empty.
-pub(crate) fn build(f: &Fields, parsed: &ParsedQuery) -> Box<dyn Query> {
+/// Builds the text query; `parsed` must not be empty. `searcher` tells which words exist, for
+/// spelling corrections.
+pub(crate) fn build(
+    f: &Fields,
+    parsed: &ParsedQuery,
+    searcher: &Searcher,
+    analyzers: &mut Analyzers,
+) -> Box<dyn Query> {
     let last = parsed.words.len().saturating_sub(1);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = parsed
         .words
         .iter()
         .enumerate()
         .map(|(i, w)| {
+            let corrected = corrections(f, w, searcher, analyzers);
             (
                 Occur::Should,
-                word_group(f, w, parsed.prefix_last && i == last),
+                word_group(f, w, &corrected, parsed.prefix_last && i == last),
             )
         })
         .collect();
     let required = required_matches(&parsed.words);
+    // The free words in order, as a phrase in a title or synonym: a query that is exactly some
+    // occupation's alternative label should rank that occupation first. Optional, so it only
+    // reorders; it does not count towards the words a document must match.
+    let mut phrase_boosts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if parsed.words.len() >= 2 {
+        for (field, boost) in [(f.title, PHRASE_TITLE_BOOST), (f.alt, PHRASE_ALT_BOOST)] {
+            let terms = parsed
+                .words
+                .iter()
+                .map(|w| Term::from_field_text(field, &w.stem))
+                .collect();
+            let q: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
+            phrase_boosts.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+        }
+    }
     for phrase in &parsed.phrases {
         clauses.push((Occur::Must, phrase_group(f, phrase)));
     }
-    Box::new(BooleanQuery::with_minimum_required_clauses(
+    let matching: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(
         clauses, required,
-    ))
+    ));
+    if phrase_boosts.is_empty() {
+        return matching;
+    }
+    let mut outer = vec![(Occur::Must, matching)];
+    outer.extend(phrase_boosts);
+    Box::new(BooleanQuery::new(outer))
 }
 
 /// Builds the autocomplete query: earlier words must match exactly (unstemmed) and the last as a

@@ -108,3 +108,28 @@ impl From<reskill_store::StorageError> for AppError {
         }
     }
 }
+
+impl From<reskill_search::SearchError> for AppError {
+    fn from(error: reskill_search::SearchError) -> Self {
+        match error.kind() {
+            reskill_search::ErrorKind::Invalid => {
+                let message = error.to_string();
+                // The crate's messages name what was wrong; point at the parameter carrying it.
+                let field = if message.contains("query text") || message.contains("query has") {
+                    Some("q")
+                } else if message.contains("cursor") {
+                    Some("cursor")
+                } else if message.contains("limit must") {
+                    Some("limit")
+                } else {
+                    None
+                };
+                Self::Invalid {
+                    field: field.map(str::to_owned),
+                    message,
+                }
+            }
+            reskill_search::ErrorKind::Internal => Self::Internal(error.into()),
+        }
+    }
+}

@@ -2,10 +2,11 @@
 
 use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use sea_orm::DatabaseConnection;
 
+use crate::services::engine::Engine;
 use crate::templates::Templates;
 
 /// What the server needs to know beyond its connections.
@@ -25,6 +26,9 @@ pub struct App {
     pub templates: Templates,
     /// Settings.
     pub config: ServerConfig,
+    /// The matching engine, swapped whole when the data it is built from changes; read it with
+    /// [`AppState::engine`].
+    pub engine: RwLock<Arc<Engine>>,
 }
 
 /// A handle to [`App`]; clones share it.
@@ -35,6 +39,25 @@ impl AppState {
     /// Wraps an [`App`].
     pub fn new(app: App) -> Self {
         Self(Arc::new(app))
+    }
+
+    /// Returns the current matching engine; requests keep the snapshot they started with.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Rebuilds the matching engine from the database (after an import) and swaps it in.
+    pub async fn reload_engine(&self) -> anyhow::Result<()> {
+        let config = self.engine().config.clone();
+        let engine = Arc::new(Engine::load(&self.db, config).await?);
+        *self
+            .engine
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = engine;
+        Ok(())
     }
 }
 

@@ -16,6 +16,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/home.html"),
     ),
     (
+        "search.html",
+        include_str!("../../../web/templates/search.html"),
+    ),
+    (
         "error.html",
         include_str!("../../../web/templates/error.html"),
     ),

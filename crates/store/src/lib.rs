@@ -11,6 +11,7 @@ pub mod db;
 pub mod documents;
 pub mod entities;
 pub mod error;
+pub mod matching;
 pub mod risk;
 pub mod stats;
 pub mod taxonomy;

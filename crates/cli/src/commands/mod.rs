@@ -1,10 +1,14 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod fit;
+pub mod gap;
 pub mod import;
+pub mod plan;
 pub mod reindex;
 pub mod serve;
 pub mod stats;
+pub mod transitions;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;

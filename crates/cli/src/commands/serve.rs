@@ -16,7 +16,20 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("{summary}");
     }
     reskill_server::services::indexing::repair_on_start(&db, &search).await?;
+    // Tails the change log so writes reach search within a second; stopped after the server.
+    let (stop_following, mut stop_requested) = tokio::sync::watch::channel(());
+    let follower = tokio::spawn(reskill_server::services::indexing::follow_changes(
+        db.clone(),
+        search.clone(),
+        async move {
+            let _ = stop_requested.changed().await;
+        },
+    ));
+    let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
+        .await
+        .context("failed to load the matching engine")?;
     let state = AppState::new(App {
+        engine: std::sync::RwLock::new(std::sync::Arc::new(engine)),
         db,
         search,
         templates: Templates::load().context("failed to load page templates")?,
@@ -24,11 +37,22 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             data_dir: settings.data_dir.clone(),
         },
     });
+    // Imports run by `reskill import` (or another replica) reach this server's engine.
+    let engine_watcher = reskill_server::services::engine::spawn_reload_watcher(
+        state.clone(),
+        std::time::Duration::from_secs(15),
+    );
     let listener = TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("failed to listen on {}", args.bind))?;
     tracing::info!("Reskill is listening on http://{}", listener.local_addr()?);
-    reskill_server::serve(listener, state, shutdown_signal()).await?;
+    let served = reskill_server::serve(listener, state, shutdown_signal()).await;
+    drop(stop_following);
+    if let Err(error) = follower.await {
+        tracing::error!(%error, "the change-log follower failed");
+    }
+    served?;
+    engine_watcher.abort();
     tracing::info!("stopped");
     Ok(())
 }

@@ -99,4 +99,16 @@ impl Matcher<'_> {
         let o = *self.taxonomy.occupation_index.get(&occupation)?;
         self.taxonomy.risk.view(o)
     }
+
+    /// Returns how risk changes from `from` to `to`, read as [`Matcher::transitions`] reads it
+    /// (the active source when it scores both); `None` when `to` is unknown or unscored.
+    pub fn risk_change(
+        &self,
+        from: crate::ids::OccupationId,
+        to: crate::ids::OccupationId,
+    ) -> Option<RiskChange> {
+        let from = self.taxonomy.occupation_index.get(&from).copied();
+        let to = *self.taxonomy.occupation_index.get(&to)?;
+        self.taxonomy.risk.change(from, to)
+    }
 }

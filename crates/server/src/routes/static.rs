@@ -4,11 +4,18 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-const ASSETS: &[(&str, &str, &str)] = &[(
-    "site.css",
-    "text/css; charset=utf-8",
-    include_str!("../../../../web/static/site.css"),
-)];
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "site.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../../web/static/site.css"),
+    ),
+    (
+        "suggest.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../../../web/static/suggest.js"),
+    ),
+];
 
 /// Serves one asset with a day of caching.
 pub async fn serve_static(Path(file): Path<String>) -> Response {

@@ -4,10 +4,18 @@
 //! start, an index whose watermark is missing, or whose document count disagrees with the
 //! database, is rebuilt; otherwise the changes after its watermark are replayed. Taxonomy imports
 //! write one `rebuild` change for occupations and skills instead of a row per concept.
+//!
+//! While the server runs, [`follow_changes`] tails the change log and applies new rows every
+//! [`FOLLOW_INTERVAL`] in one commit per tick, so a write is searchable within about a second.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use reskill_search::{
     AnyDoc, CourseDoc, IndexKind, OccupationDoc, OpeningDoc, SearchIndexes, SkillDoc,
 };
+use reskill_store::changes::{self, Change, ChangeKind, ChangeOp};
 use reskill_store::documents::{self, CourseRow, OccupationRow, OpeningRow, SkillRow};
 use sea_orm::DatabaseConnection;
 
@@ -97,6 +105,180 @@ pub async fn replay(
     })
     .await?;
     Ok(true)
+}
+
+/// How often [`follow_changes`] polls the change log.
+pub const FOLLOW_INTERVAL: Duration = Duration::from_millis(300);
+/// Most change rows applied per tick.
+const FOLLOW_BATCH: u64 = 10_000;
+/// How long a hole in the change-log ids is waited for. On PostgreSQL an id is handed out at
+/// insert but visible at commit, so a slower transaction can fill a hole after later ids were
+/// read; a rolled-back transaction leaves a hole for ever.
+const GAP_PATIENCE: Duration = Duration::from_secs(10);
+/// Pause after a failed tick (database down, disk full) before trying again.
+const RETRY_AFTER: Duration = Duration::from_secs(2);
+/// Larger holes are not waited for (they are not in-flight transactions but, say, a pruned log).
+const MAX_GAP_TRACKED: i64 = 1_000;
+
+/// Where the follower stands in the change log.
+#[derive(Debug, Default)]
+struct FollowCursor {
+    /// Highest change id applied.
+    applied: i64,
+    /// Ids below `applied` not seen yet, with when they were first missed.
+    gaps: BTreeMap<i64, Instant>,
+}
+
+impl FollowCursor {
+    /// Returns the watermark to commit: every change up to it has been applied.
+    fn watermark(&self) -> i64 {
+        self.gaps
+            .keys()
+            .next()
+            .map_or(self.applied, |first_gap| first_gap - 1)
+    }
+
+    /// Keeps the changes not applied yet and advances the cursor over them.
+    fn take_new(&mut self, found: Vec<Change>) -> Vec<Change> {
+        let mut fresh = Vec::new();
+        for change in found {
+            if change.id > self.applied {
+                if change.id - self.applied <= MAX_GAP_TRACKED {
+                    for missing in self.applied + 1..change.id {
+                        self.gaps.insert(missing, Instant::now());
+                    }
+                }
+                self.applied = change.id;
+                fresh.push(change);
+            } else if self.gaps.remove(&change.id).is_some() {
+                fresh.push(change);
+            }
+        }
+        self.gaps
+            .retain(|_, first_missed| first_missed.elapsed() < GAP_PATIENCE);
+        fresh
+    }
+}
+
+/// Tails the change log until `shutdown` resolves: every [`FOLLOW_INTERVAL`] the new changes
+/// are applied to the indexes (rows that are gone, or openings no longer open, are deleted) and
+/// committed together with their watermark. Starts from the lowest index watermark, so call it
+/// after [`repair_on_start`]. Errors are logged and retried; a final commit runs on shutdown.
+#[tracing::instrument(skip_all)]
+pub async fn follow_changes(
+    db: DatabaseConnection,
+    search: SearchIndexes,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let start = IndexKind::ALL
+        .into_iter()
+        .map(|kind| search.watermark(kind).unwrap_or(0))
+        .min()
+        .unwrap_or(0);
+    let mut cursor = FollowCursor {
+        applied: start,
+        gaps: BTreeMap::new(),
+    };
+    tracing::info!(
+        watermark = start,
+        "following the change log from change {start}"
+    );
+    tokio::pin!(shutdown);
+    let mut ticker = tokio::time::interval(FOLLOW_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = ticker.tick() => {}
+        }
+        if let Err(error) = follow_tick(&db, &search, &mut cursor).await {
+            tracing::error!(error = format!("{error:#}"), "applying changes to the search indexes failed; retrying");
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(RETRY_AFTER) => {}
+            }
+        }
+    }
+    let search_for_commit = search.clone();
+    let watermark = cursor.watermark();
+    if let Err(error) = blocking(move || Ok(search_for_commit.commit(Some(watermark))?)).await {
+        tracing::error!(error = format!("{error:#}"), "final search commit failed");
+    }
+    tracing::info!(watermark, "stopped following the change log at change {watermark}");
+}
+
+/// Applies one batch of changes; returns how many were applied.
+async fn follow_tick(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    cursor: &mut FollowCursor,
+) -> anyhow::Result<usize> {
+    let mut found = Vec::new();
+    if let Some((&first_gap, _)) = cursor.gaps.iter().next() {
+        // Re-read the window holding the holes; `take_new` keeps only the ones now filled.
+        found.extend(
+            changes::changes_after(db, first_gap - 1, FOLLOW_BATCH)
+                .await?
+                .into_iter()
+                .filter(|c| c.id <= cursor.applied),
+        );
+    }
+    found.extend(changes::changes_after(db, cursor.applied, FOLLOW_BATCH).await?);
+    let fresh = cursor.take_new(found);
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    let started = Instant::now();
+    let mut by_kind: BTreeMap<IndexKind, (bool, BTreeSet<i64>)> = BTreeMap::new();
+    for change in &fresh {
+        let entry = by_kind.entry(index_kind(change.kind)).or_default();
+        match change.op {
+            ChangeOp::Rebuild => entry.0 = true,
+            ChangeOp::Upsert | ChangeOp::Delete => {
+                entry.1.insert(change.entity_id);
+            }
+        }
+    }
+    for (kind, (full_rebuild, ids)) in by_kind {
+        if full_rebuild {
+            rebuild(db, search, kind, &|_, _, _| {}).await?;
+            continue;
+        }
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let docs = load_some(db, kind, &ids).await?;
+        let search = search.clone();
+        blocking(move || {
+            let present: BTreeSet<i64> = docs.iter().map(AnyDoc::id).collect();
+            for id in ids.iter().filter(|id| !present.contains(id)) {
+                search.delete(kind, *id)?;
+            }
+            for doc in docs {
+                search.upsert(doc)?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    let search = search.clone();
+    let watermark = cursor.watermark();
+    blocking(move || Ok(search.commit(Some(watermark))?)).await?;
+    tracing::debug!(
+        changes = fresh.len(),
+        watermark,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "applied {} changes to the search indexes",
+        fresh.len()
+    );
+    Ok(fresh.len())
+}
+
+fn index_kind(kind: ChangeKind) -> IndexKind {
+    match kind {
+        ChangeKind::Occupation => IndexKind::Occupations,
+        ChangeKind::Skill => IndexKind::Skills,
+        ChangeKind::Course => IndexKind::Courses,
+        ChangeKind::Opening => IndexKind::Openings,
+    }
 }
 
 async fn load_all(db: &DatabaseConnection, kind: IndexKind) -> anyhow::Result<Vec<AnyDoc>> {

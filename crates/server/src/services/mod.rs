@@ -2,6 +2,7 @@
 //! indexes up to date. The CLI and the HTTP handlers call these, so both run the same code.
 
 pub mod demo;
+pub mod engine;
 pub mod import;
 pub mod indexing;
 

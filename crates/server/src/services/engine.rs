@@ -1,0 +1,819 @@
+//! The in-memory matching engine the API and the CLI query: the taxonomy, risk scores, course
+//! catalogue and live demand loaded from the store once, plus the flows built on it (transitions
+//! of an occupation, a full recommendation, fit, gap and plan between two occupations).
+//!
+//! Loading reads the database; everything after is CPU-bound and synchronous, so async callers
+//! run it through `spawn_blocking`. The engine is rebuilt whole after an import
+//! ([`crate::AppState::reload_engine`]) and swapped in behind an `Arc`, so requests in flight keep
+//! the snapshot they started with.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use reskill_core::matching::PlanConstraints;
+use reskill_core::matching::{
+    CourseInput, CoursePlan, GeoPoint, MatchConfig, Matcher, OccupationInput, OccupationRef,
+    RankedOpening, RelationInput, RequiredSkill, RiskChange, RiskReading, SkillInput, SkillOrigin,
+    SkillParent, SkillParentInput, SkillProfile, Taxonomy, TaxonomyInput, Transition,
+    TransitionScoreParts, WorkerInput, WorkerSkill,
+};
+use reskill_core::risk::RiskBand;
+use reskill_core::{CourseId, OccupationId, SkillId};
+use reskill_search::{IndexKind, SearchIndexes, SearchRequest};
+use reskill_store::matching::{CourseLabel, EngineDataVersion, Near, OpeningCandidate};
+use reskill_store::taxonomy::SkillNode;
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+
+/// Radius within which openings count as live demand near a worker whose travel limit is not
+/// given, in km.
+pub const DEFAULT_DEMAND_RADIUS_KM: f64 = 50.0;
+
+/// How many of the top transitions openings are fetched for in a recommendation.
+pub const OPENINGS_FOR_TOP_TRANSITIONS: usize = 3;
+
+/// Most opening candidates read from the store per recommendation.
+const MAX_OPENING_CANDIDATES: u64 = 5_000;
+
+/// The matching engine with everything it matches against.
+#[derive(Debug)]
+pub struct Engine {
+    /// Occupations, skills, requirement vectors, hierarchy and risk.
+    pub taxonomy: Taxonomy,
+    /// Thresholds and weights.
+    pub config: MatchConfig,
+    /// The course catalogue as planner inputs, by id.
+    pub courses: Vec<CourseInput>,
+    /// What plans show about each course.
+    pub course_labels: HashMap<CourseId, CourseLabel>,
+    /// Live openings per occupation, everywhere.
+    pub demand: HashMap<OccupationId, u32>,
+    /// The store's state the engine was built from.
+    pub version: EngineDataVersion,
+    /// How long loading took, in milliseconds.
+    pub load_ms: u64,
+    occupation_by_uri: HashMap<String, OccupationId>,
+    skill_by_uri: HashMap<String, SkillId>,
+    inherited_risk: HashSet<(OccupationId, String)>,
+}
+
+impl Engine {
+    /// Loads the engine from the store: a handful of set-based queries, then an in-memory build.
+    pub async fn load(db: &DatabaseConnection, config: MatchConfig) -> anyhow::Result<Engine> {
+        let started = Instant::now();
+        let version = reskill_store::matching::engine_data_version(db).await?;
+        let snapshot = reskill_store::taxonomy::load_taxonomy_snapshot(db)
+            .await
+            .context("failed to load the taxonomy")?;
+        let risk = reskill_store::matching::all_risk_scores(db)
+            .await
+            .context("failed to load risk scores")?;
+        let courses = reskill_store::matching::course_inputs(db)
+            .await
+            .context("failed to load courses")?;
+        let today = chrono::Utc::now().date_naive();
+        let demand = reskill_store::matching::open_openings_per_occupation(db, today, None)
+            .await
+            .context("failed to count live openings")?;
+
+        let occupation_by_uri = snapshot
+            .occupations
+            .iter()
+            .map(|o| (o.uri.clone(), o.id))
+            .collect();
+        let skill_by_uri = snapshot
+            .skills
+            .iter()
+            .map(|s| (s.uri.clone(), s.id))
+            .collect();
+        let input = TaxonomyInput {
+            occupations: snapshot
+                .occupations
+                .into_iter()
+                .map(|o| OccupationInput {
+                    id: o.id,
+                    uri: o.uri,
+                    label: o.preferred_label,
+                    isco_group: o.isco_group,
+                })
+                .collect(),
+            skills: snapshot
+                .skills
+                .into_iter()
+                .map(|s| SkillInput {
+                    id: s.id,
+                    uri: s.uri,
+                    label: s.preferred_label,
+                    skill_type: s.skill_type,
+                    reuse_level: s.reuse_level,
+                })
+                .collect(),
+            relations: snapshot
+                .relations
+                .into_iter()
+                .map(|(occupation, skill, relation)| RelationInput {
+                    occupation,
+                    skill,
+                    relation,
+                })
+                .collect(),
+            // Only skill → parent edges matter for sibling credit; group → group edges do not.
+            skill_parents: snapshot
+                .skill_edges
+                .into_iter()
+                .filter_map(|(child, parent)| match (child, parent) {
+                    (SkillNode::Skill(skill), SkillNode::Group(group)) => Some(SkillParentInput {
+                        skill,
+                        parent: SkillParent::Group(group),
+                    }),
+                    (SkillNode::Skill(skill), SkillNode::Skill(parent)) => Some(SkillParentInput {
+                        skill,
+                        parent: SkillParent::Skill(parent),
+                    }),
+                    _ => None,
+                })
+                .collect(),
+            risk: risk.scores,
+            active_risk_source: risk.active_source,
+        };
+        let taxonomy = Taxonomy::build(input);
+        let (courses, labels): (Vec<CourseInput>, Vec<CourseLabel>) = courses.into_iter().unzip();
+        let engine = Engine {
+            taxonomy,
+            config,
+            courses,
+            course_labels: labels.into_iter().map(|l| (l.id, l)).collect(),
+            demand,
+            version,
+            load_ms: 0,
+            occupation_by_uri,
+            skill_by_uri,
+            inherited_risk: risk.inherited.into_iter().collect(),
+        };
+        let load_ms = started.elapsed().as_millis() as u64;
+        let stats = engine.taxonomy.stats();
+        tracing::info!(
+            occupations = engine.taxonomy.occupation_count(),
+            skills = engine.taxonomy.skill_count(),
+            courses = engine.courses.len(),
+            skipped_references = stats.unknown_references,
+            duration_ms = load_ms,
+            "matching engine loaded with {} occupations in {load_ms} ms",
+            engine.taxonomy.occupation_count()
+        );
+        Ok(Engine { load_ms, ..engine })
+    }
+
+    /// Returns a matcher over the taxonomy with the engine's configuration.
+    pub fn matcher(&self) -> Matcher<'_> {
+        Matcher::new(&self.taxonomy, self.config.clone())
+    }
+
+    /// Returns the matcher for occupation transitions: with `include_riskier`, every occupation
+    /// is ranked by fit alone (no viability threshold, no risk filter, no risk or demand term).
+    fn matcher_with(&self, include_riskier: bool) -> Matcher<'_> {
+        let mut config = self.config.clone();
+        if include_riskier {
+            config.include_riskier = true;
+            config.viable_fit = 0.0;
+            config.transition_risk_weight = 0.0;
+            config.transition_demand_weight = 0.0;
+        }
+        Matcher::new(&self.taxonomy, config)
+    }
+
+    /// Returns the occupation with key `id`, if the taxonomy has it.
+    pub fn occupation(&self, id: OccupationId) -> Option<&OccupationInput> {
+        let occupations = self.taxonomy.occupations();
+        occupations
+            .binary_search_by_key(&id, |o| o.id)
+            .ok()
+            .map(|i| &occupations[i])
+    }
+
+    /// Returns a short reference to an occupation.
+    pub fn occupation_ref(&self, id: OccupationId) -> Option<OccupationRef> {
+        self.occupation(id).map(|o| OccupationRef {
+            id: o.id,
+            uri: o.uri.clone(),
+            label: o.label.clone(),
+        })
+    }
+
+    /// Returns the occupation with ESCO URI `uri`.
+    pub fn occupation_by_uri(&self, uri: &str) -> Option<OccupationId> {
+        self.occupation_by_uri.get(uri).copied()
+    }
+
+    /// Returns the skill with ESCO URI `uri`.
+    pub fn skill_by_uri(&self, uri: &str) -> Option<SkillId> {
+        self.skill_by_uri.get(uri).copied()
+    }
+
+    /// Returns whether the taxonomy knows skill `id`.
+    pub fn has_skill(&self, id: SkillId) -> bool {
+        self.taxonomy.skill_idf(id).is_some()
+    }
+
+    /// Returns an occupation's requirements (essential and optional) as held skills of `origin`.
+    pub fn occupation_skills(&self, id: OccupationId, origin: SkillOrigin) -> Vec<WorkerSkill> {
+        self.taxonomy
+            .requirements(id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(skill, _, _)| WorkerSkill { skill, origin })
+            .collect()
+    }
+
+    /// Returns what is known about an occupation's risk, every source named.
+    pub fn risk(&self, id: OccupationId) -> Option<RiskDetail> {
+        let view = self.matcher().risk(id)?;
+        let active_source = view
+            .readings
+            .iter()
+            .find(|r| r.active)
+            .map(|r| r.source.clone());
+        Some(RiskDetail {
+            band: view.band,
+            agreement: view.agreement,
+            active_source,
+            readings: view
+                .readings
+                .into_iter()
+                .map(|reading| RiskReadingDetail {
+                    inherited: self.inherited_risk.contains(&(id, reading.source.clone())),
+                    reading,
+                })
+                .collect(),
+        })
+    }
+
+    /// Returns the best `limit` transitions from occupation `from` for a worker holding all its
+    /// requirements, or `None` for an unknown occupation.
+    pub fn occupation_transitions(
+        &self,
+        from: OccupationId,
+        limit: usize,
+        include_riskier: bool,
+    ) -> Option<TransitionsReport> {
+        let occupation = self.occupation_ref(from)?;
+        let worker = WorkerInput {
+            skills: self.occupation_skills(from, SkillOrigin::Declared),
+            current_occupation: Some(from),
+            location: None,
+        };
+        let matcher = self.matcher_with(include_riskier);
+        let transitions = matcher
+            .transitions(&worker, &self.demand, limit)
+            .into_iter()
+            .map(TransitionView::from)
+            .collect();
+        Some(TransitionsReport {
+            from: occupation,
+            risk: self.risk(from),
+            thresholds: Thresholds::of(&matcher.config),
+            transitions,
+        })
+    }
+
+    /// Returns the fit, gap and (optionally) plan from occupation `from` to `to`, for a worker
+    /// holding all of `from`'s requirements; `None` when either is unknown.
+    pub fn pair(
+        &self,
+        from: OccupationId,
+        to: OccupationId,
+        constraints: Option<&PlanConstraints>,
+    ) -> Option<PairReport> {
+        let from_ref = self.occupation_ref(from)?;
+        let to_ref = self.occupation_ref(to)?;
+        let matcher = self.matcher();
+        let profile = matcher.profile(&self.occupation_skills(from, SkillOrigin::Declared));
+        let explanation = matcher.explain_fit(&profile, to)?;
+        let plan = constraints.map(|c| self.plan_for(&matcher, &profile, to, c));
+        let risk = matcher.risk_change(from, to);
+        Some(PairReport {
+            from: from_ref,
+            to: to_ref,
+            fit: explanation.fit,
+            risk,
+            matched_skills: explanation.matched_skills,
+            gap: GapView {
+                ready: explanation.missing_essential.is_empty(),
+                essential: explanation.missing_essential,
+                optional: explanation.missing_optional,
+            },
+            plan,
+        })
+    }
+
+    fn plan_for(
+        &self,
+        matcher: &Matcher<'_>,
+        profile: &SkillProfile,
+        target: OccupationId,
+        constraints: &PlanConstraints,
+    ) -> PlanView {
+        let gap = matcher
+            .gap(profile, target)
+            .expect("target occupation checked by the caller");
+        let plan = matcher.plan_courses(&gap, &self.courses, constraints);
+        self.plan_view(plan)
+    }
+
+    fn plan_view(&self, plan: CoursePlan) -> PlanView {
+        let courses = plan
+            .steps
+            .iter()
+            .filter_map(|step| self.course_labels.get(&step.course).cloned())
+            .collect();
+        PlanView { plan, courses }
+    }
+
+    /// Returns the transitions, each with its gap and plan, for a validated recommendation
+    /// query; the first stage of [`recommend`].
+    pub fn recommend_transitions(
+        &self,
+        query: &RecommendationQuery,
+        demand: &HashMap<OccupationId, u32>,
+    ) -> (WorkerInput, Vec<TransitionView>) {
+        let worker = self.worker(query);
+        let matcher = self.matcher();
+        let profile = matcher.profile(&worker.skills);
+        let transitions = matcher
+            .transitions(&worker, demand, query.limit)
+            .into_iter()
+            .map(|transition| {
+                let target = transition.fit.occupation.id;
+                let plan = self.plan_for(&matcher, &profile, target, &query.constraints);
+                TransitionView {
+                    plan: Some(plan),
+                    ..TransitionView::from(transition)
+                }
+            })
+            .collect();
+        (worker, transitions)
+    }
+
+    /// Returns the worker a query describes: the occupation's requirements as inferred skills
+    /// (unless `infer_skills` is off) plus the listed skills as declared.
+    pub fn worker(&self, query: &RecommendationQuery) -> WorkerInput {
+        let mut skills = match (query.occupation, query.infer_skills) {
+            (Some(occupation), true) => self.occupation_skills(occupation, SkillOrigin::Inferred),
+            _ => Vec::new(),
+        };
+        skills.extend(query.skills.iter().map(|&skill| WorkerSkill {
+            skill,
+            origin: SkillOrigin::Declared,
+        }));
+        WorkerInput {
+            skills,
+            current_occupation: query.occupation,
+            location: query.location,
+        }
+    }
+
+    /// Ranks opening candidates for the top transitions, each against its own plan; the second
+    /// stage of [`recommend`].
+    pub fn rank_openings(
+        &self,
+        query: &RecommendationQuery,
+        worker: &WorkerInput,
+        transitions: &[TransitionView],
+        candidates: Vec<OpeningCandidate>,
+    ) -> Vec<OpeningView> {
+        let mut config = self.config.clone();
+        config.opening_max_distance_km = query.constraints.max_travel_km;
+        let matcher = Matcher::new(&self.taxonomy, config);
+        let mut by_id: HashMap<_, _> = candidates.iter().map(|c| (c.input.id, c)).collect();
+        let mut ranked: Vec<(RankedOpening, OccupationId)> = Vec::new();
+        for transition in transitions.iter().take(OPENINGS_FOR_TOP_TRANSITIONS) {
+            let target = transition.occupation.id;
+            let inputs: Vec<_> = candidates
+                .iter()
+                .filter(|c| c.input.occupation == Some(target))
+                .map(|c| c.input.clone())
+                .collect();
+            let plan_skills: Vec<SkillId> = transition
+                .plan
+                .iter()
+                .flat_map(|p| p.plan.covered_skills().map(|s| s.id))
+                .collect();
+            ranked.extend(
+                matcher
+                    .rank_openings(worker, &plan_skills, &inputs, query.openings_limit)
+                    .into_iter()
+                    .map(|r| (r, target)),
+            );
+        }
+        ranked.sort_by(|a, b| {
+            b.0.score
+                .total_cmp(&a.0.score)
+                .then(a.0.opening.cmp(&b.0.opening))
+        });
+        ranked.truncate(query.openings_limit);
+        ranked
+            .into_iter()
+            .filter_map(|(ranked, target)| {
+                let candidate = by_id.remove(&ranked.opening)?;
+                Some(OpeningView {
+                    title: candidate.title.clone(),
+                    organisation: candidate.organisation.clone(),
+                    place_name: candidate.place_name.clone(),
+                    region: candidate.region.clone(),
+                    salary_min: candidate.salary_min,
+                    salary_max: candidate.salary_max,
+                    currency: candidate.currency.clone(),
+                    posted_on: candidate.posted_on,
+                    url: candidate.url.clone(),
+                    for_transition: target,
+                    ranked,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Risk of one occupation from every source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskDetail {
+    /// Band of the active source (or of the first source scoring the occupation).
+    pub band: RiskBand,
+    /// Whether every source puts the occupation in the same band.
+    pub agreement: bool,
+    /// The active source's name, when it scores the occupation.
+    pub active_source: Option<String>,
+    /// One reading per source, the active one first.
+    pub readings: Vec<RiskReadingDetail>,
+}
+
+/// One source's reading, and whether it was inherited from a broader occupation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskReadingDetail {
+    /// Source, year, score, percentile and band.
+    #[serde(flatten)]
+    pub reading: RiskReading,
+    /// Whether the score is the nearest scored broader occupation's.
+    pub inherited: bool,
+}
+
+/// The thresholds transitions were filtered with.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Smallest fit listed.
+    pub viable_fit: f64,
+    /// Smallest risk drop in percentile points (unless riskier ones are included).
+    pub min_risk_reduction: f64,
+    /// Whether riskier occupations were included.
+    pub include_riskier: bool,
+}
+
+impl Thresholds {
+    fn of(config: &MatchConfig) -> Self {
+        Self {
+            viable_fit: config.viable_fit,
+            min_risk_reduction: config.min_risk_reduction,
+            include_riskier: config.include_riskier,
+        }
+    }
+}
+
+/// Missing skills for a target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GapView {
+    /// Whether no essential skill is missing.
+    pub ready: bool,
+    /// Essential skills missing, most informative first.
+    pub essential: Vec<RequiredSkill>,
+    /// Nice-to-have skills missing, most informative first.
+    pub optional: Vec<RequiredSkill>,
+}
+
+/// A course plan with the courses it names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanView {
+    /// Steps, totals, coverage and uncovered skills.
+    #[serde(flatten)]
+    pub plan: CoursePlan,
+    /// Title, provider and link of each step's course, in step order.
+    pub courses: Vec<CourseLabel>,
+}
+
+/// One recommended occupation with why, what is missing and (in recommendations) the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransitionView {
+    /// The target occupation.
+    pub occupation: OccupationRef,
+    /// Ranking score, the sum of `score_parts`.
+    pub score: f64,
+    /// Weighted fit, risk reduction and demand.
+    pub score_parts: TransitionScoreParts,
+    /// Fit in [0, 1].
+    pub fit: f64,
+    /// Live openings for the target (near the worker when a location was given).
+    pub demand: u32,
+    /// Risk before and after, with the source both were read from.
+    pub risk: Option<RiskChange>,
+    /// Requirements already held, heaviest first.
+    pub matched_skills: Vec<RequiredSkill>,
+    /// What is missing.
+    pub gap: GapView,
+    /// The course plan closing the gap (recommendations only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanView>,
+}
+
+impl From<Transition> for TransitionView {
+    fn from(t: Transition) -> Self {
+        Self {
+            occupation: t.fit.occupation,
+            score: t.score,
+            score_parts: t.score_parts,
+            fit: t.fit.fit,
+            demand: t.demand,
+            risk: t.risk,
+            matched_skills: t.fit.matched_skills,
+            gap: GapView {
+                ready: t.fit.missing_essential.is_empty(),
+                essential: t.fit.missing_essential,
+                optional: t.fit.missing_optional,
+            },
+            plan: None,
+        }
+    }
+}
+
+/// The transitions of one occupation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransitionsReport {
+    /// The origin.
+    pub from: OccupationRef,
+    /// Its risk.
+    pub risk: Option<RiskDetail>,
+    /// The thresholds applied.
+    pub thresholds: Thresholds,
+    /// Best first.
+    pub transitions: Vec<TransitionView>,
+}
+
+/// Fit, gap and plan between two occupations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairReport {
+    /// The origin.
+    pub from: OccupationRef,
+    /// The target.
+    pub to: OccupationRef,
+    /// Fit in [0, 1].
+    pub fit: f64,
+    /// Risk change, with its source.
+    pub risk: Option<RiskChange>,
+    /// Requirements already held, heaviest first.
+    pub matched_skills: Vec<RequiredSkill>,
+    /// What is missing.
+    pub gap: GapView,
+    /// The course plan, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanView>,
+}
+
+/// A validated recommendation request in domain terms.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecommendationQuery {
+    /// Current or last occupation.
+    pub occupation: Option<OccupationId>,
+    /// Skills the worker declares.
+    pub skills: Vec<SkillId>,
+    /// Whether the occupation's requirements count as (inferred) skills.
+    pub infer_skills: bool,
+    /// Where the worker lives.
+    pub location: Option<GeoPoint>,
+    /// Plan limits (their `location` is the worker's).
+    pub constraints: PlanConstraints,
+    /// Transitions wanted.
+    pub limit: usize,
+    /// Openings wanted.
+    pub openings_limit: usize,
+}
+
+/// An opening ranked for a recommendation, with what a person needs to see.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpeningView {
+    /// Score, fit now and after the plan, distance, recency and explanation.
+    #[serde(flatten)]
+    pub ranked: RankedOpening,
+    /// Job title.
+    pub title: String,
+    /// Employer.
+    pub organisation: String,
+    /// Place name.
+    pub place_name: Option<String>,
+    /// Region or county.
+    pub region: Option<String>,
+    /// Yearly salary range.
+    pub salary_min: Option<f64>,
+    /// Yearly salary range.
+    pub salary_max: Option<f64>,
+    /// Salary currency.
+    pub currency: String,
+    /// Date posted.
+    pub posted_on: NaiveDate,
+    /// Original posting.
+    pub url: String,
+    /// The transition (target occupation) it was ranked for.
+    pub for_transition: OccupationId,
+}
+
+/// A complete recommendation: risk now, safer transitions with gaps and plans, openings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendation {
+    /// The current occupation, when given.
+    pub current_occupation: Option<OccupationRef>,
+    /// Its risk, every source named.
+    pub risk: Option<RiskDetail>,
+    /// Number of skills matched with (inferred plus declared).
+    pub skill_count: usize,
+    /// The thresholds applied.
+    pub thresholds: Thresholds,
+    /// Best first, each with gap and plan.
+    pub transitions: Vec<TransitionView>,
+    /// Openings for the top transitions, best first.
+    pub openings: Vec<OpeningView>,
+}
+
+/// Runs a complete recommendation: live demand near the worker, transitions with gaps and plans
+/// (off the async runtime), then openings of the top transitions re-ranked exactly.
+pub async fn recommend(
+    db: &DatabaseConnection,
+    engine: Arc<Engine>,
+    query: RecommendationQuery,
+) -> anyhow::Result<Recommendation> {
+    let today = chrono::Utc::now().date_naive();
+    let demand = match query.location {
+        Some(centre) => Arc::new(
+            reskill_store::matching::open_openings_per_occupation(
+                db,
+                today,
+                Some(Near {
+                    centre,
+                    radius_km: query
+                        .constraints
+                        .max_travel_km
+                        .unwrap_or(DEFAULT_DEMAND_RADIUS_KM),
+                }),
+            )
+            .await?,
+        ),
+        None => Arc::new(engine.demand.clone()),
+    };
+    let query = Arc::new(query);
+    let (worker, transitions) = {
+        let (engine, query, demand) = (engine.clone(), query.clone(), demand.clone());
+        super::blocking(move || Ok(engine.recommend_transitions(&query, &demand))).await?
+    };
+    let targets: Vec<OccupationId> = transitions
+        .iter()
+        .take(OPENINGS_FOR_TOP_TRANSITIONS)
+        .map(|t| t.occupation.id)
+        .collect();
+    let candidates = if query.openings_limit == 0 {
+        Vec::new()
+    } else {
+        reskill_store::matching::opening_candidates(db, &targets, today, MAX_OPENING_CANDIDATES)
+            .await?
+    };
+    let engine2 = engine.clone();
+    let query2 = query.clone();
+    super::blocking(move || {
+        let openings = engine2.rank_openings(&query2, &worker, &transitions, candidates);
+        Ok(Recommendation {
+            current_occupation: query2.occupation.and_then(|o| engine2.occupation_ref(o)),
+            risk: query2.occupation.and_then(|o| engine2.risk(o)),
+            skill_count: worker.skills.len(),
+            thresholds: Thresholds::of(&engine2.config),
+            transitions,
+            openings,
+        })
+    })
+    .await
+}
+
+/// How an occupation named on the command line (or in a request) was found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Resolved {
+    /// A numeric key.
+    Id {
+        /// The occupation.
+        occupation: OccupationRef,
+    },
+    /// An ESCO URI.
+    Uri {
+        /// The occupation.
+        occupation: OccupationRef,
+    },
+    /// The best hit of a title search.
+    Title {
+        /// The text searched for.
+        query: String,
+        /// The occupation chosen.
+        occupation: OccupationRef,
+    },
+}
+
+impl Resolved {
+    /// Returns the occupation found.
+    pub fn occupation(&self) -> &OccupationRef {
+        match self {
+            Self::Id { occupation } | Self::Uri { occupation } | Self::Title { occupation, .. } => {
+                occupation
+            }
+        }
+    }
+}
+
+/// Why an occupation could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// Nothing matched.
+    #[error("no occupation matches {0:?}")]
+    NotFound(String),
+    /// The text is empty or too long.
+    #[error("{0}")]
+    Invalid(String),
+    /// The search index failed.
+    #[error("occupation search failed: {0}")]
+    Search(#[from] reskill_search::SearchError),
+}
+
+/// Longest occupation reference accepted, in characters.
+pub const MAX_OCCUPATION_REFERENCE_CHARS: usize = 200;
+
+/// Resolves an occupation named by a numeric id, an ESCO URI or a title (best hit of the
+/// occupation search index). Blocking: the title search runs tantivy.
+pub fn resolve_occupation(
+    engine: &Engine,
+    search: &SearchIndexes,
+    reference: &str,
+) -> Result<Resolved, ResolveError> {
+    let text = reference.trim();
+    if text.is_empty() {
+        return Err(ResolveError::Invalid("must not be empty".to_owned()));
+    }
+    if text.chars().count() > MAX_OCCUPATION_REFERENCE_CHARS {
+        return Err(ResolveError::Invalid(format!(
+            "must be at most {MAX_OCCUPATION_REFERENCE_CHARS} characters"
+        )));
+    }
+    let not_found = || ResolveError::NotFound(text.to_owned());
+    if let Ok(id) = text.parse::<i64>() {
+        let occupation = engine
+            .occupation_ref(OccupationId(id))
+            .ok_or_else(not_found)?;
+        return Ok(Resolved::Id { occupation });
+    }
+    if text.starts_with("http://") || text.starts_with("https://") {
+        let id = engine.occupation_by_uri(text).ok_or_else(not_found)?;
+        let occupation = engine.occupation_ref(id).ok_or_else(not_found)?;
+        return Ok(Resolved::Uri { occupation });
+    }
+    let response = search.search(IndexKind::Occupations, &SearchRequest::new(text, 1))?;
+    let hit = response.hits.first().ok_or_else(not_found)?;
+    let occupation = engine
+        .occupation_ref(OccupationId(hit.id))
+        .ok_or_else(not_found)?;
+    Ok(Resolved::Title {
+        query: text.to_owned(),
+        occupation,
+    })
+}
+
+/// Reloads the engine whenever the store's [`EngineDataVersion`] differs from the one it was
+/// built from, checking every `every`: imports run by `reskill import` in another process, or on
+/// another replica, reach this server's engine within one period.
+pub fn spawn_reload_watcher(
+    state: crate::AppState,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            match reskill_store::matching::engine_data_version(&state.db).await {
+                Ok(version) if version != state.engine().version => {
+                    tracing::info!("data changed; reloading the matching engine");
+                    if let Err(error) = state.reload_engine().await {
+                        tracing::warn!(error = format!("{error:#}"), "engine reload failed");
+                    }
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(error = %error, "failed to check whether the engine is stale");
+                }
+            }
+        }
+    })
+}
