@@ -138,9 +138,10 @@ pub fn read_courses_file(path: &Path) -> Result<CoursesRead, IngestError> {
         path: path.to_owned(),
         source,
     })?;
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     read_courses(Source::from_reader(name, file))
 }
 
@@ -155,13 +156,14 @@ pub(crate) fn stem(name: &str) -> String {
 /// Reads a course file in any [`CourseFormat`].
 pub fn read_courses(source: Source<'_>) -> Result<CoursesRead, IngestError> {
     let mut table = Table::open(source, true)?;
-    let format = CourseFormat::detect(table.headers()).ok_or_else(|| IngestError::UnknownFormat {
-        file: table.name().to_owned(),
-        reason: "expected the columns of the Reskill course CSV (source_id, provider, title, \
+    let format =
+        CourseFormat::detect(table.headers()).ok_or_else(|| IngestError::UnknownFormat {
+            file: table.name().to_owned(),
+            reason: "expected the columns of the Reskill course CSV (source_id, provider, title, \
                  duration_weeks, cost, currency, mode, ...) or of a known catalogue (edX, Udemy, \
                  Coursera, YH)"
-            .to_owned(),
-    })?;
+                .to_owned(),
+        })?;
     let columns = Columns::resolve(&table, format)?;
     let source_name = stem(table.name());
     let mut read = CoursesRead {
@@ -261,10 +263,7 @@ fn format_columns(format: CourseFormat) -> (&'static [&'static str], usize) {
             ],
             4,
         ),
-        CourseFormat::EdxSkills => (
-            &["title", "institution", "link", "associatedskills"],
-            4,
-        ),
+        CourseFormat::EdxSkills => (&["title", "institution", "link", "associatedskills"], 4),
         CourseFormat::Udemy => (
             &[
                 "course_id",
@@ -384,7 +383,8 @@ impl Columns {
             return Err(row.error(self.req("cost"), "must not be negative"));
         }
         let mode_col = self.req("mode");
-        let mode = CourseMode::parse(row.get(mode_col)).map_err(|e| row.error(mode_col, e.reason))?;
+        let mode =
+            CourseMode::parse(row.get(mode_col)).map_err(|e| row.error(mode_col, e.reason))?;
         let place_name = row.text(self.idx("place_name"));
         let place = if place_name.is_empty() {
             None
@@ -442,8 +442,12 @@ impl Columns {
         let provider = row.required(self.req("institution"))?;
         let length_col = self.req("course_length");
         let length = row.required(length_col)?;
-        let weeks = parse_weeks(length)
-            .ok_or_else(|| row.error(length_col, format!("expected \"N Weeks\", found {length:?}")))?;
+        let weeks = parse_weeks(length).ok_or_else(|| {
+            row.error(
+                length_col,
+                format!("expected \"N Weeks\", found {length:?}"),
+            )
+        })?;
         let hours = hours_per_week(row.get_opt(self.idx("course_effort"))).map(|h| h * weeks);
         let price = row.text(self.idx("price"));
         let funding = match price.strip_prefix("FREE-") {
@@ -501,11 +505,15 @@ impl Columns {
         if hours <= 0.0 {
             return Err(row.error(hours_col, format!("no content: {hours} hours")));
         }
-        let paid = !row.get_opt(self.idx("is_paid")).trim().eq_ignore_ascii_case("false");
+        let paid = !row
+            .get_opt(self.idx("is_paid"))
+            .trim()
+            .eq_ignore_ascii_case("false");
         let price_col = self.req("price");
         let cost = if paid {
             let price = row.get(price_col).trim();
-            parse_amount(price).ok_or_else(|| row.error(price_col, format!("not a price: {price:?}")))?
+            parse_amount(price)
+                .ok_or_else(|| row.error(price_col, format!("not a price: {price:?}")))?
         } else {
             0.0
         };
@@ -518,7 +526,11 @@ impl Columns {
             (hours / UDEMY_HOURS_PER_WEEK).max(0.1),
             Some(hours),
             "USD",
-            if cost == 0.0 { "free".to_owned() } else { "self-funded".to_owned() },
+            if cost == 0.0 {
+                "free".to_owned()
+            } else {
+                "self-funded".to_owned()
+            },
             row.text(self.idx("url")),
             Vec::new(),
         );
@@ -759,7 +771,9 @@ pub fn parse_weeks(value: &str) -> Option<f64> {
     let upper = lower
         .split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .filter_map(|n| n.parse::<f64>().ok())
-        .fold(None, |max: Option<f64>, n| Some(max.map_or(n, |m| m.max(n))))?;
+        .fold(None, |max: Option<f64>, n| {
+            Some(max.map_or(n, |m| m.max(n)))
+        })?;
     if upper <= 0.0 {
         return None;
     }

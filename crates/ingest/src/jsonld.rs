@@ -44,15 +44,15 @@ pub fn read_jobpostings(name: &str, text: &str) -> ReadOutcome<ReadOpening> {
     let source = stem(name);
     let mut outcome = ReadOutcome::default();
     let text = text.trim_start_matches('\u{feff}');
-    let mut push = |line: u64, parsed: Result<Value, String>| {
-        match parsed.and_then(|value| posting(&value, &source)) {
-            Ok(read) => outcome.records.push(read),
-            Err(reason) => outcome.rejected.push(RejectedRow {
-                file: name.to_owned(),
-                line,
-                reason,
-            }),
-        }
+    let mut push = |line: u64, parsed: Result<Value, String>| match parsed
+        .and_then(|value| posting(&value, &source))
+    {
+        Ok(read) => outcome.records.push(read),
+        Err(reason) => outcome.rejected.push(RejectedRow {
+            file: name.to_owned(),
+            line,
+            reason,
+        }),
     };
     let first = text.trim_start().chars().next();
     if first == Some('[') {
@@ -66,21 +66,23 @@ pub fn read_jobpostings(name: &str, text: &str) -> ReadOutcome<ReadOpening> {
         }
         return outcome;
     }
-    if first == Some('{') && !text.trim().contains('\n') {
-        // One line: handled below like any line-delimited file.
-    } else if first == Some('{') {
-        if let Ok(value) = serde_json::from_str::<Value>(text) {
-            let leading = &text[..text.len() - text.trim_start().len()];
-            let line = 1 + leading.matches('\n').count() as u64;
-            push(line, Ok(value));
-            return outcome;
-        }
+    // One object spread over several lines (one JobPosting per file, as NHS Jobs publishes).
+    if first == Some('{')
+        && text.trim().contains('\n')
+        && let Ok(value) = serde_json::from_str::<Value>(text)
+    {
+        let leading = &text[..text.len() - text.trim_start().len()];
+        push(1 + leading.matches('\n').count() as u64, Ok(value));
+        return outcome;
     }
     for (index, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        push(index as u64 + 1, serde_json::from_str(line).map_err(json_reason));
+        push(
+            index as u64 + 1,
+            serde_json::from_str(line).map_err(json_reason),
+        );
     }
     outcome
 }
@@ -159,22 +161,23 @@ fn posting(value: &Value, source: &str) -> Result<ReadOpening, String> {
     let object = value
         .as_object()
         .ok_or_else(|| "expected a JSON object".to_owned())?;
-    if let Some(kind) = object.get("@type").and_then(Value::as_str) {
-        if kind != "JobPosting" {
-            return Err(format!("@type is {kind:?}, expected \"JobPosting\""));
-        }
+    if let Some(kind) = object.get("@type").and_then(Value::as_str)
+        && kind != "JobPosting"
+    {
+        return Err(format!("@type is {kind:?}, expected \"JobPosting\""));
     }
     let title = text_of(object.get("title"))
         .filter(|t| !t.is_empty())
         .ok_or_else(|| "field title: missing or empty".to_owned())?;
-    let date_posted = text_of(object.get("datePosted"))
-        .ok_or_else(|| "field datePosted: missing".to_owned())?;
+    let date_posted =
+        text_of(object.get("datePosted")).ok_or_else(|| "field datePosted: missing".to_owned())?;
     let posted_on = parse_date(&date_posted)
         .ok_or_else(|| format!("field datePosted: not a date: {date_posted:?}"))?;
     let expires_on = match text_of(object.get("validThrough")) {
         None => None,
         Some(value) => Some(
-            parse_date(&value).ok_or_else(|| format!("field validThrough: not a date: {value:?}"))?,
+            parse_date(&value)
+                .ok_or_else(|| format!("field validThrough: not a date: {value:?}"))?,
         ),
     };
     let organisation = match object.get("hiringOrganization") {
@@ -358,7 +361,11 @@ fn skill_items(value: Option<&Value>) -> Vec<SkillItem> {
                 .filter_map(|k| text_of(term.get(*k)))
                 .find(|t| t.starts_with(ESCO_SKILL_PREFIX))
                 .map(SkillItem::Uri)
-                .or_else(|| text_of(term.get("name")).filter(|n| !n.is_empty()).map(SkillItem::Name)),
+                .or_else(|| {
+                    text_of(term.get("name"))
+                        .filter(|n| !n.is_empty())
+                        .map(SkillItem::Name)
+                }),
             other => text_of(Some(other)).filter(|t| !t.is_empty()).map(classify),
         }
     };
@@ -391,8 +398,26 @@ pub fn html_to_text(html: &str) -> String {
             break;
         };
         let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
-        let name = tag.trim_start_matches('/').split([' ', '/']).next().unwrap_or("");
-        if matches!(name, "br" | "p" | "li" | "div" | "tr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "ul" | "ol") {
+        let name = tag
+            .trim_start_matches('/')
+            .split([' ', '/'])
+            .next()
+            .unwrap_or("");
+        if matches!(
+            name,
+            "br" | "p"
+                | "li"
+                | "div"
+                | "tr"
+                | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "ul"
+                | "ol"
+        ) {
             out.push('\n');
         }
         rest = &rest[open + close + 1..];

@@ -185,21 +185,24 @@ pub fn read_openings_file(path: &Path) -> Result<OpeningsRead, IngestError> {
         path: path.to_owned(),
         source,
     })?;
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     read_openings(Source::from_reader(name, file))
 }
 
 /// Reads an opening CSV in any [`OpeningFormat`].
 pub fn read_openings(source: Source<'_>) -> Result<OpeningsRead, IngestError> {
     let mut table = Table::open(source, true)?;
-    let format = OpeningFormat::detect(table.headers()).ok_or_else(|| IngestError::UnknownFormat {
-        file: table.name().to_owned(),
-        reason: "expected the columns of a known job-posting CSV (Glassdoor, LinkedIn, NYC Jobs, \
+    let format =
+        OpeningFormat::detect(table.headers()).ok_or_else(|| IngestError::UnknownFormat {
+            file: table.name().to_owned(),
+            reason:
+                "expected the columns of a known job-posting CSV (Glassdoor, LinkedIn, NYC Jobs, \
                  NHS Jobs, Reed); JobPosting JSON-LD has its own reader"
-            .to_owned(),
-    })?;
+                    .to_owned(),
+        })?;
     let (names, required) = format.columns();
     let mut cols = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
@@ -461,12 +464,12 @@ impl Columns {
             self.amount(row, "salary_min")?,
             self.amount(row, "salary_max")?,
         );
-        if salary_min.is_none() && salary_max.is_none() {
-            if let Some(range) = parse_salary_text(row.get_opt(self.idx("salary_text")), "GBP") {
-                if range.currency == currency {
-                    (salary_min, salary_max) = (Some(range.min), Some(range.max));
-                }
-            }
+        if salary_min.is_none()
+            && salary_max.is_none()
+            && let Some(range) = parse_salary_text(row.get_opt(self.idx("salary_text")), "GBP")
+            && range.currency == currency
+        {
+            (salary_min, salary_max) = (Some(range.min), Some(range.max));
         }
         let coordinate = |name: &str| -> Result<Option<f64>, IngestError> {
             let value = row.get_opt(self.idx(name)).trim();
@@ -647,7 +650,10 @@ mod tests {
 
     #[test]
     fn capitals_become_title_case() {
-        assert_eq!(display_case("DEPT OF HEALTH/MENTAL HYGIENE"), "Dept Of Health/Mental Hygiene");
+        assert_eq!(
+            display_case("DEPT OF HEALTH/MENTAL HYGIENE"),
+            "Dept Of Health/Mental Hygiene"
+        );
         assert_eq!(display_case("ARLESEY"), "Arlesey");
         assert_eq!(display_case("Bartle, Preston"), "Bartle, Preston");
     }
@@ -679,9 +685,6 @@ mod tests {
             dedupe_key(&opening("Nurse – Band 5", "NHS Trust", "LEEDS")),
             dedupe_key(&opening("nurse band 5", "nhs trust", "Leeds"))
         );
-        assert_eq!(
-            dedupe_key(&opening("Nurse", "A", "Leeds")),
-            "nurse|a|leeds"
-        );
+        assert_eq!(dedupe_key(&opening("Nurse", "A", "Leeds")), "nurse|a|leeds");
     }
 }

@@ -218,7 +218,13 @@ pub struct Tagger {
     vocabulary: HashSet<String>,
     stemmer: Stemmer,
     config: TaggerConfig,
+    /// Unique per tagger built in this process, so a thread's stem cache is never reused
+    /// against another tagger's vocabulary.
+    id: u64,
 }
+
+/// The next [`Tagger::id`].
+static NEXT_TAGGER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl std::fmt::Debug for Tagger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -369,7 +375,11 @@ impl Tagger {
                     .copied()
                     .filter(|(_, k)| *k == LabelKind::Preferred)
                     .collect();
-                let side = if preferred.is_empty() { side } else { preferred };
+                let side = if preferred.is_empty() {
+                    side
+                } else {
+                    preferred
+                };
                 if side.is_empty() || side.len() > MAX_TARGETS_PER_LABEL {
                     continue;
                 }
@@ -410,6 +420,7 @@ impl Tagger {
             vocabulary,
             stemmer,
             config,
+            id: NEXT_TAGGER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -541,7 +552,7 @@ impl Tagger {
     fn push_stem(&self, word: &str, haystack: &mut String) -> bool {
         STEM_CACHE.with(|cache| {
             let mut cache = cache.borrow_mut();
-            let owner = self as *const Self as usize;
+            let owner = self.id;
             if cache.owner != owner || cache.stems.len() > STEM_CACHE_LIMIT {
                 cache.owner = owner;
                 cache.stems.clear();
@@ -577,20 +588,25 @@ impl Tagger {
             .map(|m| (m.pattern().as_usize(), (m.start(), m.end())))
             .filter(|(pattern, (start, _))| {
                 let forms = &self.patterns[*pattern].forms;
-                forms.is_empty() || haystack.word_at(start + 1).is_some_and(|(word, upper)| {
-                    forms.iter().any(|(form, acronym)| {
-                        (!acronym || upper)
-                            && word.strip_prefix(form.as_str()).is_some_and(|rest| {
-                                rest.is_empty() || rest == "s" || rest == "es"
-                            })
+                forms.is_empty()
+                    || haystack.word_at(start + 1).is_some_and(|(word, upper)| {
+                        forms.iter().any(|(form, acronym)| {
+                            (!acronym || upper)
+                                && word.strip_prefix(form.as_str()).is_some_and(|rest| {
+                                    rest.is_empty() || rest == "s" || rest == "es"
+                                })
+                        })
                     })
-                })
             })
             .collect();
         let side_of = |pattern: usize| {
             let entries = &self.patterns[pattern].entries;
-            let skill = entries.iter().any(|(t, _, _)| self.targets[*t as usize].is_skill());
-            let occupation = entries.iter().any(|(t, _, _)| !self.targets[*t as usize].is_skill());
+            let skill = entries
+                .iter()
+                .any(|(t, _, _)| self.targets[*t as usize].is_skill());
+            let occupation = entries
+                .iter()
+                .any(|(t, _, _)| !self.targets[*t as usize].is_skill());
             [skill, occupation]
         };
         // Sorted by start, longest first, a match is strictly inside a longer one of the same
@@ -626,8 +642,8 @@ const STEM_CACHE_LIMIT: usize = 200_000;
 /// Per-thread stems of words seen: `None` when the stem is in no label.
 #[derive(Default)]
 struct StemCache {
-    /// The address of the tagger the stems were checked against (vocabularies differ).
-    owner: usize,
+    /// The [`Tagger::id`] the stems were checked against (vocabularies differ); 0 = none.
+    owner: u64,
     stems: HashMap<String, Option<Box<str>>>,
 }
 
@@ -741,15 +757,39 @@ mod tests {
 
     fn small() -> Tagger {
         Tagger::build([
-            (skill("s:nursing"), "provide nursing care".to_owned(), LabelKind::Preferred),
-            (skill("s:mh"), "mental health".to_owned(), LabelKind::Preferred),
-            (skill("s:mhn"), "mental health nursing".to_owned(), LabelKind::Preferred),
+            (
+                skill("s:nursing"),
+                "provide nursing care".to_owned(),
+                LabelKind::Preferred,
+            ),
+            (
+                skill("s:mh"),
+                "mental health".to_owned(),
+                LabelKind::Preferred,
+            ),
+            (
+                skill("s:mhn"),
+                "mental health nursing".to_owned(),
+                LabelKind::Preferred,
+            ),
             (skill("s:sql"), "SQL".to_owned(), LabelKind::Preferred),
             (skill("s:art"), "art".to_owned(), LabelKind::Preferred),
             (skill("s:eng"), "English".to_owned(), LabelKind::Preferred),
-            (skill("s:phleb"), "phlebotomy".to_owned(), LabelKind::Preferred),
-            (occupation("o:ca"), "care assistant".to_owned(), LabelKind::Preferred),
-            (occupation("o:sca"), "senior care assistant".to_owned(), LabelKind::Alternative),
+            (
+                skill("s:phleb"),
+                "phlebotomy".to_owned(),
+                LabelKind::Preferred,
+            ),
+            (
+                occupation("o:ca"),
+                "care assistant".to_owned(),
+                LabelKind::Preferred,
+            ),
+            (
+                occupation("o:sca"),
+                "senior care assistant".to_owned(),
+                LabelKind::Alternative,
+            ),
         ])
     }
 
@@ -771,7 +811,10 @@ mod tests {
     #[test]
     fn stems_match_across_word_forms_and_only_on_boundaries() {
         let tagger = small();
-        let tags = tagger.tag("", "Providing nursing care to patients; phlebotomy skills. Phlebotomy training.");
+        let tags = tagger.tag(
+            "",
+            "Providing nursing care to patients; phlebotomy skills. Phlebotomy training.",
+        );
         let uris: Vec<&str> = tags.skills.iter().map(|(t, _)| t.uri()).collect();
         assert!(uris.contains(&"s:nursing"), "{uris:?}");
         assert!(uris.contains(&"s:phleb"), "{uris:?}");

@@ -77,10 +77,12 @@ pub fn content_hash(parts: &[&str]) -> String {
 /// `7-Nov-24` (two-digit years are 20xx). Returns `None` for anything else, including `N/A`.
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
     let value = value.trim();
-    if value.len() >= 10 && value.as_bytes()[4] == b'-' {
-        if let Ok(date) = NaiveDate::parse_from_str(&value[..10], "%Y-%m-%d") {
-            return Some(date);
-        }
+    if value.as_bytes().get(4) == Some(&b'-')
+        && let Some(date) = value
+            .get(..10)
+            .and_then(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+    {
+        return Some(date);
     }
     if value.contains('/') {
         return NaiveDate::parse_from_str(value, "%m/%d/%Y").ok();

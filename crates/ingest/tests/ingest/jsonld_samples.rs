@@ -9,12 +9,18 @@ const REMOTE: &str = r#"{"@type":"JobPosting","title":"Support Agent","datePoste
 
 #[test]
 fn line_delimited_with_a_malformed_line_and_a_missing_title() {
-    let text = format!("{NURSE}\n\n{{\"title\": \"broken\"\n{REMOTE}\n{{\"@type\":\"JobPosting\",\"datePosted\":\"2020-01-01\"}}\n");
+    let text = format!(
+        "{NURSE}\n\n{{\"title\": \"broken\"\n{REMOTE}\n{{\"@type\":\"JobPosting\",\"datePosted\":\"2020-01-01\"}}\n"
+    );
     let read = read_jobpostings("feed.jsonl", &text);
     assert_eq!(read.records.len(), 2);
     let rejected: Vec<String> = read.rejected.iter().map(ToString::to_string).collect();
     assert_eq!(rejected.len(), 2, "{rejected:?}");
-    assert!(rejected[0].starts_with("feed.jsonl:3: malformed JSON: "), "{}", rejected[0]);
+    assert!(
+        rejected[0].starts_with("feed.jsonl:3: malformed JSON: "),
+        "{}",
+        rejected[0]
+    );
     assert_eq!(rejected[1], "feed.jsonl:5: field title: missing or empty");
 
     let nurse = &read.records[0];
@@ -27,9 +33,22 @@ fn line_delimited_with_a_malformed_line_and_a_missing_title() {
     assert_eq!(o.posted_on, NaiveDate::from_ymd_opt(2020, 10, 30).unwrap());
     assert_eq!(o.expires_on, NaiveDate::from_ymd_opt(2020, 11, 30));
     let place = o.place.as_ref().unwrap();
-    assert_eq!((place.name.as_str(), place.lat, place.lon), ("Leeds", Some(53.8), Some(-1.55)));
-    assert_eq!((o.salary_min, o.salary_max, o.currency.as_str()), (Some(24_907.0), Some(30_615.0), "GBP"));
-    assert_eq!(o.skills, vec![("http://data.europa.eu/esco/skill/abc".to_owned(), true, TagOrigin::Manual)]);
+    assert_eq!(
+        (place.name.as_str(), place.lat, place.lon),
+        ("Leeds", Some(53.8), Some(-1.55))
+    );
+    assert_eq!(
+        (o.salary_min, o.salary_max, o.currency.as_str()),
+        (Some(24_907.0), Some(30_615.0), "GBP")
+    );
+    assert_eq!(
+        o.skills,
+        vec![(
+            "http://data.europa.eu/esco/skill/abc".to_owned(),
+            true,
+            TagOrigin::Manual
+        )]
+    );
     assert_eq!(nurse.skill_tags, vec!["wound care"]);
     assert_eq!(nurse.occupation_hint.as_deref(), Some("29-1141.00"));
 
@@ -43,7 +62,8 @@ fn line_delimited_with_a_malformed_line_and_a_missing_title() {
 
 #[test]
 fn array_with_a_bad_element_keeps_the_others_and_names_its_line() {
-    let text = format!("[\n{NURSE},\n{{\"@type\": \"Organization\", \"name\": \"x\"}},\n{REMOTE}\n]\n");
+    let text =
+        format!("[\n{NURSE},\n{{\"@type\": \"Organization\", \"name\": \"x\"}},\n{REMOTE}\n]\n");
     let read = read_jobpostings("feed.json", &text);
     assert_eq!(read.records.len(), 2);
     assert_eq!(read.rejected.len(), 1);
@@ -53,7 +73,10 @@ fn array_with_a_bad_element_keeps_the_others_and_names_its_line() {
     );
     let unclosed = read_jobpostings("cut.json", &format!("[\n{NURSE},\n{REMOTE}\n"));
     assert_eq!(unclosed.records.len(), 0);
-    assert_eq!(unclosed.rejected[0].to_string(), "cut.json:4: the array is not closed");
+    assert_eq!(
+        unclosed.rejected[0].to_string(),
+        "cut.json:4: the array is not closed"
+    );
 }
 
 #[test]
@@ -74,8 +97,16 @@ fn written_postings_read_back_equal() {
         occupation_uri: Some("http://data.europa.eu/esco/occupation/xyz".to_owned()),
         description: "Caring for patients.\n\nNights and weekends.".to_owned(),
         skills: vec![
-            ("http://data.europa.eu/esco/skill/a".to_owned(), true, TagOrigin::Manual),
-            ("http://data.europa.eu/esco/skill/b".to_owned(), false, TagOrigin::Manual),
+            (
+                "http://data.europa.eu/esco/skill/a".to_owned(),
+                true,
+                TagOrigin::Manual,
+            ),
+            (
+                "http://data.europa.eu/esco/skill/b".to_owned(),
+                false,
+                TagOrigin::Manual,
+            ),
         ],
         place: Some(Place {
             name: "Leeds".to_owned(),

@@ -85,10 +85,22 @@ fn nursing_postings_get_clinical_skills() {
         let tags = tagger.tag(&posting.opening.title, &posting.opening.description);
         let skills: Vec<&str> = tags.skills.iter().map(|(t, _)| labels[t.uri()]).collect();
         if std::env::var_os("TAGGER_DEBUG").is_some() {
-            eprintln!("{} -> {skills:?} / {:?}", posting.opening.title, tags.occupation_candidates.iter().map(|(t, c)| (labels[t.uri()], *c)).collect::<Vec<_>>());
+            eprintln!(
+                "{} -> {skills:?} / {:?}",
+                posting.opening.title,
+                tags.occupation_candidates
+                    .iter()
+                    .map(|(t, c)| (labels[t.uri()], *c))
+                    .collect::<Vec<_>>()
+            );
         }
-        const CLINICAL: [&str; 8] = ["nurs", "care", "patient", "medic", "clinical", "health", "surgery", "wound"];
-        if skills.iter().any(|s| CLINICAL.iter().any(|c| s.contains(c))) {
+        const CLINICAL: [&str; 8] = [
+            "nurs", "care", "patient", "medic", "clinical", "health", "surgery", "wound",
+        ];
+        if skills
+            .iter()
+            .any(|s| CLINICAL.iter().any(|c| s.contains(c)))
+        {
             with_nursing_skill += 1;
         }
         let occupations: Vec<&str> = tags
@@ -100,7 +112,9 @@ fn nursing_postings_get_clinical_skills() {
             with_nurse_occupation += 1;
         }
     }
-    eprintln!("of 50 staff nurse postings: {with_nursing_skill} with a clinical skill, {with_nurse_occupation} with a nurse occupation among the candidates");
+    eprintln!(
+        "of 50 staff nurse postings: {with_nursing_skill} with a clinical skill, {with_nurse_occupation} with a nurse occupation among the candidates"
+    );
     // Measured 2025 run: see the report on issue 8. Titles like "Staff Nurse" match no ESCO
     // label ("nurse" is in no label on its own), so the occupation needs the title search.
     assert!(with_nursing_skill >= 15, "{with_nursing_skill}");
@@ -120,7 +134,12 @@ fn tricky_text_gets_no_junk_tags() {
          Art, law, tax and IT are words in this sentence. Free parking on site.",
     );
     assert!(skills.is_empty(), "{skills:?}");
-    let skills = skill_labels(tagger, bundle, "Porter", "You will move patients and report to the nurse in charge.");
+    let skills = skill_labels(
+        tagger,
+        bundle,
+        "Porter",
+        "You will move patients and report to the nurse in charge.",
+    );
     assert!(!skills.iter().any(|s| s.contains("nurs")), "{skills:?}");
 }
 
@@ -133,7 +152,11 @@ fn tags_are_capped_and_ordered() {
         assert!(tags.skills.len() <= 20);
         assert!(tags.occupation_candidates.len() <= 5);
         assert!(tags.skills.windows(2).all(|w| w[0].1 >= w[1].1));
-        assert!(tags.skills.iter().all(|(t, c)| matches!(t, TagTarget::Skill(_)) && (0.3..1.0).contains(c)));
+        assert!(
+            tags.skills
+                .iter()
+                .all(|(t, c)| matches!(t, TagTarget::Skill(_)) && (0.3..1.0).contains(c))
+        );
     }
 }
 
@@ -161,7 +184,7 @@ fn stop_label_evidence() {
         }
     }
     let mut top: Vec<_> = df.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     for (pattern, n) in top.iter().take(80) {
         eprintln!("{:5.1}% {pattern}", 100.0 * *n as f64 / sample.len() as f64);
     }
@@ -183,7 +206,12 @@ fn tagging_speed_on_nhs_postings() {
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .map(|p| tagger.tag(&p.opening.title, &p.opening.description).skills.len())
+                        .map(|p| {
+                            tagger
+                                .tag(&p.opening.title, &p.opening.description)
+                                .skills
+                                .len()
+                        })
                         .sum::<usize>()
                 })
             })
