@@ -9,7 +9,7 @@ pub async fn run(settings: &Settings, args: StatsArgs) -> anyhow::Result<()> {
     match args.format {
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
         OutputFormat::Text => {
-            let value = serde_json::to_value(&stats)?;
+            let value = serde_json::to_value(stats)?;
             if let Some(map) = value.as_object() {
                 let width = map.keys().map(String::len).max().unwrap_or(0);
                 for (name, count) in map {
