@@ -3,4 +3,5 @@
 mod matching;
 mod real_data;
 mod search_quality;
+mod search_sync;
 mod storage;

@@ -13,12 +13,12 @@
 
 use std::collections::HashSet;
 
-use tantivy::{Searcher, Term};
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+use tantivy::{Searcher, Term};
 
 use crate::SearchError;
 use crate::schema::{Fields, MAX_EDGE_CHARS};

@@ -192,7 +192,10 @@ pub async fn follow_changes(
             _ = ticker.tick() => {}
         }
         if let Err(error) = follow_tick(&db, &search, &mut cursor).await {
-            tracing::error!(error = format!("{error:#}"), "applying changes to the search indexes failed; retrying");
+            tracing::error!(
+                error = format!("{error:#}"),
+                "applying changes to the search indexes failed; retrying"
+            );
             tokio::select! {
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(RETRY_AFTER) => {}
@@ -204,7 +207,10 @@ pub async fn follow_changes(
     if let Err(error) = blocking(move || Ok(search_for_commit.commit(Some(watermark))?)).await {
         tracing::error!(error = format!("{error:#}"), "final search commit failed");
     }
-    tracing::info!(watermark, "stopped following the change log at change {watermark}");
+    tracing::info!(
+        watermark,
+        "stopped following the change log at change {watermark}"
+    );
 }
 
 /// Applies one batch of changes; returns how many were applied.
