@@ -4,7 +4,9 @@
 use anyhow::{Context, ensure};
 use chrono::{NaiveDate, Utc};
 use reskill_core::OccupationId;
-use reskill_core::catalog::{CourseMode, NewCourse, NewOpening, OpeningStatus, Place, TagOrigin};
+use reskill_core::catalog::{
+    CourseMode, NewCourse, NewOpening, OccupationTag, OpeningStatus, Place, SkillTag, TagOrigin,
+};
 use reskill_core::risk::{RiskRecord, RiskSource};
 use reskill_core::taxonomy::{
     BroaderRecord, EscoBundle, IscoGroupRecord, OccupationRecord, RelationRecord, RelationType,
@@ -365,8 +367,14 @@ fn course(source_id: &str, title: &str, skills: &[u32]) -> NewCourse {
         url: "https://example.org/course".to_owned(),
         skills: skills
             .iter()
-            .map(|n| (skill_uri(*n), TagOrigin::Extracted))
+            .map(|n| SkillTag {
+                origin: TagOrigin::Extracted,
+                confidence: 0.7,
+                ..SkillTag::manual(skill_uri(*n))
+            })
             .collect(),
+        occupation: None,
+        dedupe_key: None,
     }
 }
 
@@ -376,12 +384,22 @@ fn opening(source_id: &str, organisation: &str, occupation: u32) -> NewOpening {
         source_id: source_id.to_owned(),
         organisation: organisation.to_owned(),
         title: "Customer adviser".to_owned(),
-        occupation_uri: Some(occ_uri(occupation)),
+        occupation: Some(OccupationTag::manual(occ_uri(occupation))),
         description: "help customers".to_owned(),
         skills: vec![
-            (skill_uri(1), true, TagOrigin::Extracted),
-            (skill_uri(3), false, TagOrigin::Inferred),
-            (skill_uri(77), true, TagOrigin::Extracted),
+            SkillTag {
+                origin: TagOrigin::Extracted,
+                ..SkillTag::manual(skill_uri(1))
+            },
+            SkillTag {
+                essential: false,
+                origin: TagOrigin::Inferred,
+                ..SkillTag::manual(skill_uri(3))
+            },
+            SkillTag {
+                origin: TagOrigin::Extracted,
+                ..SkillTag::manual(skill_uri(77))
+            },
         ],
         place: None,
         remote: true,
@@ -392,6 +410,7 @@ fn opening(source_id: &str, organisation: &str, occupation: u32) -> NewOpening {
         posted_on: NaiveDate::from_ymd_opt(2026, 11, 20).expect("valid date"),
         expires_on: None,
         url: "https://example.org/job".to_owned(),
+        dedupe_key: None,
     }
 }
 

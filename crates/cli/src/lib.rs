@@ -48,8 +48,14 @@ pub enum Command {
     /// Import data: the ESCO taxonomy or an automation-risk table.
     #[command(subcommand)]
     Import(ImportCommand),
-    /// Load Reskill's small demo data set (taxonomy subset, risk, courses, openings).
-    Demo,
+    /// Load Reskill's small demo data set (taxonomy subset, risk, courses, openings), or with
+    /// --real-data the whole real bundle.
+    Demo(DemoArgs),
+    /// Re-tag stored courses and openings with the current taxonomy (manual tags are kept).
+    Retag(RetagArgs),
+    /// Export data: openings as schema.org JobPosting JSON-LD.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Rebuild the search indexes from the database.
     Reindex(ReindexArgs),
     /// Print how much data is loaded.
@@ -114,6 +120,79 @@ pub enum ImportCommand {
         #[arg(long)]
         no_activate: bool,
     },
+    /// Import course files, tagging each course with taxonomy skills and an occupation. Reads
+    /// Reskill's course CSV (see crates/ingest/src/courses.rs for the columns), the edX,
+    /// Udemy and Coursera catalogues and Sweden's YH programme list. Bad rows are reported with
+    /// file, line and reason and the rest is imported; re-importing updates.
+    Courses {
+        /// One or more files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Records per transaction and checkpoint.
+        #[arg(long, default_value_t = reskill_server::services::catalog::BATCH_SIZE, value_parser = parse_batch_size)]
+        batch_size: usize,
+    },
+    /// Import job openings, tagging each with taxonomy skills and an occupation; duplicates
+    /// across files are merged. Bad rows are reported and skipped; re-importing updates; an
+    /// interrupted import resumes after its last committed batch.
+    Openings {
+        /// One or more files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// File format (default: JSON-LD for .jsonld/.json/.ndjson files, CSV otherwise).
+        #[arg(long, value_enum)]
+        format: Option<OpeningsFormatArg>,
+        /// Records per transaction and checkpoint.
+        #[arg(long, default_value_t = reskill_server::services::catalog::BATCH_SIZE, value_parser = parse_batch_size)]
+        batch_size: usize,
+    },
+}
+
+/// Options of `reskill demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Load the whole real bundle from a folder laid out like ../shared/data (esco/, risk/,
+    /// crosswalk/, courses/, programs/, openings/) instead of the built-in demo.
+    #[arg(long)]
+    pub real_data: Option<PathBuf>,
+}
+
+/// Options of `reskill retag`.
+#[derive(Debug, clap::Args)]
+pub struct RetagArgs {
+    /// Only courses or only openings (default both).
+    #[arg(long, value_enum)]
+    pub kind: Option<CatalogKindArg>,
+}
+
+/// The tagged catalog kinds.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CatalogKindArg {
+    /// Courses.
+    Courses,
+    /// Openings.
+    Openings,
+}
+
+/// `reskill export …`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every stored opening as schema.org JobPosting JSON-LD, one object per line.
+    Openings {
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Openings file formats, as named on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OpeningsFormatArg {
+    /// A job-posting CSV (Glassdoor, LinkedIn, NYC Jobs, NHS Jobs, Reed; detected from the
+    /// header).
+    Csv,
+    /// schema.org JobPosting JSON-LD: one object per line, or an array.
+    Jsonld,
 }
 
 /// Options of `reskill reindex`.
@@ -167,6 +246,14 @@ pub struct TransitionsArgs {
     /// Read one origin occupation per line and write one JSON line per origin.
     #[arg(long)]
     pub from_file: Option<PathBuf>,
+}
+
+/// Parses `--batch-size`: 1 to 100,000 records.
+fn parse_batch_size(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+        _ => Err("must be an integer from 1 to 100000".to_owned()),
+    }
 }
 
 /// Parses `--top`: a count from 1 to 10,000.
@@ -272,7 +359,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             None => commands::serve::run(&settings, ServeArgs::default()).await,
             Some(Command::Serve(args)) => commands::serve::run(&settings, args).await,
             Some(Command::Import(import)) => commands::import::run(&settings, import).await,
-            Some(Command::Demo) => commands::demo::run(&settings).await,
+            Some(Command::Demo(args)) => commands::demo::run(&settings, args).await,
+            Some(Command::Retag(args)) => commands::retag::run(&settings, args).await,
+            Some(Command::Export(export)) => commands::export::run(&settings, export).await,
             Some(Command::Reindex(args)) => commands::reindex::run(&settings, args).await,
             Some(Command::Stats(args)) => commands::stats::run(&settings, args).await,
             Some(Command::Transitions(args)) => commands::transitions::run(&settings, args).await,

@@ -121,12 +121,72 @@ pub enum TagOrigin {
 }
 
 impl TagOrigin {
+    /// Parses the stored spelling.
+    pub fn parse(value: &str) -> Result<Self, ValidationError> {
+        match value.trim() {
+            "extracted" => Ok(Self::Extracted),
+            "inferred" => Ok(Self::Inferred),
+            "manual" => Ok(Self::Manual),
+            other => Err(ValidationError::new(
+                "origin",
+                format!("expected extracted, inferred or manual, found {other:?}"),
+            )),
+        }
+    }
+
     /// Returns the stored spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Extracted => "extracted",
             Self::Inferred => "inferred",
             Self::Manual => "manual",
+        }
+    }
+}
+
+/// A skill tag on a course (a skill it teaches) or an opening (a skill it asks for).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillTag {
+    /// The skill's ESCO URI.
+    pub uri: String,
+    /// For openings, essential (true) or nice to have (false); courses keep true.
+    pub essential: bool,
+    /// Where the tag came from.
+    pub origin: TagOrigin,
+    /// How sure the tagger is, in (0, 1]; 1 for tags a person or the source file set.
+    pub confidence: f32,
+}
+
+impl SkillTag {
+    /// Returns an essential tag with full confidence, as a person or the source file sets it.
+    pub fn manual(uri: impl Into<String>) -> Self {
+        Self {
+            uri: uri.into(),
+            essential: true,
+            origin: TagOrigin::Manual,
+            confidence: 1.0,
+        }
+    }
+}
+
+/// The occupation a course prepares for or an opening is in, with where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OccupationTag {
+    /// The occupation's ESCO URI.
+    pub uri: String,
+    /// Where the tag came from.
+    pub origin: TagOrigin,
+    /// How sure the tagger is, in (0, 1]; 1 for tags a person or the source file set.
+    pub confidence: f32,
+}
+
+impl OccupationTag {
+    /// Returns a tag with full confidence, as a person or the source file sets it.
+    pub fn manual(uri: impl Into<String>) -> Self {
+        Self {
+            uri: uri.into(),
+            origin: TagOrigin::Manual,
+            confidence: 1.0,
         }
     }
 }
@@ -162,8 +222,13 @@ pub struct NewCourse {
     pub funding: String,
     /// Link to the provider's page.
     pub url: String,
-    /// Skills taught, by ESCO URI, with where each tag came from.
-    pub skills: Vec<(String, TagOrigin)>,
+    /// Skills taught.
+    pub skills: Vec<SkillTag>,
+    /// The occupation the course prepares for, where known.
+    pub occupation: Option<OccupationTag>,
+    /// The key under which the same course from several files is merged, where the importer
+    /// computed one.
+    pub dedupe_key: Option<String>,
 }
 
 /// A job opening to insert or update, keyed by `(source, source_id)`.
@@ -177,12 +242,12 @@ pub struct NewOpening {
     pub organisation: String,
     /// Job title.
     pub title: String,
-    /// The occupation's ESCO URI, where known.
-    pub occupation_uri: Option<String>,
+    /// The occupation, where known.
+    pub occupation: Option<OccupationTag>,
     /// Full description.
     pub description: String,
-    /// Required skills by ESCO URI: essential (true) or nice to have (false), with origin.
-    pub skills: Vec<(String, bool, TagOrigin)>,
+    /// Required skills.
+    pub skills: Vec<SkillTag>,
     /// Where the job is.
     pub place: Option<Place>,
     /// Whether it can be done remotely.
@@ -201,6 +266,9 @@ pub struct NewOpening {
     pub expires_on: Option<NaiveDate>,
     /// Link to the original posting.
     pub url: String,
+    /// The key under which the same job posted in several files is merged, where the importer
+    /// computed one.
+    pub dedupe_key: Option<String>,
 }
 
 #[cfg(test)]

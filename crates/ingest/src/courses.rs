@@ -23,7 +23,7 @@
 //! | `place_name`, `region`, `country`, `lat`, `lon` | no | where it runs; no place without `place_name` |
 //! | `next_start` | no | `YYYY-MM-DD` |
 //! | `funding`, `url` | no | funding note, provider's page |
-//! | `skill_uris` | no | `\|`-separated ESCO skill URIs, kept as [`TagOrigin::Manual`] tags |
+//! | `skill_uris` | no | `\|`-separated ESCO skill URIs, kept as [`reskill_core::catalog::TagOrigin::Manual`] tags |
 //!
 //! # Real catalogues and the assumptions made for them
 //!
@@ -48,7 +48,7 @@
 use std::fs::File;
 use std::path::Path;
 
-use reskill_core::catalog::{CourseMode, NewCourse, Place, TagOrigin};
+use reskill_core::catalog::{CourseMode, NewCourse, Place, SkillTag};
 
 use crate::error::IngestError;
 use crate::esco::{Row, Source, Table};
@@ -413,7 +413,7 @@ impl Columns {
             .split('|')
             .map(str::trim)
             .filter(|uri| !uri.is_empty())
-            .map(|uri| (uri.to_owned(), TagOrigin::Manual))
+            .map(SkillTag::manual)
             .collect();
         Ok(ReadCourse {
             course: NewCourse {
@@ -432,6 +432,8 @@ impl Columns {
                 funding: row.text(self.idx("funding")),
                 url: row.text(self.idx("url")),
                 skills,
+                occupation: None,
+                dedupe_key: None,
             },
             skill_tags: Vec::new(),
         })
@@ -681,6 +683,8 @@ impl Columns {
                 funding: "state-funded (no tuition)".to_owned(),
                 url: String::new(),
                 skills: Vec::new(),
+                occupation: None,
+                dedupe_key: None,
             },
             skill_tags: Vec::new(),
         }))
@@ -719,6 +723,8 @@ fn online(
             funding,
             url,
             skills: Vec::new(),
+            occupation: None,
+            dedupe_key: None,
         },
         skill_tags,
     }

@@ -10,7 +10,9 @@
 //! a full ESCO download, and a later full import upserts the same concepts (keys are ESCO URIs).
 
 use chrono::{Days, NaiveDate};
-use reskill_core::catalog::{CourseMode, NewCourse, NewOpening, OpeningStatus, Place, TagOrigin};
+use reskill_core::catalog::{
+    CourseMode, NewCourse, NewOpening, OccupationTag, OpeningStatus, Place, SkillTag, TagOrigin,
+};
 
 /// The demo taxonomy in ESCO CSV format, as `(file name, contents)`: ISCO groups, occupations,
 /// skills and occupation–skill relations (a subset of real ESCO v1.1.1 rows).
@@ -627,11 +629,11 @@ fn parse_course(
             )
         })?),
     };
-    let skills: Vec<(String, TagOrigin)> = text(col.skill_uris)
+    let skills: Vec<SkillTag> = text(col.skill_uris)
         .split('|')
         .map(str::trim)
         .filter(|uri| !uri.is_empty())
-        .map(|uri| (uri.to_owned(), TagOrigin::Manual))
+        .map(SkillTag::manual)
         .collect();
     if skills.is_empty() {
         return Err(row_error(
@@ -657,6 +659,8 @@ fn parse_course(
         funding: text(col.funding).to_owned(),
         url: required(col.url, "url")?,
         skills,
+        occupation: None,
+        dedupe_key: None,
     })
 }
 
@@ -872,7 +876,12 @@ fn generate_opening(
     let skills = skills
         .iter()
         .filter(|(_, essential)| *essential || rng.chance(0.5))
-        .map(|(skill, essential)| (skill.clone(), *essential, TagOrigin::Inferred))
+        .map(|(skill, essential)| SkillTag {
+            uri: skill.clone(),
+            essential: *essential,
+            origin: TagOrigin::Inferred,
+            confidence: 1.0,
+        })
         .collect();
 
     let hours = match variant {
@@ -906,7 +915,7 @@ fn generate_opening(
         source_id: format!("demo-{number:04}"),
         organisation: organisation.to_owned(),
         title,
-        occupation_uri: Some(uri.to_owned()),
+        occupation: Some(OccupationTag::manual(uri)),
         description,
         skills,
         place: Some(Place {
@@ -924,6 +933,7 @@ fn generate_opening(
         posted_on,
         expires_on: Some(expires_on),
         url: format!("https://example.org/jobs/demo-{number:04}"),
+        dedupe_key: None,
     }
 }
 
@@ -1267,7 +1277,7 @@ mod tests {
                 "{}",
                 course.title
             );
-            for (uri, _) in &course.skills {
+            for SkillTag { uri, .. } in &course.skills {
                 assert!(
                     skills.contains(uri),
                     "{}: {uri} is not a demo skill",
@@ -1336,14 +1346,14 @@ mod tests {
         let openings = openings(&occupations, today());
         let mut per_outlook: HashMap<Outlook, usize> = HashMap::new();
         for opening in &openings {
-            let uri = opening.occupation_uri.as_deref().unwrap();
+            let uri = opening.occupation.as_ref().map(|o| o.uri.as_str()).unwrap();
             assert!(uris.contains(uri), "{uri}");
             *per_outlook
                 .entry(find_occupation(uri).unwrap().outlook)
                 .or_default() += 1;
             assert!(opening.posted_on <= today() && opening.posted_on > today() - Days::new(60));
             assert!(opening.salary_min <= opening.salary_max);
-            assert!(opening.skills.iter().any(|(_, essential, _)| *essential));
+            assert!(opening.skills.iter().any(|tag| tag.essential));
         }
         // Demand is higher where the story sends people.
         let safer = OCCUPATIONS

@@ -18,13 +18,13 @@
 //! | `identifier.value` (or a string), else `url`, else a hash of title, organisation and date | `source_id` |
 //! | `url` | `url` |
 //! | `occupationalCategory`: an ESCO occupation URI | `occupation_uri`; anything else → [`ReadOpening::occupation_hint`] |
-//! | `skills`: text (comma-separated), or a list of texts or `DefinedTerm`s; ESCO skill URIs (`@id`, `url` or `termCode`) | URIs → `skills` as essential [`TagOrigin::Manual`]; other names → [`ReadOpening::skill_tags`] |
+//! | `skills`: text (comma-separated), or a list of texts or `DefinedTerm`s; ESCO skill URIs (`@id`, `url` or `termCode`) | URIs → `skills` as essential [`reskill_core::catalog::TagOrigin::Manual`]; other names → [`ReadOpening::skill_tags`] |
 //! | `reskill:niceToHaveSkills` (our extension; a list like `skills`) | URIs → `skills` as nice to have |
 //!
 //! `source` is the file stem and `status` is open. Tag origins are not carried: every skill URI
 //! read from a file is a manual tag (an employer set it).
 
-use reskill_core::catalog::{NewOpening, OpeningStatus, Place, TagOrigin};
+use reskill_core::catalog::{NewOpening, OccupationTag, OpeningStatus, Place, SkillTag};
 use serde_json::{Map, Value, json};
 
 use crate::courses::stem;
@@ -217,7 +217,10 @@ fn posting(value: &Value, source: &str) -> Result<ReadOpening, String> {
     for (field, essential) in [("skills", true), (NICE_TO_HAVE, false)] {
         for item in skill_items(object.get(field)) {
             match item {
-                SkillItem::Uri(uri) => skills.push((uri, essential, TagOrigin::Manual)),
+                SkillItem::Uri(uri) => skills.push(SkillTag {
+                    essential,
+                    ..SkillTag::manual(uri)
+                }),
                 SkillItem::Name(name) => skill_tags.push(name),
             }
         }
@@ -228,8 +231,8 @@ fn posting(value: &Value, source: &str) -> Result<ReadOpening, String> {
             .or_else(|| text_of(cat.get("name"))),
         other => text_of(other),
     };
-    let (occupation_uri, occupation_hint) = match category {
-        Some(c) if c.starts_with(ESCO_OCCUPATION_PREFIX) => (Some(c), None),
+    let (occupation, occupation_hint) = match category {
+        Some(c) if c.starts_with(ESCO_OCCUPATION_PREFIX) => (Some(OccupationTag::manual(c)), None),
         other => (None, other.filter(|c| !c.is_empty())),
     };
     Ok(ReadOpening {
@@ -238,7 +241,7 @@ fn posting(value: &Value, source: &str) -> Result<ReadOpening, String> {
             source_id,
             organisation,
             title,
-            occupation_uri,
+            occupation,
             description,
             skills,
             place,
@@ -250,6 +253,7 @@ fn posting(value: &Value, source: &str) -> Result<ReadOpening, String> {
             posted_on,
             expires_on,
             url,
+            dedupe_key: None,
         },
         skill_tags,
         occupation_hint,
@@ -520,15 +524,15 @@ pub fn to_jobposting_jsonld(opening: &NewOpening) -> Value {
             json!({ "@type": "MonetaryAmount", "currency": opening.currency, "value": value }),
         );
     }
-    if let Some(uri) = &opening.occupation_uri {
-        posting.insert("occupationalCategory".into(), json!(uri));
+    if let Some(occupation) = &opening.occupation {
+        posting.insert("occupationalCategory".into(), json!(occupation.uri));
     }
     let terms = |essential: bool| -> Vec<Value> {
         opening
             .skills
             .iter()
-            .filter(|(_, e, _)| *e == essential)
-            .map(|(uri, _, _)| json!({ "@type": "DefinedTerm", "@id": uri, "inDefinedTermSet": "https://esco.ec.europa.eu/" }))
+            .filter(|tag| tag.essential == essential)
+            .map(|tag| json!({ "@type": "DefinedTerm", "@id": tag.uri, "inDefinedTermSet": "https://esco.ec.europa.eu/" }))
             .collect()
     };
     let (essential, nice) = (terms(true), terms(false));

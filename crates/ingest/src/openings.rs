@@ -311,7 +311,7 @@ impl Columns {
             source_id: content_hash(&[title, organisation, &city, &state, &description]),
             organisation: organisation.to_owned(),
             title: title.to_owned(),
-            occupation_uri: None,
+            occupation: None,
             remote: says_remote(title),
             description,
             skills: Vec::new(),
@@ -323,6 +323,7 @@ impl Columns {
             posted_on: self.date(row, "Date_Posted")?,
             expires_on: self.optional_date(row, "Valid_until")?,
             url: String::new(),
+            dedupe_key: None,
         };
         Ok(plain(opening))
     }
@@ -362,7 +363,7 @@ impl Columns {
             source_id: id.to_owned(),
             organisation: organisation.to_owned(),
             title: title.to_owned(),
-            occupation_uri: None,
+            occupation: None,
             remote: says_remote(title),
             description,
             skills: Vec::new(),
@@ -374,6 +375,7 @@ impl Columns {
             posted_on,
             expires_on: None,
             url,
+            dedupe_key: None,
         };
         Ok(ReadOpening {
             opening,
@@ -432,7 +434,7 @@ impl Columns {
             organisation,
             remote: says_remote(&title),
             title,
-            occupation_uri: None,
+            occupation: None,
             description,
             skills: Vec::new(),
             place: place(
@@ -449,6 +451,7 @@ impl Columns {
             posted_on: self.date(row, "Posting Date")?,
             expires_on: self.optional_date(row, "Post Until")?,
             url: String::new(),
+            dedupe_key: None,
         };
         Ok(plain(opening))
     }
@@ -491,7 +494,7 @@ impl Columns {
             source_id: id.to_owned(),
             organisation: organisation.to_owned(),
             title: title.to_owned(),
-            occupation_uri: None,
+            occupation: None,
             remote: says_remote(title),
             description: row.text(self.idx("description")),
             skills: Vec::new(),
@@ -509,6 +512,7 @@ impl Columns {
             posted_on: self.date(row, "date_posted")?,
             expires_on: self.optional_date(row, "valid_through")?,
             url: row.text(self.idx("url")),
+            dedupe_key: None,
         };
         Ok(plain(opening))
     }
@@ -525,7 +529,7 @@ impl Columns {
             source_id: content_hash(&[title, &city, &state, salary_text, &category]),
             organisation: String::new(),
             title: title.to_owned(),
-            occupation_uri: None,
+            occupation: None,
             remote: says_remote(title),
             description: String::new(),
             skills: Vec::new(),
@@ -537,6 +541,7 @@ impl Columns {
             posted_on: REED_POSTED_ON,
             expires_on: None,
             url: String::new(),
+            dedupe_key: None,
         };
         Ok(plain(opening))
     }
@@ -665,7 +670,7 @@ mod tests {
             source_id: "1".into(),
             organisation: org.into(),
             title: title.into(),
-            occupation_uri: None,
+            occupation: None,
             description: String::new(),
             skills: Vec::new(),
             place: Some(Place {
@@ -680,6 +685,7 @@ mod tests {
             posted_on: REED_POSTED_ON,
             expires_on: None,
             url: String::new(),
+            dedupe_key: None,
         };
         assert_eq!(
             dedupe_key(&opening("Nurse – Band 5", "NHS Trust", "LEEDS")),

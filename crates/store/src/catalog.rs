@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
-use reskill_core::catalog::{NewCourse, NewOpening, Place, TagOrigin};
+use reskill_core::catalog::{NewCourse, NewOpening, OccupationTag, Place, TagOrigin};
 use reskill_core::{CourseId, OpeningId};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
@@ -16,7 +16,8 @@ use crate::StorageError;
 use crate::changes::{ChangeKind, record_upserts};
 use crate::db::begin_write;
 use crate::entities::{
-    course, course_skill, occupation, opening, opening_skill, organisation, skill,
+    course, course_skill, import_checkpoint, occupation, opening, opening_skill, organisation,
+    skill,
 };
 use crate::upsert::Upsert;
 
@@ -72,6 +73,19 @@ pub async fn upsert_courses<C>(
 where
     C: TransactionTrait + ConnectionTrait,
 {
+    upsert_courses_batch(db, courses, None).await
+}
+
+/// [`upsert_courses`], also recording `checkpoint` in the same transaction, so an import that
+/// dies between batches resumes after the last batch that committed.
+pub async fn upsert_courses_batch<C>(
+    db: &C,
+    courses: &[NewCourse],
+    checkpoint: Option<&Checkpoint>,
+) -> Result<CatalogUpsertSummary<CourseId>, StorageError>
+where
+    C: TransactionTrait + ConnectionTrait,
+{
     for course in courses {
         check_number("duration_weeks", &course.source_id, course.duration_weeks)?;
         check_number("cost", &course.source_id, course.cost)?;
@@ -85,10 +99,36 @@ where
     let before = course::Entity::find().count(&txn).await?;
 
     use course::Column as C;
+    let keys: Vec<(&str, &str)> = courses
+        .iter()
+        .map(|c| (c.source.as_str(), c.source_id.as_str()))
+        .collect();
+    let occupation_ids =
+        occupation_ids_by_uri(&txn, courses.iter().filter_map(|c| c.occupation.as_ref())).await?;
+    let manual = manual_occupations::<course::Entity>(
+        &txn,
+        [
+            C::Source,
+            C::SourceId,
+            C::OccupationId,
+            C::OccupationConfidence,
+            C::OccupationOrigin,
+        ],
+        &keys,
+    )
+    .await?;
+    let mut unknown_occupations = 0;
     let rows = courses
         .iter()
-        .map(|c| {
+        .zip(&manual)
+        .map(|(c, manual)| {
             let place = PlaceValues::from(c.place.as_ref());
+            let occupation = OccupationValues::resolve(
+                c.occupation.as_ref(),
+                manual.as_ref(),
+                &occupation_ids,
+                &mut unknown_occupations,
+            );
             vec![
                 c.source.clone().into(),
                 c.source_id.clone().into(),
@@ -108,6 +148,10 @@ where
                 c.next_start.into(),
                 c.funding.clone().into(),
                 c.url.clone().into(),
+                occupation.id,
+                occupation.origin,
+                occupation.confidence,
+                c.dedupe_key.clone().into(),
                 now.into(),
                 now.into(),
             ]
@@ -133,6 +177,10 @@ where
             C::NextStart,
             C::Funding,
             C::Url,
+            C::OccupationId,
+            C::OccupationOrigin,
+            C::OccupationConfidence,
+            C::DedupeKey,
             C::CreatedAt,
             C::UpdatedAt,
         ],
@@ -154,6 +202,10 @@ where
             C::NextStart,
             C::Funding,
             C::Url,
+            C::OccupationId,
+            C::OccupationOrigin,
+            C::OccupationConfidence,
+            C::DedupeKey,
             C::UpdatedAt,
         ],
     }
@@ -161,32 +213,29 @@ where
     .await?;
     let after = course::Entity::find().count(&txn).await?;
 
-    let keys: Vec<(&str, &str)> = courses
-        .iter()
-        .map(|c| (c.source.as_str(), c.source_id.as_str()))
-        .collect();
     let id_of =
         ids_by_source_key::<course::Entity>(&txn, C::Id, C::Source, C::SourceId, &keys).await?;
     let ids = resolve_keys(&id_of, &keys)?;
 
     let mut uris: Vec<&str> = Vec::new();
     for course in &courses {
-        uris.extend(course.skills.iter().map(|(uri, _)| uri.as_str()));
+        uris.extend(course.skills.iter().map(|tag| tag.uri.as_str()));
     }
     let skill_ids = skill_ids_by_uri(&txn, &uris).await?;
     let mut tags = TagCollector::default();
     let mut tag_rows = Vec::new();
     for (course, course_id) in courses.iter().zip(&ids) {
         let mut seen = HashSet::new();
-        for (uri, origin) in &course.skills {
-            let Some(skill_id) = tags.resolve(&skill_ids, uri) else {
+        for tag in &course.skills {
+            let Some(skill_id) = tags.resolve(&skill_ids, &tag.uri) else {
                 continue;
             };
             if seen.insert(skill_id) {
                 tag_rows.push(vec![
                     (*course_id).into(),
                     skill_id.into(),
-                    origin.as_str().to_owned().into(),
+                    tag.origin.as_str().to_owned().into(),
+                    f64::from(tag.confidence).into(),
                 ]);
             }
         }
@@ -201,7 +250,7 @@ where
     let skill_tags = tag_rows.len() as u64;
     use course_skill::Column as CS;
     Upsert::<course_skill::Entity> {
-        columns: &[CS::CourseId, CS::SkillId, CS::Origin],
+        columns: &[CS::CourseId, CS::SkillId, CS::Origin, CS::Confidence],
         conflict: &[CS::CourseId, CS::SkillId],
         update: &[],
     }
@@ -209,6 +258,9 @@ where
     .await?;
 
     record_upserts(&txn, ChangeKind::Course, &ids).await?;
+    if let Some(checkpoint) = checkpoint {
+        save_checkpoint(&txn, checkpoint).await?;
+    }
     txn.commit().await?;
     let inserted = after.saturating_sub(before);
     let (unknown_skills, unknown_skill_uris) = tags.finish();
@@ -219,6 +271,7 @@ where
         skill_tags,
         unknown_skills,
         unknown_skill_uris,
+        unknown_occupations,
         ..CatalogUpsertSummary::default()
     })
 }
@@ -232,6 +285,18 @@ where
 pub async fn upsert_openings<C>(
     db: &C,
     openings: &[NewOpening],
+) -> Result<CatalogUpsertSummary<OpeningId>, StorageError>
+where
+    C: TransactionTrait + ConnectionTrait,
+{
+    upsert_openings_batch(db, openings, None).await
+}
+
+/// [`upsert_openings`], also recording `checkpoint` in the same transaction.
+pub async fn upsert_openings_batch<C>(
+    db: &C,
+    openings: &[NewOpening],
+    checkpoint: Option<&Checkpoint>,
 ) -> Result<CatalogUpsertSummary<OpeningId>, StorageError>
 where
     C: TransactionTrait + ConnectionTrait,
@@ -291,48 +356,44 @@ where
         organisation_ids.extend(found.into_iter().map(|(id, name)| (name, id)));
     }
 
-    // Occupations by URI.
-    let occupation_uris: Vec<&str> = openings
+    use opening::Column as O;
+    let keys: Vec<(&str, &str)> = openings
         .iter()
-        .filter_map(|o| o.occupation_uri.as_deref())
-        .collect::<HashSet<_>>()
-        .into_iter()
+        .map(|o| (o.source.as_str(), o.source_id.as_str()))
         .collect();
-    let mut occupation_ids: HashMap<String, i64> = HashMap::new();
-    for chunk in occupation_uris.chunks(IN_LIST_CHUNK) {
-        let found: Vec<(i64, String)> = occupation::Entity::find()
-            .select_only()
-            .columns([occupation::Column::Id, occupation::Column::Uri])
-            .filter(occupation::Column::Uri.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(&txn)
-            .await?;
-        occupation_ids.extend(found.into_iter().map(|(id, uri)| (uri, id)));
-    }
+    let occupation_ids =
+        occupation_ids_by_uri(&txn, openings.iter().filter_map(|o| o.occupation.as_ref())).await?;
+    let manual = manual_occupations::<opening::Entity>(
+        &txn,
+        [
+            O::Source,
+            O::SourceId,
+            O::OccupationId,
+            O::OccupationConfidence,
+            O::OccupationOrigin,
+        ],
+        &keys,
+    )
+    .await?;
     let mut unknown_occupations = 0;
 
     let before = opening::Entity::find().count(&txn).await?;
-    use opening::Column as O;
     let mut rows = Vec::with_capacity(openings.len());
-    for o in &openings {
+    for (o, manual) in openings.iter().zip(&manual) {
         let place = PlaceValues::from(o.place.as_ref());
         let organisation_id = organisation_ids.get(o.organisation.trim()).copied();
-        let occupation_id = match o.occupation_uri.as_deref() {
-            Some(uri) => {
-                let id = occupation_ids.get(uri).copied();
-                if id.is_none() {
-                    unknown_occupations += 1;
-                }
-                id
-            }
-            None => None,
-        };
+        let occupation = OccupationValues::resolve(
+            o.occupation.as_ref(),
+            manual.as_ref(),
+            &occupation_ids,
+            &mut unknown_occupations,
+        );
         rows.push(vec![
             o.source.clone().into(),
             o.source_id.clone().into(),
             organisation_id.into(),
             o.title.clone().into(),
-            occupation_id.into(),
+            occupation.id,
             o.description.clone().into(),
             place.name,
             place.region,
@@ -347,6 +408,9 @@ where
             o.posted_on.into(),
             o.expires_on.into(),
             o.url.clone().into(),
+            occupation.origin,
+            occupation.confidence,
+            o.dedupe_key.clone().into(),
             now.into(),
             now.into(),
         ]);
@@ -372,6 +436,9 @@ where
             O::PostedOn,
             O::ExpiresOn,
             O::Url,
+            O::OccupationOrigin,
+            O::OccupationConfidence,
+            O::DedupeKey,
             O::CreatedAt,
             O::UpdatedAt,
         ],
@@ -394,6 +461,9 @@ where
             O::PostedOn,
             O::ExpiresOn,
             O::Url,
+            O::OccupationOrigin,
+            O::OccupationConfidence,
+            O::DedupeKey,
             O::UpdatedAt,
         ],
     }
@@ -401,33 +471,30 @@ where
     .await?;
     let after = opening::Entity::find().count(&txn).await?;
 
-    let keys: Vec<(&str, &str)> = openings
-        .iter()
-        .map(|o| (o.source.as_str(), o.source_id.as_str()))
-        .collect();
     let id_of =
         ids_by_source_key::<opening::Entity>(&txn, O::Id, O::Source, O::SourceId, &keys).await?;
     let ids = resolve_keys(&id_of, &keys)?;
 
     let mut uris: Vec<&str> = Vec::new();
     for opening in &openings {
-        uris.extend(opening.skills.iter().map(|(uri, _, _)| uri.as_str()));
+        uris.extend(opening.skills.iter().map(|tag| tag.uri.as_str()));
     }
     let skill_ids = skill_ids_by_uri(&txn, &uris).await?;
     let mut tags = TagCollector::default();
     let mut tag_rows = Vec::new();
     for (opening, opening_id) in openings.iter().zip(&ids) {
         let mut seen = HashSet::new();
-        for (uri, essential, origin) in &opening.skills {
-            let Some(skill_id) = tags.resolve(&skill_ids, uri) else {
+        for tag in &opening.skills {
+            let Some(skill_id) = tags.resolve(&skill_ids, &tag.uri) else {
                 continue;
             };
             if seen.insert(skill_id) {
                 tag_rows.push(vec![
                     (*opening_id).into(),
                     skill_id.into(),
-                    (*essential).into(),
-                    origin.as_str().to_owned().into(),
+                    tag.essential.into(),
+                    tag.origin.as_str().to_owned().into(),
+                    f64::from(tag.confidence).into(),
                 ]);
             }
         }
@@ -442,7 +509,13 @@ where
     let skill_tags = tag_rows.len() as u64;
     use opening_skill::Column as OS;
     Upsert::<opening_skill::Entity> {
-        columns: &[OS::OpeningId, OS::SkillId, OS::Essential, OS::Origin],
+        columns: &[
+            OS::OpeningId,
+            OS::SkillId,
+            OS::Essential,
+            OS::Origin,
+            OS::Confidence,
+        ],
         conflict: &[OS::OpeningId, OS::SkillId],
         update: &[],
     }
@@ -450,6 +523,9 @@ where
     .await?;
 
     record_upserts(&txn, ChangeKind::Opening, &ids).await?;
+    if let Some(checkpoint) = checkpoint {
+        save_checkpoint(&txn, checkpoint).await?;
+    }
     txn.commit().await?;
     let inserted = after.saturating_sub(before);
     let (unknown_skills, unknown_skill_uris) = tags.finish();
@@ -463,6 +539,214 @@ where
         unknown_occupations,
         organisations_created,
     })
+}
+
+/// How far an import of one file has come, saved with the batch that got it there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// `courses` or `openings`.
+    pub kind: String,
+    /// The file's name, for people.
+    pub file_name: String,
+    /// A hash of the file's bytes.
+    pub file_hash: String,
+    /// Records of the file committed, counting this batch.
+    pub records_done: u64,
+    /// Records the file holds.
+    pub records_total: u64,
+}
+
+/// Returns how many records of the file with `file_hash` an unfinished `kind` import has
+/// committed, or `None` when there is nothing to resume.
+pub async fn resume_point(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    file_hash: &str,
+) -> Result<Option<u64>, StorageError> {
+    use import_checkpoint::Column as K;
+    let found = import_checkpoint::Entity::find()
+        .filter(K::Kind.eq(kind))
+        .filter(K::FileHash.eq(file_hash))
+        .one(db)
+        .await?;
+    Ok(found
+        .filter(|row| !row.finished)
+        .map(|row| u64::try_from(row.records_done).unwrap_or(0)))
+}
+
+/// Marks the `kind` import of the file with `file_hash` finished: the next import of the same
+/// file starts from the top again (and updates every row, as imports are idempotent).
+pub async fn finish_checkpoint(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    file_hash: &str,
+) -> Result<(), StorageError> {
+    use import_checkpoint::Column as K;
+    import_checkpoint::Entity::update_many()
+        .col_expr(K::Finished, true.into())
+        .col_expr(K::UpdatedAt, Utc::now().into())
+        .filter(K::Kind.eq(kind))
+        .filter(K::FileHash.eq(file_hash))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+async fn save_checkpoint(
+    db: &impl ConnectionTrait,
+    checkpoint: &Checkpoint,
+) -> Result<(), StorageError> {
+    use import_checkpoint::Column as K;
+    let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    Upsert::<import_checkpoint::Entity> {
+        columns: &[
+            K::Kind,
+            K::FileName,
+            K::FileHash,
+            K::RecordsDone,
+            K::RecordsTotal,
+            K::Finished,
+            K::UpdatedAt,
+        ],
+        conflict: &[K::Kind, K::FileHash],
+        update: &[
+            K::FileName,
+            K::RecordsDone,
+            K::RecordsTotal,
+            K::Finished,
+            K::UpdatedAt,
+        ],
+    }
+    .run(
+        db,
+        vec![vec![
+            checkpoint.kind.clone().into(),
+            checkpoint.file_name.clone().into(),
+            checkpoint.file_hash.clone().into(),
+            as_i64(checkpoint.records_done).into(),
+            as_i64(checkpoint.records_total).into(),
+            false.into(),
+            Utc::now().into(),
+        ]],
+        "checkpoint",
+        &|_, _, _| {},
+    )
+    .await
+}
+
+/// The occupation columns of one catalog row, as bind values.
+struct OccupationValues {
+    id: Value,
+    origin: Value,
+    confidence: Value,
+}
+
+impl OccupationValues {
+    /// Returns the record's occupation, unless a person set one on the stored row and the
+    /// record's is not manual too: re-imports and re-tags keep what people chose.
+    fn resolve(
+        tag: Option<&OccupationTag>,
+        manual: Option<&(i64, Option<f64>)>,
+        occupation_ids: &HashMap<String, i64>,
+        unknown: &mut u64,
+    ) -> Self {
+        if let Some((id, confidence)) = manual
+            && tag.is_none_or(|t| t.origin != TagOrigin::Manual)
+        {
+            return Self {
+                id: Some(*id).into(),
+                origin: Some(TagOrigin::Manual.as_str().to_owned()).into(),
+                confidence: (*confidence).into(),
+            };
+        }
+        let Some(tag) = tag else {
+            return Self::none();
+        };
+        let Some(id) = occupation_ids.get(&tag.uri).copied() else {
+            *unknown += 1;
+            return Self::none();
+        };
+        Self {
+            id: Some(id).into(),
+            origin: Some(tag.origin.as_str().to_owned()).into(),
+            confidence: Some(f64::from(tag.confidence)).into(),
+        }
+    }
+
+    fn none() -> Self {
+        Self {
+            id: Option::<i64>::None.into(),
+            origin: Option::<String>::None.into(),
+            confidence: Option::<f64>::None.into(),
+        }
+    }
+}
+
+/// Loads `uri → id` for the occupations the tags name.
+async fn occupation_ids_by_uri<'a>(
+    db: &impl ConnectionTrait,
+    tags: impl Iterator<Item = &'a OccupationTag>,
+) -> Result<HashMap<String, i64>, StorageError> {
+    let uris: Vec<&str> = tags
+        .map(|t| t.uri.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut ids = HashMap::with_capacity(uris.len());
+    for chunk in uris.chunks(IN_LIST_CHUNK) {
+        let found: Vec<(i64, String)> = occupation::Entity::find()
+            .select_only()
+            .columns([occupation::Column::Id, occupation::Column::Uri])
+            .filter(occupation::Column::Uri.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        ids.extend(found.into_iter().map(|(id, uri)| (uri, id)));
+    }
+    Ok(ids)
+}
+
+/// Returns, for each key, the occupation a person set (`manual`) on the stored row of `E`, if
+/// any; `columns` are E's source, source id, occupation id, occupation confidence and origin.
+async fn manual_occupations<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    columns: [E::Column; 5],
+    keys: &[(&str, &str)],
+) -> Result<Vec<Option<(i64, Option<f64>)>>, StorageError> {
+    let [source, source_id, occupation_id, confidence, origin] = columns;
+    let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (source, source_id) in keys {
+        by_source.entry(source).or_default().push(source_id);
+    }
+    let mut found_by_key: HashMap<(String, String), (i64, Option<f64>)> = HashMap::new();
+    for (source_name, source_ids) in by_source {
+        for chunk in source_ids.chunks(IN_LIST_CHUNK) {
+            let found: Vec<(String, Option<i64>, Option<f64>)> = E::find()
+                .select_only()
+                .column(source_id)
+                .column(occupation_id)
+                .column(confidence)
+                .filter(source.eq(source_name))
+                .filter(origin.eq(TagOrigin::Manual.as_str()))
+                .filter(source_id.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            for (key, id, confidence) in found {
+                if let Some(id) = id {
+                    found_by_key.insert((source_name.to_owned(), key), (id, confidence));
+                }
+            }
+        }
+    }
+    Ok(keys
+        .iter()
+        .map(|(s, id)| {
+            found_by_key
+                .get(&((*s).to_owned(), (*id).to_owned()))
+                .copied()
+        })
+        .collect())
 }
 
 /// Rejects a negative or non-finite number in field `field` of record `source_id`.

@@ -14,6 +14,7 @@ pub mod error;
 pub mod matching;
 pub mod risk;
 pub mod stats;
+pub mod tagging;
 pub mod taxonomy;
 mod upsert;
 

@@ -30,6 +30,10 @@ pub struct Stats {
     pub courses: u64,
     /// Openings.
     pub openings: u64,
+    /// Courses with an occupation and at least 3 skills.
+    pub courses_tagged: u64,
+    /// Openings with an occupation and at least 3 skills.
+    pub openings_tagged: u64,
     /// User accounts.
     pub users: u64,
     /// Worker profiles.
@@ -38,7 +42,10 @@ pub struct Stats {
 
 /// Returns the row counts of the main tables.
 pub async fn stats(db: &impl ConnectionTrait) -> Result<Stats, StorageError> {
+    let coverage = crate::tagging::tag_coverage(db).await?;
     Ok(Stats {
+        courses_tagged: coverage.courses_tagged,
+        openings_tagged: coverage.openings_tagged,
         occupations: occupation::Entity::find().count(db).await?,
         skills: skill::Entity::find().count(db).await?,
         relations: occupation_skill::Entity::find().count(db).await?,

@@ -1,12 +1,29 @@
-//! `reskill demo`: load the built-in demo data set.
+//! `reskill demo`: load the built-in demo data set, or the whole real bundle.
 
-use crate::Settings;
+use anyhow::Context;
 
-/// Loads (or refreshes) the demo data; safe to run twice.
-pub async fn run(settings: &Settings) -> anyhow::Result<()> {
+use crate::{DemoArgs, Settings, progress};
+
+/// Loads (or refreshes) the demo data, or the real bundle; safe to run twice.
+pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
     let search = super::open_search(settings)?;
-    let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
-    println!("{summary}");
+    match args.real_data {
+        None => {
+            let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
+            println!("{summary}");
+        }
+        Some(dir) => {
+            let report = reskill_server::services::demo::load_real_bundle(
+                &db,
+                &search,
+                &dir,
+                &progress::phased(),
+            )
+            .await
+            .with_context(|| format!("loading the real bundle from {} failed", dir.display()))?;
+            println!("{report}");
+        }
+    }
     Ok(())
 }

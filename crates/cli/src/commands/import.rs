@@ -1,10 +1,12 @@
-//! `reskill import esco|risk`.
+//! `reskill import esco|risk|courses|openings`.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use reskill_server::services::catalog::{self, CatalogTagger, ImportOptions, OpeningsFormat};
 
-use crate::{ImportCommand, Settings, progress};
+use crate::{ImportCommand, OpeningsFormatArg, Settings, progress};
 
 /// Runs one import and prints its summary.
 pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<()> {
@@ -42,6 +44,50 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             .await
             .with_context(|| format!("risk import from {} failed", file.display()))?;
             println!("{summary}");
+        }
+        ImportCommand::Courses { files, batch_size } => {
+            let options = ImportOptions { batch_size };
+            let tagger = Arc::new(CatalogTagger::load(&db).await?);
+            for file in files {
+                let report = catalog::import_courses_file(
+                    &db,
+                    &search,
+                    &tagger,
+                    &file,
+                    &options,
+                    &progress::phased(),
+                )
+                .await
+                .with_context(|| format!("course import from {} failed", file.display()))?;
+                println!("{report}");
+            }
+        }
+        ImportCommand::Openings {
+            files,
+            format,
+            batch_size,
+        } => {
+            let options = ImportOptions { batch_size };
+            let tagger = Arc::new(CatalogTagger::load(&db).await?);
+            for file in files {
+                let format = match format {
+                    Some(OpeningsFormatArg::Csv) => OpeningsFormat::Csv,
+                    Some(OpeningsFormatArg::Jsonld) => OpeningsFormat::JsonLd,
+                    None => OpeningsFormat::from_path(&file),
+                };
+                let report = catalog::import_openings_file(
+                    &db,
+                    &search,
+                    &tagger,
+                    &file,
+                    format,
+                    &options,
+                    &progress::phased(),
+                )
+                .await
+                .with_context(|| format!("opening import from {} failed", file.display()))?;
+                println!("{report}");
+            }
         }
     }
     println!("took {:.1} s", started.elapsed().as_secs_f64());

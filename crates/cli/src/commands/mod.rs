@@ -1,11 +1,13 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod export;
 pub mod fit;
 pub mod gap;
 pub mod import;
 pub mod plan;
 pub mod reindex;
+pub mod retag;
 pub mod serve;
 pub mod stats;
 pub mod transitions;

@@ -1,7 +1,7 @@
 //! The JobPosting JSON-LD reader on small samples, and the writer's round trip.
 
 use chrono::NaiveDate;
-use reskill_core::catalog::{NewOpening, OpeningStatus, Place, TagOrigin};
+use reskill_core::catalog::{NewOpening, OccupationTag, OpeningStatus, Place, SkillTag};
 use reskill_ingest::jsonld::{read_jobpostings, to_jobposting_jsonld};
 
 const NURSE: &str = r#"{"@context":"https://schema.org/","@type":"JobPosting","title":"Staff Nurse","description":"<p>Caring for patients &amp; families.</p>","datePosted":"2020-10-30T09:00:00+0000","validThrough":"2020-11-30","hiringOrganization":{"@type":"Organization","name":"Leeds Teaching Hospitals"},"jobLocation":{"@type":"Place","address":{"addressLocality":"Leeds","addressRegion":"West Yorkshire","addressCountry":"GB","postalCode":"LS1 3EX"},"geo":{"latitude":"53.80","longitude":-1.55}},"baseSalary":{"@type":"MonetaryAmount","currency":"GBP","value":{"@type":"QuantitativeValue","minValue":24907,"maxValue":30615,"unitText":"YEAR"}},"identifier":{"@type":"PropertyValue","name":"NHS Jobs","value":"916000001"},"occupationalCategory":"29-1141.00","skills":"wound care, http://data.europa.eu/esco/skill/abc"}"#;
@@ -43,11 +43,7 @@ fn line_delimited_with_a_malformed_line_and_a_missing_title() {
     );
     assert_eq!(
         o.skills,
-        vec![(
-            "http://data.europa.eu/esco/skill/abc".to_owned(),
-            true,
-            TagOrigin::Manual
-        )]
+        vec![SkillTag::manual("http://data.europa.eu/esco/skill/abc")]
     );
     assert_eq!(nurse.skill_tags, vec!["wound care"]);
     assert_eq!(nurse.occupation_hint.as_deref(), Some("29-1141.00"));
@@ -94,19 +90,16 @@ fn written_postings_read_back_equal() {
         source_id: "nhs-916000001".to_owned(),
         organisation: "Leeds Teaching Hospitals".to_owned(),
         title: "Staff Nurse".to_owned(),
-        occupation_uri: Some("http://data.europa.eu/esco/occupation/xyz".to_owned()),
+        occupation: Some(OccupationTag::manual(
+            "http://data.europa.eu/esco/occupation/xyz",
+        )),
         description: "Caring for patients.\n\nNights and weekends.".to_owned(),
         skills: vec![
-            (
-                "http://data.europa.eu/esco/skill/a".to_owned(),
-                true,
-                TagOrigin::Manual,
-            ),
-            (
-                "http://data.europa.eu/esco/skill/b".to_owned(),
-                false,
-                TagOrigin::Manual,
-            ),
+            SkillTag::manual("http://data.europa.eu/esco/skill/a"),
+            SkillTag {
+                essential: false,
+                ..SkillTag::manual("http://data.europa.eu/esco/skill/b")
+            },
         ],
         place: Some(Place {
             name: "Leeds".to_owned(),
@@ -123,13 +116,14 @@ fn written_postings_read_back_equal() {
         posted_on: NaiveDate::from_ymd_opt(2020, 10, 30).unwrap(),
         expires_on: NaiveDate::from_ymd_opt(2020, 11, 30),
         url: "https://www.jobs.nhs.uk/xi/vacancy/916000001".to_owned(),
+        dedupe_key: None,
     };
     let mut bare = opening.clone();
     bare.place = None;
     bare.salary_min = None;
     bare.salary_max = None;
     bare.skills.clear();
-    bare.occupation_uri = None;
+    bare.occupation = None;
     bare.expires_on = None;
     bare.remote = false;
     bare.source_id = "2".to_owned();

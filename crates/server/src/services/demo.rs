@@ -106,3 +106,127 @@ pub fn read_demo_taxonomy() -> anyhow::Result<reskill_core::taxonomy::EscoBundle
     sources.occupation_broader = Some(file("broaderRelationsOccPillar.csv")?);
     Ok(reskill_ingest::esco::read_esco_sources(sources)?)
 }
+
+/// What loading the real bundle did: one report per step.
+#[derive(Debug, Default)]
+pub struct RealBundleReport {
+    /// The ESCO import.
+    pub esco: Option<import::EscoImportReport>,
+    /// The risk imports.
+    pub risk: Vec<import::RiskImportReport>,
+    /// One report per course and opening file.
+    pub catalog: Vec<super::catalog::CatalogImportReport>,
+}
+
+impl fmt::Display for RealBundleReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(esco) = &self.esco {
+            writeln!(f, "{esco}")?;
+        }
+        for risk in &self.risk {
+            writeln!(f, "{risk}")?;
+        }
+        for report in &self.catalog {
+            writeln!(f, "{report}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The risk tables of the bundle: (file under `risk/`, source, year, needs the crosswalk,
+/// becomes the active source).
+const BUNDLE_RISK: [(&str, &str, i32, bool, bool); 2] = [
+    (
+        "nesta_mcc_risk_All_occupations.csv",
+        "nesta-mcc",
+        2020,
+        false,
+        true,
+    ),
+    (
+        "frey_osborne_automation_risk_index_clean.csv",
+        "frey-osborne",
+        2017,
+        true,
+        false,
+    ),
+];
+/// The ESCO–O*NET crosswalk under `crosswalk/`, for Frey–Osborne's SOC codes.
+const BUNDLE_CROSSWALK: &str = "esco_onet_crosswalk_Nov2020.csv";
+
+/// Loads the whole real bundle from a folder laid out like `../shared/data`: ESCO, the Nesta
+/// and Frey–Osborne risk tables, every course and programme CSV, and every openings file, tagged.
+/// Safe to run twice: every step upserts.
+pub async fn load_real_bundle(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    dir: &std::path::Path,
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+) -> anyhow::Result<RealBundleReport> {
+    let mut report = RealBundleReport {
+        esco: Some(import::import_esco_dir(db, search, &dir.join("esco"), progress).await?),
+        ..RealBundleReport::default()
+    };
+    for (file, source, year, crosswalk, activate) in BUNDLE_RISK {
+        let crosswalk = crosswalk.then(|| dir.join("crosswalk").join(BUNDLE_CROSSWALK));
+        report.risk.push(
+            import::import_risk_file(
+                db,
+                search,
+                &dir.join("risk").join(file),
+                source,
+                year,
+                crosswalk.as_deref(),
+                activate,
+            )
+            .await?,
+        );
+    }
+    let tagger = std::sync::Arc::new(super::catalog::CatalogTagger::load(db).await?);
+    for folder in ["courses", "programs"] {
+        for file in csv_files(&dir.join(folder))? {
+            report.catalog.push(
+                super::catalog::import_courses_file(
+                    db,
+                    search,
+                    &tagger,
+                    &file,
+                    &super::catalog::ImportOptions::default(),
+                    progress,
+                )
+                .await?,
+            );
+        }
+    }
+    for file in csv_files(&dir.join("openings"))? {
+        report.catalog.push(
+            super::catalog::import_openings_file(
+                db,
+                search,
+                &tagger,
+                &file,
+                super::catalog::OpeningsFormat::from_path(&file),
+                &super::catalog::ImportOptions::default(),
+                progress,
+            )
+            .await?,
+        );
+    }
+    Ok(report)
+}
+
+/// Returns the CSV and JSON-LD files of a folder, sorted by name (the programme spreadsheet
+/// `.xlsx` has a CSV twin and is left out).
+fn csv_files(dir: &std::path::Path) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| anyhow::anyhow!("failed to list {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            path.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "csv" | "jsonld" | "ndjson"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}

@@ -1,6 +1,7 @@
 //! Flows that touch several crates: read with ingest, write with store, then bring the search
 //! indexes up to date. The CLI and the HTTP handlers call these, so both run the same code.
 
+pub mod catalog;
 pub mod demo;
 pub mod engine;
 pub mod import;

@@ -57,6 +57,16 @@ pub struct Model {
     /// Provider page.
     #[sea_orm(column_type = "Text")]
     pub url: String,
+    /// The occupation the course prepares for.
+    pub occupation_id: Option<i64>,
+    /// `extracted`, `inferred` or `manual`, where the occupation is set.
+    #[sea_orm(column_type = "Text")]
+    pub occupation_origin: Option<String>,
+    /// How sure the tagger was of the occupation.
+    pub occupation_confidence: Option<f64>,
+    /// Normalised title and provider: the same course from several files merges here.
+    #[sea_orm(column_type = "Text")]
+    pub dedupe_key: Option<String>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

@@ -10,6 +10,7 @@ pub mod course;
 pub mod course_skill;
 pub mod email_attempt;
 pub mod email_outbox;
+pub mod import_checkpoint;
 pub mod interest;
 pub mod isco_group;
 pub mod occupation;

@@ -57,6 +57,14 @@ pub struct Model {
     /// Original posting.
     #[sea_orm(column_type = "Text")]
     pub url: String,
+    /// `extracted`, `inferred` or `manual`, where the occupation is set.
+    #[sea_orm(column_type = "Text")]
+    pub occupation_origin: Option<String>,
+    /// How sure the tagger was of the occupation.
+    pub occupation_confidence: Option<f64>,
+    /// Normalised title, organisation and place: the same job from several files merges here.
+    #[sea_orm(column_type = "Text")]
+    pub dedupe_key: Option<String>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

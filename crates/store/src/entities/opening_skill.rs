@@ -17,6 +17,8 @@ pub struct Model {
     /// `extracted`, `inferred` or `manual`.
     #[sea_orm(column_type = "Text")]
     pub origin: String,
+    /// How sure the tagger was, in (0, 1]; 1 for manual tags.
+    pub confidence: Option<f64>,
 }
 
 /// Foreign keys of this table.
