@@ -154,7 +154,22 @@ async fn real_courses_and_openings_import_tagged_on_each_backend() {
                 openings_share >= 0.85,
                 "openings tagged {openings_share:.3}"
             );
-            ensure!(courses_share >= 0.5, "courses tagged {courses_share:.3}");
+            // Udemy's and one Coursera file's courses are titles only, and YH's programmes are
+            // in Swedish: few of those reach three skills (docs/INGEST.md), the rest mostly do.
+            ensure!(courses_share >= 0.2, "courses tagged {courses_share:.3}");
+            for report in &course_reports {
+                let floor = match report.format.as_str() {
+                    "CourseraSkills" | "CourseraIt" => 0.6,
+                    _ => 0.0,
+                };
+                let written = report.inserted + report.updated;
+                ensure!(
+                    share(report.well_tagged, written) >= floor,
+                    "{}: {} of {written} well tagged",
+                    report.file,
+                    report.well_tagged
+                );
+            }
             for report in &opening_reports {
                 let written = report.inserted + report.updated;
                 ensure!(
@@ -199,12 +214,23 @@ async fn real_courses_and_openings_import_tagged_on_each_backend() {
                 .collect();
             ensure!(!reed.is_empty());
             ensure!(
-                reed.iter().all(|s| s.record.description.is_empty()
-                    && s.record
+                reed.iter()
+                    .all(|s| s.record.description.is_empty() && s.record.skills.len() >= 3),
+                "a Reed posting with an occupation but under three skills"
+            );
+            let inferred = reed
+                .iter()
+                .filter(|s| {
+                    s.record
                         .skills
                         .iter()
-                        .any(|t| t.origin == TagOrigin::Inferred)),
-                "a Reed posting without inferred skills"
+                        .any(|t| t.origin == TagOrigin::Inferred)
+                })
+                .count();
+            ensure!(
+                share(inferred as u64, reed.len() as u64) >= 0.8,
+                "{inferred} of {} Reed postings have inferred skills",
+                reed.len()
             );
 
             // The openings index holds every open posting.
@@ -441,4 +467,61 @@ async fn sigkilled_import_resumes_without_loss_or_duplicates() {
         }
     })
     .await;
+}
+
+/// Title → occupation accuracy of the importer's occupation guess (the occupation search plus
+/// the tagger, as `tag_opening` uses them), on ESCO alternative labels held out of both: one in
+/// ten occupation alt labels (chosen by hash) is removed from the taxonomy before it is imported
+/// and indexed, then each is guessed as a job title. A quality measure, so SQLite only.
+#[tokio::test]
+async fn title_to_occupation_accuracy_on_held_out_alt_labels() -> anyhow::Result<()> {
+    let Some(data) = shared_data() else {
+        return Ok(());
+    };
+    let mut bundle = reskill_ingest::esco::read_esco_dir_with(
+        &data.join("esco"),
+        reskill_ingest::esco::DanglingPolicy::Skip,
+    )?
+    .bundle;
+    let mut held_out: Vec<(String, String)> = Vec::new();
+    for occupation in &mut bundle.occupations {
+        occupation.alt_labels.retain(|label| {
+            let hold = reskill_ingest::text::content_hash(&[label]).ends_with('0');
+            if hold {
+                held_out.push((occupation.uri.clone(), label.clone()));
+            }
+            !hold
+        });
+    }
+    let t = TestDb::sqlite().await?;
+    let search = SearchIndexes::in_ram()?;
+    import::import_esco_bundle(&t.db, &search, &bundle, &|_, _, _| {}, 0.0).await?;
+    let tagger = CatalogTagger::load(&t.db).await?;
+    let (mut right, mut none) = (0u64, 0u64);
+    let mut misses = Vec::new();
+    for (uri, label) in &held_out {
+        match tagger.guess_occupation(&search, label) {
+            Some(guess) if &guess.uri == uri => right += 1,
+            Some(guess) => misses.push((label.clone(), guess.uri)),
+            None => none += 1,
+        }
+    }
+    let n = held_out.len() as u64;
+    eprintln!(
+        "held-out occupation alt labels: {n}; guessed right {:.1} %, no guess {:.1} %",
+        100.0 * share(right, n),
+        100.0 * share(none, n)
+    );
+    for (label, guess) in misses.iter().take(15) {
+        eprintln!("  miss: {label:?} -> {guess}");
+    }
+    ensure!(n > 1_000, "only {n} held-out labels");
+    // The tagger alone gets 32.5 % (crates/ingest/tests/ingest/tagger_real.rs).
+    ensure!(
+        share(right, n) > 0.4,
+        "title → occupation {:.3}",
+        share(right, n)
+    );
+    t.cleanup().await?;
+    Ok(())
 }

@@ -63,8 +63,21 @@ pub const ESSENTIAL_MIN_CONFIDENCE: f32 = 0.5;
 pub const LISTED_SKILL_MIN_CONFIDENCE: f32 = 0.45;
 /// Most skills inferred from an opening's occupation.
 pub const MAX_INFERRED_SKILLS: usize = 12;
-/// Occupation guesses below this confidence are not stored.
-pub const OCCUPATION_MIN_CONFIDENCE: f32 = 0.35;
+/// An opening's occupation guess below this confidence is not stored: reading 100 postings
+/// (docs/INGEST.md) found most guesses under 0.45 wrong.
+pub const OCCUPATION_MIN_CONFIDENCE: f32 = 0.45;
+/// A course's occupation guess below this is not stored: course titles name subjects, not
+/// jobs, and the occupation search turns "Comprehensive TypeScript" into a veterinarian.
+pub const COURSE_OCCUPATION_MIN_CONFIDENCE: f32 = 0.75;
+/// Skills are inferred from an occupation only when its guess is at least this sure: a wrong
+/// occupation would bring a dozen wrong skills.
+pub const INFER_MIN_OCCUPATION_CONFIDENCE: f32 = 0.5;
+/// Extracted skills below this are dropped: a single one-word mention in a description
+/// (confidence 0.33) was wrong more often than right in the sample (docs/INGEST.md).
+pub const EXTRACTED_MIN_CONFIDENCE: f32 = 0.35;
+/// A tagger match of an occupation label in the title at least this sure is taken without
+/// asking the search (it covers the title with a multi-word label).
+pub const TITLE_LABEL_CONFIDENCE: f32 = 0.7;
 
 /// How an import runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +196,16 @@ impl CatalogTagger {
             return guess;
         }
         let candidates = self.tagger.tag(&query, "").occupation_candidates;
-        let guess = OccupationGuess::new(self, search, &query, &candidates).into_tag();
+        let guess = match candidates.first() {
+            Some((target, confidence)) if *confidence >= TITLE_LABEL_CONFIDENCE => {
+                Some(OccupationTag {
+                    uri: target.uri().to_owned(),
+                    origin: TagOrigin::Extracted,
+                    confidence: *confidence,
+                })
+            }
+            _ => OccupationGuess::new(self, search, &query, &candidates).into_tag(),
+        };
         self.guesses
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -199,7 +221,11 @@ impl CatalogTagger {
         let tags = self.tagger.tag(&opening.title, &opening.description);
         opening.skills.retain(|tag| tag.origin == TagOrigin::Manual);
         let mut skills = SkillSet::new(std::mem::take(&mut opening.skills));
-        for (target, confidence) in &tags.skills {
+        for (target, confidence) in tags
+            .skills
+            .iter()
+            .filter(|(_, c)| *c >= EXTRACTED_MIN_CONFIDENCE)
+        {
             skills.add(SkillTag {
                 uri: target.uri().to_owned(),
                 essential: *confidence >= ESSENTIAL_MIN_CONFIDENCE,
@@ -215,10 +241,13 @@ impl CatalogTagger {
             .as_ref()
             .is_none_or(|o| o.origin != TagOrigin::Manual)
         {
-            opening.occupation = self.guess_occupation(search, &opening.title);
+            opening.occupation = self
+                .guess_occupation(search, &opening.title)
+                .filter(|o| o.confidence >= OCCUPATION_MIN_CONFIDENCE);
         }
         if skills.len() < WELL_TAGGED_SKILLS as usize
             && let Some(occupation) = &opening.occupation
+            && occupation.confidence >= INFER_MIN_OCCUPATION_CONFIDENCE
         {
             let inferred = self
                 .essential_skills
@@ -245,7 +274,11 @@ impl CatalogTagger {
         let tags = self.tagger.tag(&course.title, &course.description);
         course.skills.retain(|tag| tag.origin == TagOrigin::Manual);
         let mut skills = SkillSet::new(std::mem::take(&mut course.skills));
-        for (target, confidence) in &tags.skills {
+        for (target, confidence) in tags
+            .skills
+            .iter()
+            .filter(|(_, c)| *c >= EXTRACTED_MIN_CONFIDENCE)
+        {
             skills.add(SkillTag {
                 uri: target.uri().to_owned(),
                 essential: true,
@@ -262,7 +295,9 @@ impl CatalogTagger {
             .as_ref()
             .is_none_or(|o| o.origin != TagOrigin::Manual)
         {
-            course.occupation = self.guess_occupation(search, &course.title);
+            course.occupation = self
+                .guess_occupation(search, &course.title)
+                .filter(|o| o.confidence >= COURSE_OCCUPATION_MIN_CONFIDENCE);
         }
     }
 
@@ -340,9 +375,7 @@ impl OccupationGuess {
                     confidence: 0.8 * confidence,
                 }),
         };
-        Self {
-            tag: tag.filter(|t| t.confidence >= OCCUPATION_MIN_CONFIDENCE),
-        }
+        Self { tag }
     }
 
     fn into_tag(self) -> Option<OccupationTag> {
@@ -364,13 +397,32 @@ pub fn search_title(title: &str) -> String {
             _ => text.push(c),
         }
     }
+    // The first segment that names something: "Band 4 - Safeguarding Administrator" is about
+    // the administrator, not a band saw.
     let head = text
         .split([',', '|', '/', '–', '—'])
-        .next()
+        .flat_map(|part| part.split(" - "))
+        .find(|segment| !is_grade_or_pay(segment))
         .unwrap_or_default();
-    let head = head.split(" - ").next().unwrap_or_default();
     let words: Vec<&str> = head.split_whitespace().take(12).collect();
     words.join(" ")
+}
+
+/// Returns whether a title segment only gives a pay band, a grade or a salary ("Band 6",
+/// "Level 2", "£45k", "20K").
+fn is_grade_or_pay(segment: &str) -> bool {
+    let words: Vec<String> = segment.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        return true;
+    }
+    words.iter().all(|w| {
+        matches!(
+            w.as_str(),
+            "band" | "grade" | "level" | "tier" | "salary" | "up" | "to"
+        ) || w
+            .chars()
+            .any(|c| c.is_ascii_digit() || c == '£' || c == '$' || c == '€')
+    })
 }
 
 /// Skill tags of one document, one per skill, the most sure origin kept.
@@ -1103,6 +1155,14 @@ mod tests {
             "Customer Service Advisor"
         );
         assert_eq!(search_title("Data Analyst / Scientist"), "Data Analyst");
+        assert_eq!(
+            search_title("Band 4 - Safeguarding Administrator, Corporate Nursing"),
+            "Safeguarding Administrator"
+        );
+        assert_eq!(
+            search_title("Junior Administrator - 20K"),
+            "Junior Administrator"
+        );
         assert_eq!(search_title("  "), "");
         assert_eq!(search_title("(((("), "");
     }
