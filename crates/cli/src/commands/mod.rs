@@ -9,6 +9,7 @@ pub mod reindex;
 pub mod serve;
 pub mod stats;
 pub mod transitions;
+pub mod user;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;

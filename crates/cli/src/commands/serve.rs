@@ -28,7 +28,9 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
         .await
         .context("failed to load the matching engine")?;
+    let auth = settings.auth()?;
     let state = AppState::new(App {
+        auth,
         engine: std::sync::RwLock::new(std::sync::Arc::new(engine)),
         db,
         search,
