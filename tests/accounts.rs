@@ -1195,3 +1195,46 @@ async fn user_create_command_bootstraps_an_admin_who_can_log_in() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn demo_accounts_can_log_in_with_their_profiles() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let engine = app.state.engine();
+        let created =
+            reskill_server::services::demo_accounts::load_demo_accounts(&t.db, &engine).await?;
+        ensure!(created == reskill_ingest::demo::people().len(), "{created}");
+        let again =
+            reskill_server::services::demo_accounts::load_demo_accounts(&t.db, &engine).await?;
+        ensure!(again == 0, "not idempotent: {again}");
+        let reply = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "amira.haddad@example.org",
+                        "password": reskill_server::services::demo_accounts::DEMO_PASSWORD}),
+            )
+            .await?;
+        ensure!(reply.status == StatusCode::OK, "{}", reply.body);
+        let token = reply.body["access_token"].as_str().unwrap().to_owned();
+        let profile = app.get("/api/v1/me/profile", Some(&token)).await?;
+        ensure!(profile.body["occupation"].is_object(), "{}", profile.body);
+        ensure!(
+            profile.body["skills"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["origin"] == "declared")
+        );
+        let recommendations = app
+            .get("/api/v1/me/recommendations?openings_limit=0", Some(&token))
+            .await?;
+        ensure!(
+            recommendations.status == StatusCode::OK,
+            "{}",
+            recommendations.body
+        );
+        Ok(())
+    })
+    .await;
+}

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod caseload;
 pub mod demo;
+pub mod demo_accounts;
 pub mod employers;
 pub mod engine;
 pub mod import;
