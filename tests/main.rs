@@ -1,5 +1,6 @@
 //! The integration tests: one binary, one module per area.
 
+mod accounts;
 mod catalog_import;
 mod matching;
 mod real_data;

@@ -25,6 +25,10 @@ const DATA_ENTRY_CLERK: &str =
 async fn app(db: DatabaseConnection, search: SearchIndexes) -> anyhow::Result<AppState> {
     let engine = Engine::load(&db, MatchConfig::default()).await?;
     Ok(AppState::new(App {
+        auth: reskill_server::auth::Auth::new(
+            &reskill_server::auth::SigningKey::random(),
+            Default::default(),
+        ),
         engine: RwLock::new(Arc::new(engine)),
         db,
         search,

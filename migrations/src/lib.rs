@@ -12,6 +12,7 @@ mod m20261125_000004_create_people;
 mod m20261125_000005_create_outbox_and_audit;
 mod m20261125_000006_create_changes;
 mod m20261201_000007_tag_catalog;
+mod m20261201_000101_accounts_workflows;
 
 /// Runs Reskill's migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_outbox_and_audit::Migration),
             Box::new(m20261125_000006_create_changes::Migration),
             Box::new(m20261201_000007_tag_catalog::Migration),
+            Box::new(m20261201_000101_accounts_workflows::Migration),
         ]
     }
 }

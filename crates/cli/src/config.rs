@@ -13,7 +13,16 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Database URL (`sqlite://…` or `postgres://…`).
     pub database_url: String,
+    /// Access-token signing secret; `None` uses the key file in the data folder.
+    pub jwt_secret: Option<String>,
+    /// Base URL for emailed links.
+    pub public_url: String,
+    /// Whether session cookies are `Secure`.
+    pub cookie_secure: bool,
 }
+
+/// Base URL used in emailed links when none is configured.
+pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 impl Settings {
     /// Builds settings from the parsed command line (which already folded in the environment).
@@ -28,6 +37,14 @@ impl Settings {
         let settings = Self {
             data_dir: cli.data_dir.clone(),
             database_url,
+            jwt_secret: cli.jwt_secret.clone().filter(|s| !s.trim().is_empty()),
+            public_url: cli
+                .public_url
+                .clone()
+                .filter(|u| !u.trim().is_empty())
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned()),
+            cookie_secure: cli.cookie_secure,
         };
         settings.validate()?;
         Ok(settings)
@@ -45,6 +62,9 @@ impl Settings {
         Self {
             data_dir,
             database_url,
+            jwt_secret: None,
+            public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            cookie_secure: false,
         }
     }
 
@@ -56,7 +76,46 @@ impl Settings {
             scheme_ok,
             "DATABASE_URL must start with sqlite: or postgres:// (got a URL with another scheme)"
         );
+        if let Some(secret) = &self.jwt_secret {
+            reskill_server::auth::SigningKey::from_secret(secret)?;
+        }
+        anyhow::ensure!(
+            self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
+            "RESKILL_PUBLIC_URL must start with http:// or https://"
+        );
         Ok(())
+    }
+
+    /// Returns the authentication settings.
+    pub fn auth_config(&self) -> reskill_server::auth::AuthConfig {
+        reskill_server::auth::AuthConfig {
+            cookie_secure: self.cookie_secure,
+            public_url: self.public_url.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// Builds authentication: the configured secret, or the data folder's key file, generated
+    /// (mode 0600) on first run.
+    pub fn auth(&self) -> anyhow::Result<reskill_server::auth::Auth> {
+        let key = match &self.jwt_secret {
+            Some(secret) => reskill_server::auth::SigningKey::from_secret(secret)?,
+            None => {
+                self.ensure_data_dir()?;
+                let (key, created) =
+                    reskill_server::auth::SigningKey::load_or_generate(&self.data_dir)?;
+                if created {
+                    tracing::warn!(
+                        "generated a development signing key in {}; set RESKILL_JWT_SECRET in production",
+                        self.data_dir
+                            .join(reskill_server::auth::keys::KEY_FILE)
+                            .display()
+                    );
+                }
+                key
+            }
+        };
+        Ok(reskill_server::auth::Auth::new(&key, self.auth_config()))
     }
 
     /// Returns the folder of the search indexes.

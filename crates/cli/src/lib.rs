@@ -35,6 +35,24 @@ pub struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Secret for signing access tokens (at least 32 bytes). Without it, a key is generated
+    /// into DATA_DIR/jwt-signing.key on first run (development).
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_JWT_SECRET",
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+
+    /// Base URL of this service, used in emailed links.
+    #[arg(long, global = true, env = "RESKILL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Mark session cookies Secure (set this when serving over HTTPS).
+    #[arg(long, global = true, env = "RESKILL_COOKIE_SECURE")]
+    pub cookie_secure: bool,
+
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -68,6 +86,37 @@ pub enum Command {
     Gap(GapArgs),
     /// Build the course plan that closes the gap from one occupation to another.
     Plan(PlanArgs),
+    /// Manage accounts: `reskill user create --role admin --email …` bootstraps the first admin.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `reskill user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Without --password-stdin a random password is generated and printed
+    /// once.
+    Create(UserCreateArgs),
+}
+
+/// Options of `reskill user create`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct UserCreateArgs {
+    /// Role: seeker, caseworker, employer or admin.
+    #[arg(long)]
+    pub role: String,
+    /// Email address (the login).
+    #[arg(long)]
+    pub email: String,
+    /// Name shown (default: the part of the address before the @).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// Organisation to join, by name (created if missing).
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 /// Options of `reskill serve`.
@@ -368,6 +417,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Fit(args)) => commands::fit::run(&settings, args).await,
             Some(Command::Gap(args)) => commands::gap::run(&settings, args).await,
             Some(Command::Plan(args)) => commands::plan::run(&settings, args).await,
+            Some(Command::User(command)) => commands::user::run(&settings, command).await,
         }
     })
 }

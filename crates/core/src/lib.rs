@@ -1,6 +1,7 @@
 //! Reskill's domain: identifiers, taxonomy records, risk, courses and openings, and the matching
 //! rules. Pure and synchronous: nothing here touches a database, a file or the network.
 
+pub mod accounts;
 pub mod catalog;
 pub mod error;
 pub mod ids;

@@ -22,6 +22,18 @@ pub enum AppError {
     /// The request conflicts with what is stored.
     #[error("{0}")]
     Conflict(String),
+    /// No valid credentials were presented (missing, expired, forged or revoked).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The credentials are valid but the policy does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts; try again after the given number of seconds.
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyRequests {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: u64,
+    },
     /// The database or index is not available right now.
     #[error("service unavailable")]
     Unavailable,
@@ -44,6 +56,9 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Invalid { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -51,7 +66,7 @@ impl AppError {
 }
 
 /// An RFC 9457 problem document.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A short, human-readable summary.
     pub title: String,
@@ -85,12 +100,50 @@ impl IntoResponse for AppError {
             field,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"reskill\""),
+                );
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                if let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    headers.insert(header::RETRY_AFTER, value);
+                }
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl AppError {
+    /// Returns an unauthorized error with `message`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::Unauthorized(message.into())
+    }
+
+    /// Returns a forbidden error with `message`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+}
+
+impl From<reskill_core::ValidationError> for AppError {
+    fn from(error: reskill_core::ValidationError) -> Self {
+        let message = format!("{} {}", error.field, error.reason);
+        Self::Invalid {
+            field: Some(error.field),
+            message,
+        }
     }
 }
 

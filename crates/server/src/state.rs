@@ -29,6 +29,8 @@ pub struct App {
     /// The matching engine, swapped whole when the data it is built from changes; read it with
     /// [`AppState::engine`].
     pub engine: RwLock<Arc<Engine>>,
+    /// Token keys, authentication settings and the login rate limiter.
+    pub auth: crate::auth::Auth,
 }
 
 /// A handle to [`App`]; clones share it.

@@ -72,7 +72,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), StorageError> {
 
 /// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), so
 /// two writers queue on the busy timeout instead of failing when a read lock cannot be upgraded.
-pub(crate) async fn begin_write<C>(db: &C) -> Result<C::Transaction, StorageError>
+pub async fn begin_write<C>(db: &C) -> Result<C::Transaction, StorageError>
 where
     C: TransactionTrait + ConnectionTrait,
 {

@@ -5,6 +5,8 @@
 //! the caller chooses a pooled connection or an open transaction, and they return plain structs,
 //! never sea-orm models.
 
+pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod changes;
 pub mod db;
@@ -12,6 +14,8 @@ pub mod documents;
 pub mod entities;
 pub mod error;
 pub mod matching;
+pub mod openings;
+pub mod people;
 pub mod risk;
 pub mod stats;
 pub mod tagging;

@@ -11,6 +11,7 @@ pub mod retag;
 pub mod serve;
 pub mod stats;
 pub mod transitions;
+pub mod user;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;

@@ -10,7 +10,8 @@ use reskill_server::{App, AppState, ServerConfig, templates::Templates};
 pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
     let search = super::open_search(settings)?;
-    if !args.no_demo && reskill_store::stats::is_empty(&db).await? {
+    let load_demo = !args.no_demo && reskill_store::stats::is_empty(&db).await?;
+    if load_demo {
         tracing::info!("empty database: loading the demo data set");
         let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
         tracing::info!("{summary}");
@@ -28,7 +29,17 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
         .await
         .context("failed to load the matching engine")?;
+    if load_demo {
+        let created =
+            reskill_server::services::demo_accounts::load_demo_accounts(&db, &engine).await?;
+        tracing::info!(
+            "{created} demo accounts created (password {:?}; demo data only)",
+            reskill_server::services::demo_accounts::DEMO_PASSWORD
+        );
+    }
+    let auth = settings.auth()?;
     let state = AppState::new(App {
+        auth,
         engine: std::sync::RwLock::new(std::sync::Arc::new(engine)),
         db,
         search,

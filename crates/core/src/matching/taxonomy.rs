@@ -377,6 +377,11 @@ impl Taxonomy {
             .map(|&s| f64::from(self.idf[s as usize]))
     }
 
+    /// Returns a short reference to skill `id`, or `None` for an unknown skill.
+    pub fn skill(&self, id: SkillId) -> Option<SkillRef> {
+        self.skill_index.get(&id).map(|&s| self.skill_ref(s))
+    }
+
     /// Returns how many occupations require a skill, or `None` for an unknown skill.
     pub fn document_frequency(&self, skill: SkillId) -> Option<u32> {
         self.skill_index

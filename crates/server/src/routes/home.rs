@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::{AppError, AppState};
 
 /// Renders the home page.
+#[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, content_type = "text/html", body = String)))]
 pub async fn show_home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
     let stats = reskill_store::stats::stats(&state.db).await?;
     let page = state.templates.render(

@@ -63,6 +63,7 @@ pub struct OccupationSkill {
 }
 
 /// Returns one occupation with its skills and risk.
+#[utoipa::path(get, path = "/api/v1/occupations/{id}", tag = "catalog", params(("id" = String, Path, description = "Occupation key or ESCO URI")), responses((status = 200, body = crate::views::JsonDocument, description = "the occupation with skills and risk from every source"), (status = 404, body = crate::error::Problem)))]
 pub async fn show_occupation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -112,6 +113,7 @@ pub async fn show_occupation(
 
 /// Returns the best transitions from an occupation for someone holding all its skills:
 /// `?limit=` (1–50, default 10) and `?include_riskier=true` to rank every occupation by fit.
+#[utoipa::path(get, path = "/api/v1/occupations/{id}/transitions", tag = "catalog", params(("id" = String, Path, description = "Occupation key or ESCO URI"), ("limit" = Option<u32>, Query, description = "1 to 50, default 10"), ("include_riskier" = Option<bool>, Query, description = "rank every occupation by fit")), responses((status = 200, body = crate::views::JsonDocument, description = "transitions with fit, gap and risk change (docs/MATCHING.md)"), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn list_transitions(
     State(state): State<AppState>,
     Path(id): Path<String>,

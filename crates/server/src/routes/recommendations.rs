@@ -42,6 +42,7 @@ const FIELDS: &[&str] = &[
 ];
 
 /// Returns a recommendation for the described worker.
+#[utoipa::path(post, path = "/api/v1/recommendations", tag = "catalog", request_body(content = crate::views::JsonDocument, description = "occupation_id | occupation_uri | occupation_title, skills, infer_skills, location, constraints, limit, openings_limit (docs/MATCHING.md)"), responses((status = 200, body = crate::views::RecommendationView), (status = 400, body = crate::error::Problem)))]
 pub async fn create_recommendation(
     State(state): State<AppState>,
     body: Bytes,

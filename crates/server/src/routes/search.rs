@@ -372,6 +372,7 @@ async fn run_search(
 }
 
 /// `GET /api/v1/search/{kind}`: one page of hits with facets and the next cursor.
+#[utoipa::path(get, path = "/api/v1/search/{kind}", tag = "catalog", params(("kind" = String, Path, description = "occupations, skills, courses or openings"), ("q" = Option<String>, Query, description = "query text"), ("cursor" = Option<String>, Query, description = "next page"), ("limit" = Option<u32>, Query, description = "page size")), responses((status = 200, body = crate::views::JsonDocument, description = "hits with highlights, facets and next_cursor (docs/SEARCH.md)"), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn search_documents(
     State(state): State<AppState>,
     Path(kind): Path<String>,
@@ -390,6 +391,7 @@ pub struct Suggestions {
 }
 
 /// `GET /api/v1/suggest?kind=…&q=…&limit=…`: autocomplete on titles and synonyms.
+#[utoipa::path(get, path = "/api/v1/suggest", tag = "catalog", params(("kind" = String, Query, description = "index"), ("q" = String, Query, description = "prefix"), ("limit" = Option<u32>, Query, description = "how many")), responses((status = 200, body = crate::views::JsonDocument), (status = 400, body = crate::error::Problem)))]
 pub async fn suggest_titles(
     State(state): State<AppState>,
     Query(params): Query<Params>,
@@ -483,6 +485,7 @@ fn query_string(params: &[(String, String)]) -> String {
 }
 
 /// `GET /search?q=…&kind=…`: the results page, usable without JavaScript.
+#[utoipa::path(get, path = "/search", tag = "pages", params(("q" = Option<String>, Query, description = "query"), ("kind" = Option<String>, Query, description = "index")), responses((status = 200, content_type = "text/html", body = String)))]
 pub async fn show_search(
     State(state): State<AppState>,
     Query(params): Query<Params>,

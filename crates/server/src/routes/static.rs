@@ -18,6 +18,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
 ];
 
 /// Serves one asset with a day of caching.
+#[utoipa::path(get, path = "/static/{file}", tag = "pages", params(("file" = String, Path, description = "asset name")), responses((status = 200, description = "the asset"), (status = 404, description = "no such asset")))]
 pub async fn serve_static(Path(file): Path<String>) -> Response {
     match ASSETS.iter().find(|(name, _, _)| *name == file) {
         Some((_, content_type, body)) => (

@@ -1,11 +1,16 @@
 //! Flows that touch several crates: read with ingest, write with store, then bring the search
 //! indexes up to date. The CLI and the HTTP handlers call these, so both run the same code.
 
+pub mod accounts;
+pub mod caseload;
 pub mod catalog;
 pub mod demo;
+pub mod demo_accounts;
+pub mod employers;
 pub mod engine;
 pub mod import;
 pub mod indexing;
+pub mod workers;
 
 /// Runs blocking work (file parsing, tantivy) off the async runtime.
 pub(crate) async fn blocking<T, F>(work: F) -> anyhow::Result<T>

@@ -2,6 +2,7 @@
 //! crate records how it got there. Public store functions return plain structs, never these
 //! models.
 
+pub mod application;
 pub mod audit_log;
 pub mod change;
 pub mod consent;

@@ -47,6 +47,10 @@ pub struct Model {
     pub outcome: Option<String>,
     /// Occupation of the outcome.
     pub outcome_occupation_id: Option<i64>,
+    /// Opening the worker was hired into, if known (no foreign key: outcomes are history).
+    pub outcome_opening_id: Option<i64>,
+    /// When the outcome was recorded (the worker left the caseload).
+    pub outcome_at: Option<DateTimeUtc>,
     /// Creation time.
     pub created_at: DateTimeUtc,
     /// Last change.

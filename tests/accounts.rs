@@ -1,0 +1,1240 @@
+//! Accounts, roles and workflows through the HTTP API (issue #5), on SQLite and PostgreSQL:
+//! the auth flows, the authorization matrix (every actor against the routes, plus forged and
+//! stale tokens), and the end-to-end workflow from registration to an employer seeing a
+//! seeker's readiness change.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, RwLock};
+
+use anyhow::{Context, ensure};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http_body_util::BodyExt;
+use reskill_core::accounts::{Email, Role};
+use reskill_core::matching::MatchConfig;
+use reskill_search::SearchIndexes;
+use reskill_server::auth::{Auth, AuthConfig, SigningKey};
+use reskill_server::services::accounts::{NewAccount, create_account};
+use reskill_server::services::engine::Engine;
+use reskill_server::templates::Templates;
+use reskill_server::{App, AppState, ServerConfig};
+use reskill_tests::db::for_each_backend;
+use sea_orm::DatabaseConnection;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const DATA_ENTRY_CLERK: &str =
+    "http://data.europa.eu/esco/occupation/6353b3e8-e8f2-4ecb-b230-186927139892";
+const PASSWORD: &str = "correct horse battery";
+
+/// The app on the demo data, with a signing key the test knows.
+struct TestApp {
+    state: AppState,
+}
+
+/// A response: status, headers and JSON body (null when empty or not JSON).
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+static CLIENT: AtomicU32 = AtomicU32::new(1);
+
+impl TestApp {
+    async fn new(db: DatabaseConnection) -> anyhow::Result<Self> {
+        let search = SearchIndexes::in_ram()?;
+        reskill_server::services::demo::load_demo(&db, &search).await?;
+        let engine = Engine::load(&db, MatchConfig::default()).await?;
+        let key = SigningKey::random();
+        let state = AppState::new(App {
+            auth: Auth::new(&key, AuthConfig::default()),
+            engine: RwLock::new(Arc::new(engine)),
+            db,
+            search,
+            templates: Templates::load()?,
+            config: ServerConfig {
+                data_dir: std::env::temp_dir(),
+            },
+        });
+        Ok(Self { state })
+    }
+
+    /// Sends a request from a fresh client address (so login limits per address do not
+    /// interfere), with an optional Bearer token and JSON body.
+    async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Reply> {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let mut request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))?,
+            None => request.body(Body::empty())?,
+        };
+        let n = CLIENT.fetch_add(1, Ordering::Relaxed);
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((
+                [10, (n >> 16) as u8, (n >> 8) as u8, n as u8],
+                40_000,
+            ))));
+        self.raw(request).await
+    }
+
+    async fn raw(&self, request: Request<Body>) -> anyhow::Result<Reply> {
+        let response = reskill_server::router(self.state.clone())
+            .oneshot(request)
+            .await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    async fn get(&self, uri: &str, token: Option<&str>) -> anyhow::Result<Reply> {
+        self.send(Method::GET, uri, token, None).await
+    }
+
+    async fn post(&self, uri: &str, token: Option<&str>, body: &Value) -> anyhow::Result<Reply> {
+        self.send(Method::POST, uri, token, Some(body)).await
+    }
+
+    /// Creates an account directly (as `reskill user create` does) and logs it in; returns
+    /// the access token and the user id.
+    async fn account(
+        &self,
+        role: Role,
+        email: &str,
+        organisation: Option<i64>,
+    ) -> anyhow::Result<(String, i64)> {
+        create_account(
+            &self.state.db,
+            NewAccount {
+                email: Email::parse(email)?,
+                password: PASSWORD.to_owned(),
+                display_name: email.split('@').next().unwrap_or("x").to_owned(),
+                role,
+                organisation_id: organisation.map(reskill_core::OrganisationId),
+                new_organisation: None,
+            },
+            "http://test",
+            std::time::Duration::from_secs(3600),
+        )
+        .await?;
+        self.login(email).await
+    }
+
+    async fn login(&self, email: &str) -> anyhow::Result<(String, i64)> {
+        let reply = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": email, "password": PASSWORD}),
+            )
+            .await?;
+        ensure!(
+            reply.status == StatusCode::OK,
+            "login {email}: {}",
+            reply.body
+        );
+        Ok((
+            reply.body["access_token"]
+                .as_str()
+                .context("no token")?
+                .to_owned(),
+            reply.body["user"]["id"].as_i64().context("no id")?,
+        ))
+    }
+
+    /// Registers a seeker through the API; returns token, user id and worker id.
+    async fn seeker(&self, email: &str) -> anyhow::Result<(String, i64, i64)> {
+        let reply = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": email, "password": PASSWORD, "display_name": "Sam Seeker"}),
+            )
+            .await?;
+        ensure!(
+            reply.status == StatusCode::CREATED,
+            "register: {}",
+            reply.body
+        );
+        let token = reply.body["access_token"].as_str().unwrap().to_owned();
+        let id = reply.body["user"]["id"].as_i64().unwrap();
+        let profile = self.get("/api/v1/me/profile", Some(&token)).await?;
+        ensure!(profile.status == StatusCode::OK, "{}", profile.body);
+        Ok((token, id, profile.body["worker_id"].as_i64().unwrap()))
+    }
+
+    fn clerk(&self) -> anyhow::Result<i64> {
+        Ok(self
+            .state
+            .engine()
+            .occupation_by_uri(DATA_ENTRY_CLERK)
+            .context("demo clerk missing")?
+            .0)
+    }
+}
+
+/// Reads the newest outbox email to `to` with `template`, and returns its token.
+async fn emailed_token(
+    db: &DatabaseConnection,
+    to: &str,
+    template: &str,
+) -> anyhow::Result<String> {
+    let emails = reskill_store::accounts::outbox_for(db, to).await?;
+    let email = emails
+        .iter()
+        .rev()
+        .find(|e| e.template == template)
+        .with_context(|| format!("no {template} email to {to}: {emails:?}"))?;
+    Ok(email.payload["token"]
+        .as_str()
+        .context("no token")?
+        .to_owned())
+}
+
+#[tokio::test]
+async fn auth_flows_register_login_refresh_logout_verify_reset() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+
+        // Validation names the field.
+        let reply = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "not-an-email", "password": PASSWORD, "display_name": "X"}),
+            )
+            .await?;
+        ensure!(reply.status == StatusCode::BAD_REQUEST, "{}", reply.body);
+        ensure!(reply.body["field"] == "email", "{}", reply.body);
+        ensure!(
+            reply.headers[header::CONTENT_TYPE] == "application/problem+json",
+            "{:?}",
+            reply.headers
+        );
+        let reply = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "a@example.org", "password": "short", "display_name": "X"}),
+            )
+            .await?;
+        ensure!(reply.body["field"] == "password", "{}", reply.body);
+        let reply = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "a@example.org", "password": PASSWORD, "display_name": "X", "admin": true}),
+            )
+            .await?;
+        ensure!(reply.body["field"] == "admin", "{}", reply.body);
+        let reply = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "a@example.org", "password": PASSWORD, "display_name": "X", "role": "admin"}),
+            )
+            .await?;
+        ensure!(reply.status == StatusCode::BAD_REQUEST && reply.body["field"] == "role");
+
+        // Register; a duplicate address conflicts.
+        let (token, _, _) = app.seeker("sam@example.org").await?;
+        let again = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "SAM@example.org", "password": PASSWORD, "display_name": "X"}),
+            )
+            .await?;
+        ensure!(again.status == StatusCode::CONFLICT, "{}", again.body);
+
+        // Verification: the token is in the outbox, single use.
+        let verify = emailed_token(&t.db, "sam@example.org", "verify_email").await?;
+        let reply = app
+            .post("/api/v1/auth/verify-email", None, &json!({"token": verify}))
+            .await?;
+        ensure!(reply.status == StatusCode::NO_CONTENT, "{}", reply.body);
+        let reply = app
+            .post("/api/v1/auth/verify-email", None, &json!({"token": verify}))
+            .await?;
+        ensure!(reply.status == StatusCode::BAD_REQUEST, "{}", reply.body);
+        let me = app.get("/api/v1/me", Some(&token)).await?;
+        ensure!(me.body["email_verified"] == true, "{}", me.body);
+
+        // Wrong password; then the refresh token rotates, and reusing the old one revokes all.
+        let wrong = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "sam@example.org", "password": "wrong password!"}),
+            )
+            .await?;
+        ensure!(wrong.status == StatusCode::UNAUTHORIZED, "{}", wrong.body);
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "sam@example.org", "password": PASSWORD}),
+            )
+            .await?;
+        ensure!(login.status == StatusCode::OK);
+        ensure!(login.body["expires_in"].as_u64().unwrap() <= 900);
+        let cookies: Vec<&str> = login
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        ensure!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with("reskill_access=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")),
+            "{cookies:?}"
+        );
+        let first = login.body["refresh_token"].as_str().unwrap().to_owned();
+        let rotated = app
+            .post("/api/v1/auth/refresh", None, &json!({"refresh_token": first}))
+            .await?;
+        ensure!(rotated.status == StatusCode::OK, "{}", rotated.body);
+        let second = rotated.body["refresh_token"].as_str().unwrap().to_owned();
+        ensure!(second != first);
+        let reused = app
+            .post("/api/v1/auth/refresh", None, &json!({"refresh_token": first}))
+            .await?;
+        ensure!(reused.status == StatusCode::UNAUTHORIZED, "{}", reused.body);
+        let after_reuse = app
+            .post("/api/v1/auth/refresh", None, &json!({"refresh_token": second}))
+            .await?;
+        ensure!(
+            after_reuse.status == StatusCode::UNAUTHORIZED,
+            "reuse must revoke the whole family: {}",
+            after_reuse.body
+        );
+
+        // Logout revokes the refresh token.
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "sam@example.org", "password": PASSWORD}),
+            )
+            .await?;
+        let access = login.body["access_token"].as_str().unwrap().to_owned();
+        let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+        let out = app
+            .post("/api/v1/auth/logout", Some(&access), &json!({"refresh_token": refresh}))
+            .await?;
+        ensure!(out.status == StatusCode::NO_CONTENT, "{}", out.body);
+        let dead = app
+            .post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
+            .await?;
+        ensure!(dead.status == StatusCode::UNAUTHORIZED);
+
+        // Password change revokes every refresh token; the old password stops working.
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "sam@example.org", "password": PASSWORD}),
+            )
+            .await?;
+        let access = login.body["access_token"].as_str().unwrap().to_owned();
+        let refresh = login.body["refresh_token"].as_str().unwrap().to_owned();
+        let changed = app
+            .post(
+                "/api/v1/auth/password",
+                Some(&access),
+                &json!({"current_password": PASSWORD, "new_password": "a new long passphrase"}),
+            )
+            .await?;
+        ensure!(changed.status == StatusCode::NO_CONTENT, "{}", changed.body);
+        let dead = app
+            .post("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
+            .await?;
+        ensure!(dead.status == StatusCode::UNAUTHORIZED);
+
+        // Password reset by emailed single-use token; unknown addresses answer the same.
+        let unknown = app
+            .post(
+                "/api/v1/auth/password-reset/request",
+                None,
+                &json!({"email": "nobody@example.org"}),
+            )
+            .await?;
+        ensure!(unknown.status == StatusCode::ACCEPTED);
+        let requested = app
+            .post(
+                "/api/v1/auth/password-reset/request",
+                None,
+                &json!({"email": "sam@example.org"}),
+            )
+            .await?;
+        ensure!(requested.status == StatusCode::ACCEPTED);
+        let reset = emailed_token(&t.db, "sam@example.org", "reset_password").await?;
+        let weak = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                &json!({"token": reset, "new_password": "short"}),
+            )
+            .await?;
+        ensure!(weak.body["field"] == "new_password", "{}", weak.body);
+        let done = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                &json!({"token": reset, "new_password": PASSWORD}),
+            )
+            .await?;
+        ensure!(done.status == StatusCode::NO_CONTENT, "{}", done.body);
+        let used = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                &json!({"token": reset, "new_password": PASSWORD}),
+            )
+            .await?;
+        ensure!(used.status == StatusCode::BAD_REQUEST);
+        app.login("sam@example.org").await?;
+
+        // The cookie carrier: unsafe requests need the CSRF header matching the cookie.
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "sam@example.org", "password": PASSWORD}),
+            )
+            .await?;
+        let access = login.body["access_token"].as_str().unwrap();
+        let csrf = login.body["csrf_token"].as_str().unwrap();
+        let cookie = format!("reskill_access={access}; reskill_csrf={csrf}");
+        let read = Request::get("/api/v1/me")
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())?;
+        ensure!(app.raw(read).await?.status == StatusCode::OK);
+        let consent = json!({"purpose": "receive_email", "text_version": "v1"}).to_string();
+        let forged = Request::post("/api/v1/me/consents")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(consent.clone()))?;
+        ensure!(app.raw(forged).await?.status == StatusCode::FORBIDDEN);
+        let genuine = Request::post("/api/v1/me/consents")
+            .header(header::COOKIE, &cookie)
+            .header("x-csrf-token", csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(consent))?;
+        let genuine = app.raw(genuine).await?;
+        ensure!(genuine.status == StatusCode::NO_CONTENT, "{}", genuine.body);
+
+        // Login is rate limited per account, whatever the client address.
+        for _ in 0..5 {
+            app.post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "sam@example.org", "password": "wrong password!"}),
+            )
+            .await?;
+        }
+        let limited = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "sam@example.org", "password": PASSWORD}),
+            )
+            .await?;
+        ensure!(limited.status == StatusCode::TOO_MANY_REQUESTS, "{}", limited.body);
+        ensure!(limited.headers.contains_key(header::RETRY_AFTER));
+
+        // An admin disabling an account stops its access token at once.
+        let (admin, _) = app.account(Role::Admin, "root@example.org", None).await?;
+        let (other, other_id, _) = app.seeker("olga@example.org").await?;
+        let disabled = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/admin/users/{other_id}"),
+                Some(&admin),
+                Some(&json!({"disabled": true})),
+            )
+            .await?;
+        ensure!(disabled.status == StatusCode::OK, "{}", disabled.body);
+        ensure!(app.get("/api/v1/me", Some(&other)).await?.status == StatusCode::UNAUTHORIZED);
+        Ok(())
+    })
+    .await;
+}
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    Anonymous,
+    Seeker,
+    OtherSeeker,
+    CaseworkerWith,
+    CaseworkerWithout,
+    Employer,
+    Admin,
+}
+
+const ACTORS: [Actor; 7] = [
+    Actor::Anonymous,
+    Actor::Seeker,
+    Actor::OtherSeeker,
+    Actor::CaseworkerWith,
+    Actor::CaseworkerWithout,
+    Actor::Employer,
+    Actor::Admin,
+];
+
+/// What a route must answer an actor: allowed (anything but 401/403) or denied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allow,
+    Deny,
+}
+
+use Expect::{Allow as A, Deny as D};
+
+/// One row of the matrix: a request and the expected answer per actor, in [`ACTORS`] order.
+struct Case {
+    method: Method,
+    uri: String,
+    body: Option<Value>,
+    expect: [Expect; 7],
+}
+
+fn case(method: Method, uri: String, body: Option<Value>, expect: [Expect; 7]) -> Case {
+    Case {
+        method,
+        uri,
+        body,
+        expect,
+    }
+}
+
+#[tokio::test]
+async fn authorization_matrix_every_route_every_actor() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let clerk = app.clerk()?;
+        let (admin, _) = app.account(Role::Admin, "admin@example.org", None).await?;
+        let (seeker, seeker_id, worker) = app.seeker("sam@example.org").await?;
+        let (other_seeker, _, other_worker) = app.seeker("olga@example.org").await?;
+        let (cw_with, cw_with_id) = app
+            .account(Role::Caseworker, "carla@example.org", None)
+            .await?;
+        let (cw_without, _) = app
+            .account(Role::Caseworker, "colin@example.org", None)
+            .await?;
+        let organisation = reskill_store::accounts::create_organisation(&t.db, "Acme Ltd", "employer")
+            .await?
+            .id
+            .0;
+        let (employer, _) = app
+            .account(Role::Employer, "erin@example.org", Some(organisation))
+            .await?;
+
+        // The seeker fills a profile, consents to be seen; the other seeker does not consent.
+        let profile = json!({"occupation_id": clerk, "location": {"place_name": "Leeds", "lat": 53.8, "lon": -1.55}});
+        for token in [&seeker, &other_seeker] {
+            let r = app
+                .send(Method::PUT, "/api/v1/me/profile", Some(token), Some(&profile))
+                .await?;
+            ensure!(r.status == StatusCode::OK, "{}", r.body);
+        }
+        let r = app
+            .post(
+                "/api/v1/me/consents",
+                Some(&seeker),
+                &json!({"purpose": "share_with_employers", "text_version": "2026-11"}),
+            )
+            .await?;
+        ensure!(r.status == StatusCode::NO_CONTENT, "{}", r.body);
+        // An admin assigns the seeker to one caseworker; the plan everyone pokes at.
+        let r = app
+            .send(
+                Method::PUT,
+                &format!("/api/v1/admin/workers/{worker}/caseworker"),
+                Some(&admin),
+                Some(&json!({"caseworker_id": cw_with_id})),
+            )
+            .await?;
+        ensure!(r.status == StatusCode::NO_CONTENT, "{}", r.body);
+        let target = app.get("/api/v1/me/recommendations?openings_limit=0", Some(&seeker)).await?;
+        ensure!(target.status == StatusCode::OK, "{}", target.body);
+        let target = target.body["transitions"][0]["occupation"]["id"]
+            .as_i64()
+            .context("no transition")?;
+        let plan = app
+            .post(
+                &format!("/api/v1/workers/{worker}/plans"),
+                Some(&cw_with),
+                &json!({"target_occupation_id": target}),
+            )
+            .await?;
+        ensure!(plan.status == StatusCode::CREATED, "{}", plan.body);
+        let plan_id = plan.body["id"].as_i64().unwrap();
+        let step_id = plan.body["steps"][0]["id"].as_i64().context("no step")?;
+        let opening = app
+            .post(
+                "/api/v1/employer/openings",
+                Some(&employer),
+                &json!({"title": "Data analyst", "occupation_id": target}),
+            )
+            .await?;
+        ensure!(opening.status == StatusCode::CREATED, "{}", opening.body);
+        let opening_id = opening.body["id"].as_i64().unwrap();
+        let saved = app
+            .post(
+                "/api/v1/me/saved-searches",
+                Some(&seeker),
+                &json!({"kind": "courses", "query": "excel"}),
+            )
+            .await?;
+        ensure!(saved.status == StatusCode::CREATED, "{}", saved.body);
+        let saved_id = saved.body["id"].as_i64().unwrap();
+        // An interest addressed to the seeker, for the answer route.
+        let interest = app
+            .post(
+                &format!("/api/v1/employer/openings/{opening_id}/interests"),
+                Some(&employer),
+                &json!({"worker_id": worker, "message": "hello"}),
+            )
+            .await?;
+        ensure!(interest.status == StatusCode::CREATED, "{}", interest.body);
+        let interest_id = interest.body["id"].as_i64().unwrap();
+        let other_seeker_id = app.get("/api/v1/me", Some(&other_seeker)).await?.body["id"]
+            .as_i64()
+            .unwrap();
+        let skill = app.state.engine().occupation_skills(
+            reskill_core::OccupationId(target),
+            reskill_core::matching::SkillOrigin::Declared,
+        )[0]
+        .skill
+        .0;
+
+        use Method as M;
+        let w = worker;
+        // Columns: anonymous, seeker, other seeker, caseworker with, caseworker without,
+        // employer, admin.
+        let cases = vec![
+            case(M::GET, "/api/v1/me".into(), None, [D, A, A, A, A, A, A]),
+            case(M::GET, "/api/v1/me/profile".into(), None, [D, A, A, D, D, D, D]),
+            case(M::PUT, "/api/v1/me/profile".into(), Some(profile.clone()), [D, A, A, D, D, D, D]),
+            case(M::GET, "/api/v1/me/skills".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/api/v1/me/recommendations?openings_limit=0".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/api/v1/me/plans".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/api/v1/me/saved-searches".into(), None, [D, A, A, A, A, A, A]),
+            case(M::GET, "/api/v1/me/interests".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/api/v1/me/applications".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/api/v1/me/export".into(), None, [D, A, A, D, D, D, D]),
+            case(M::POST, format!("/api/v1/me/plans/{plan_id}/steps/{step_id}/complete"), None, [D, A, D, D, D, D, D]),
+            case(M::GET, format!("/api/v1/workers/{w}"), None, [D, A, D, A, D, D, A]),
+            case(M::PUT, format!("/api/v1/workers/{w}"), Some(profile.clone()), [D, D, D, A, D, D, A]),
+            case(M::GET, format!("/api/v1/workers/{w}/recommendations?openings_limit=0"), None, [D, A, D, A, D, D, A]),
+            case(M::GET, format!("/api/v1/workers/{w}/plans"), None, [D, A, D, A, D, D, A]),
+            case(M::POST, format!("/api/v1/workers/{w}/plans"), Some(json!({"target_occupation_id": target, "status": "draft"})), [D, D, D, A, D, D, A]),
+            case(M::GET, format!("/api/v1/plans/{plan_id}"), None, [D, A, D, A, D, D, A]),
+            case(M::PATCH, format!("/api/v1/plans/{plan_id}"), Some(json!({"notes": "revised"})), [D, D, D, A, D, D, A]),
+            case(M::GET, format!("/api/v1/plans/{plan_id}/history"), None, [D, A, D, A, D, D, A]),
+            case(M::GET, format!("/api/v1/workers/{w}/contacts"), None, [D, A, D, A, D, D, A]),
+            case(M::POST, format!("/api/v1/workers/{w}/contacts"), Some(json!({"channel": "phone", "note": "called"})), [D, D, D, A, D, D, D]),
+            case(M::GET, "/api/v1/caseload".into(), None, [D, D, D, A, A, D, A]),
+            case(M::GET, "/api/v1/caseload/export.csv".into(), None, [D, D, D, A, A, D, A]),
+            case(M::GET, "/api/v1/caseload/unassigned".into(), None, [D, D, D, A, A, D, A]),
+            case(M::GET, format!("/api/v1/organisations/{organisation}"), None, [D, D, D, D, D, A, A]),
+            case(M::GET, format!("/api/v1/organisations/{organisation}/members"), None, [D, D, D, D, D, A, A]),
+            case(M::GET, "/api/v1/employer/openings".into(), None, [D, D, D, D, D, A, D]),
+            case(M::GET, format!("/api/v1/employer/openings/{opening_id}"), None, [D, D, D, D, D, A, A]),
+            case(M::PUT, format!("/api/v1/employer/openings/{opening_id}"), Some(json!({"title": "Data analyst", "occupation_id": target})), [D, D, D, D, D, A, A]),
+            case(M::GET, "/api/v1/employer/skill-suggestions?title=data%20analyst".into(), None, [D, D, D, D, D, A, A]),
+            case(M::GET, format!("/api/v1/employer/openings/{opening_id}/candidates"), None, [D, D, D, D, D, A, A]),
+            case(M::POST, format!("/api/v1/employer/openings/{opening_id}/interests"), Some(json!({"worker_id": w})), [D, D, D, D, D, A, A]),
+            // Without consent, no employer (nor anyone else) may approach the other seeker.
+            case(M::POST, format!("/api/v1/employer/openings/{opening_id}/interests"), Some(json!({"worker_id": other_worker})), [D, D, D, D, D, D, D]),
+            case(M::GET, "/api/v1/employer/interests".into(), None, [D, D, D, D, D, A, D]),
+            case(M::GET, "/api/v1/admin/users".into(), None, [D, D, D, D, D, D, A]),
+            case(M::GET, "/api/v1/admin/organisations".into(), None, [D, D, D, D, D, D, A]),
+            case(M::GET, "/api/v1/admin/import-status".into(), None, [D, D, D, D, D, D, A]),
+            case(M::GET, "/api/v1/admin/figures".into(), None, [D, D, D, D, D, D, A]),
+            case(M::GET, "/api/v1/admin/audit".into(), None, [D, D, D, D, D, D, A]),
+            case(M::PUT, format!("/api/v1/admin/workers/{other_worker}/caseworker"), Some(json!({"caseworker_id": null})), [D, D, D, D, D, D, A]),
+            case(M::POST, "/api/v1/admin/caseload/reassign".into(), Some(json!({"worker_ids": [other_worker], "to_caseworker_id": cw_with_id})), [D, D, D, D, D, D, A]),
+            case(M::POST, "/api/v1/admin/organisations".into(), Some(json!({"name": "Matrix Org", "kind": "service"})), [D, D, D, D, D, D, A]),
+            // Public routes answer everyone (a 4xx here is about the input, never about who).
+            case(M::GET, "/".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/healthz".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/readyz".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/search?q=clerk".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/static/site.css".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/api/v1/openapi.json".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/api/v1/stats".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, format!("/api/v1/occupations/{clerk}"), None, [A, A, A, A, A, A, A]),
+            case(M::GET, format!("/api/v1/occupations/{clerk}/transitions"), None, [A, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/recommendations".into(), Some(json!({"occupation_id": clerk, "openings_limit": 0})), [A, A, A, A, A, A, A]),
+            case(M::GET, "/api/v1/search/occupations?q=clerk".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/api/v1/suggest?kind=occupations&q=cle".into(), None, [A, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/auth/register".into(), Some(json!({"email": "matrix@example.org", "password": PASSWORD, "display_name": "M"})), [A, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/auth/login".into(), Some(json!({"email": "matrix@example.org", "password": PASSWORD})), [A, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/auth/verify-email".into(), Some(json!({"token": "not-a-token"})), [A, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/auth/password-reset/request".into(), Some(json!({"email": "matrix@example.org"})), [A, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/auth/password-reset".into(), Some(json!({"token": "not-a-token", "new_password": PASSWORD})), [A, A, A, A, A, A, A]),
+            // A bogus refresh token is refused for everyone, signed in or not.
+            case(M::POST, "/api/v1/auth/refresh".into(), Some(json!({"refresh_token": "bogus"})), [D, D, D, D, D, D, D]),
+            // Authenticated account routes.
+            case(M::POST, "/api/v1/auth/logout".into(), Some(json!({})), [D, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/auth/password".into(), Some(json!({"current_password": "not the password", "new_password": "another long phrase"})), [D, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/auth/verify-email/request".into(), None, [D, A, A, A, A, A, A]),
+            // The rest of the seeker's own routes.
+            case(M::PUT, format!("/api/v1/me/skills/{skill}"), None, [D, A, A, D, D, D, D]),
+            case(M::DELETE, format!("/api/v1/me/skills/{skill}"), None, [D, A, A, D, D, D, D]),
+            case(M::POST, "/api/v1/me/consents".into(), Some(json!({"purpose": "receive_email", "text_version": "v1"})), [D, A, A, D, D, D, D]),
+            case(M::DELETE, "/api/v1/me/consents/receive_email".into(), None, [D, A, A, D, D, D, D]),
+            case(M::POST, "/api/v1/me/saved-searches".into(), Some(json!({"kind": "openings", "query": "analyst"})), [D, A, A, A, A, A, A]),
+            // Someone else's saved search is simply not found for them.
+            case(M::DELETE, format!("/api/v1/me/saved-searches/{saved_id}"), None, [D, A, A, A, A, A, A]),
+            case(M::POST, "/api/v1/me/applications".into(), Some(json!({"opening_id": opening_id})), [D, A, A, D, D, D, D]),
+            case(M::POST, format!("/api/v1/me/interests/{interest_id}/answer"), Some(json!({"accept": false})), [D, A, D, D, D, D, D]),
+            // Claiming: the first caseworker takes the unassigned worker, the second finds it taken.
+            case(M::POST, format!("/api/v1/caseload/{other_worker}/claim"), None, [D, D, D, A, A, D, D]),
+            case(M::POST, "/api/v1/employer/openings".into(), Some(json!({"title": "Second role", "occupation_id": target})), [D, D, D, D, D, A, D]),
+            case(M::POST, format!("/api/v1/organisations/{organisation}/members"), Some(json!({"email": "member@example.org", "display_name": "Mo"})), [D, D, D, D, D, A, A]),
+            case(M::POST, "/api/v1/admin/users".into(), Some(json!({"email": "new.cw@example.org", "role": "caseworker", "display_name": "Nia"})), [D, D, D, D, D, D, A]),
+            case(M::PATCH, format!("/api/v1/admin/users/{other_seeker_id}"), Some(json!({"display_name": "Olga O"})), [D, D, D, D, D, D, A]),
+            // Last, because they change who may see what: closing, the outcome, deletion.
+            case(M::POST, format!("/api/v1/employer/openings/{opening_id}/close"), None, [D, D, D, D, D, A, A]),
+            case(M::POST, format!("/api/v1/workers/{w}/outcome"), Some(json!({"outcome": "training"})), [D, D, D, A, D, D, A]),
+            case(M::DELETE, "/api/v1/me".into(), Some(json!({"password": PASSWORD})), [D, A, A, D, D, D, D]),
+        ];
+        let tokens = |actor: Actor| -> Option<&str> {
+            match actor {
+                Actor::Anonymous => None,
+                Actor::Seeker => Some(&seeker),
+                Actor::OtherSeeker => Some(&other_seeker),
+                Actor::CaseworkerWith => Some(&cw_with),
+                Actor::CaseworkerWithout => Some(&cw_without),
+                Actor::Employer => Some(&employer),
+                Actor::Admin => Some(&admin),
+            }
+        };
+        let mut failures = Vec::new();
+        for case in &cases {
+            for (i, actor) in ACTORS.iter().enumerate() {
+                let reply = app
+                    .send(case.method.clone(), &case.uri, tokens(*actor), case.body.as_ref())
+                    .await?;
+                let denied = matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+                let ok = match case.expect[i] {
+                    Expect::Allow => !denied && !reply.status.is_server_error(),
+                    Expect::Deny if *actor == Actor::Anonymous => reply.status == StatusCode::UNAUTHORIZED,
+                    Expect::Deny => denied,
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{} {} as {actor:?}: expected {:?}, got {} {}",
+                        case.method, case.uri, case.expect[i], reply.status, reply.body
+                    ));
+                }
+            }
+        }
+
+        // Forged and stale tokens are refused on every authenticated route.
+        let keys = &app.state.auth.tokens;
+        let mut expired = keys.claims_for(reskill_core::UserId(seeker_id), Role::Seeker);
+        expired.exp = expired.iat - 3_600;
+        expired.nbf = expired.exp - 900;
+        expired.iat = expired.nbf;
+        let expired = keys.sign(&expired)?;
+        let other_key = reskill_server::auth::tokens::TokenKeys::new(&SigningKey::random(), &AuthConfig::default())
+            .issue(reskill_core::UserId(seeker_id), Role::Admin)?
+            .0;
+        let header_none = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let claims = serde_json::to_vec(&keys.claims_for(reskill_core::UserId(seeker_id), Role::Admin))?;
+        let alg_none = format!("{header_none}.{}.", URL_SAFE_NO_PAD.encode(&claims));
+        let mut parts: Vec<String> = seeker.split('.').map(str::to_owned).collect();
+        let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1])?)?;
+        payload["role"] = json!("admin");
+        parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload)?);
+        let tampered = parts.join(".");
+        for (name, token) in [
+            ("expired", &expired),
+            ("another key", &other_key),
+            ("alg none", &alg_none),
+            ("tampered payload", &tampered),
+        ] {
+            for case in cases.iter().filter(|c| c.expect[0] == Expect::Deny) {
+                let reply = app
+                    .send(case.method.clone(), &case.uri, Some(token), case.body.as_ref())
+                    .await?;
+                if reply.status != StatusCode::UNAUTHORIZED {
+                    failures.push(format!(
+                        "{} {} with {name} token: got {} {}",
+                        case.method, case.uri, reply.status, reply.body
+                    ));
+                }
+            }
+        }
+        ensure!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+
+        // Reads by others than the worker are audited; the worker's own are not.
+        let audit = reskill_store::audit::list(&t.db, Some(reskill_core::WorkerId(worker)), None, None, 10_000).await?;
+        let admin_id = reskill_store::accounts::user_with_hash_by_email(&t.db, &Email::parse("admin@example.org")?)
+            .await?
+            .unwrap()
+            .0
+            .id;
+        ensure!(audit.iter().any(|e| e.actor == Some(admin_id) && e.action == "worker.read"), "{audit:?}");
+        ensure!(audit.iter().any(|e| e.actor == Some(reskill_core::UserId(cw_with_id)) && e.action == "worker.read"));
+        ensure!(audit.iter().any(|e| e.action == "candidate.read"));
+        ensure!(!audit.iter().any(|e| e.actor == Some(reskill_core::UserId(seeker_id))));
+        Ok(())
+    })
+    .await;
+}
+
+fn fit_of(recommendation: &Value, target: i64) -> Option<f64> {
+    recommendation["transitions"]
+        .as_array()?
+        .iter()
+        .find(|t| t["occupation"]["id"] == target)
+        .and_then(|t| t["fit"].as_f64())
+}
+
+#[tokio::test]
+async fn workflow_seeker_plan_step_raises_fit_and_employer_sees_readiness() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+
+        // A seeker registers and fills a profile, the occupation chosen by title.
+        let (seeker, _, worker) = app.seeker("sam@example.org").await?;
+        let profile = app
+            .send(
+                Method::PUT,
+                "/api/v1/me/profile",
+                Some(&seeker),
+                Some(&json!({
+                    "display_name": "Sam Seeker",
+                    "occupation_title": "data entry clerk",
+                    "location": {"place_name": "Leeds", "region": "West Yorkshire", "country": "gb", "lat": 53.8, "lon": -1.55},
+                    "preferences": {"max_training_weeks": 52, "budget": 3000}
+                })),
+            )
+            .await?;
+        ensure!(profile.status == StatusCode::OK, "{}", profile.body);
+        ensure!(profile.body["occupation"]["uri"] == DATA_ENTRY_CLERK, "{}", profile.body);
+        ensure!(profile.body["location"]["country"] == "GB");
+        let skills = profile.body["skills"].as_array().unwrap();
+        ensure!(!skills.is_empty() && skills.iter().all(|s| s["origin"] == "inferred"));
+
+        // Recommendations through the engine.
+        let before = app.get("/api/v1/me/recommendations", Some(&seeker)).await?;
+        ensure!(before.status == StatusCode::OK, "{}", before.body);
+        let transitions = before.body["transitions"].as_array().unwrap();
+        ensure!(!transitions.is_empty(), "{}", before.body);
+
+        // An admin assigns the seeker to a caseworker, who assigns a plan prefilled by the
+        // engine for a transition that has courses.
+        let (admin, _) = app.account(Role::Admin, "admin@example.org", None).await?;
+        let (caseworker, caseworker_id) = app
+            .account(Role::Caseworker, "carla@example.org", None)
+            .await?;
+        let r = app
+            .send(
+                Method::PUT,
+                &format!("/api/v1/admin/workers/{worker}/caseworker"),
+                Some(&admin),
+                Some(&json!({"caseworker_id": caseworker_id})),
+            )
+            .await?;
+        ensure!(r.status == StatusCode::NO_CONTENT, "{}", r.body);
+        let caseload = app.get("/api/v1/caseload?sort=risk", Some(&caseworker)).await?;
+        ensure!(caseload.body["items"][0]["worker_id"] == worker, "{}", caseload.body);
+        ensure!(caseload.body["items"][0]["risk_band"] == "high", "{}", caseload.body);
+        let target = transitions
+            .iter()
+            .find(|t| !t["plan"]["steps"].as_array().unwrap().is_empty())
+            .context("no transition with a course plan")?;
+        let target_id = target["occupation"]["id"].as_i64().unwrap();
+        let fit_before = target["fit"].as_f64().unwrap();
+        let plan = app
+            .post(
+                &format!("/api/v1/workers/{worker}/plans"),
+                Some(&caseworker),
+                &json!({
+                    "target_occupation_id": target_id,
+                    "milestones": [{"title": "first interview", "due_on": "2027-03-01"}],
+                    "notes": "start with the shortest course"
+                }),
+            )
+            .await?;
+        ensure!(plan.status == StatusCode::CREATED, "{}", plan.body);
+        let steps = plan.body["steps"].as_array().unwrap().clone();
+        let courses: Vec<&Value> = steps.iter().filter(|s| s["kind"] == "course").collect();
+        ensure!(!courses.is_empty(), "no course prefilled: {}", plan.body);
+        ensure!(steps.last().unwrap()["kind"] == "milestone");
+        let plan_id = plan.body["id"].as_i64().unwrap();
+        let outbox = reskill_store::accounts::outbox_for(&t.db, "sam@example.org").await?;
+        ensure!(outbox.iter().any(|e| e.template == "plan_assigned"), "{outbox:?}");
+        let contact = app
+            .post(
+                &format!("/api/v1/workers/{worker}/contacts"),
+                Some(&caseworker),
+                &json!({"channel": "phone", "note": "explained the plan"}),
+            )
+            .await?;
+        ensure!(contact.status == StatusCode::CREATED, "{}", contact.body);
+        let csv = app.get("/api/v1/caseload/export.csv", Some(&caseworker)).await?;
+        ensure!(csv.status == StatusCode::OK);
+        ensure!(csv.headers[header::CONTENT_TYPE].to_str()?.starts_with("text/csv"));
+
+        // An employer posts a role for the target; the seeker is not a candidate until they
+        // consent.
+        let registered = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "erin@example.org", "password": PASSWORD, "display_name": "Erin",
+                        "role": "employer", "organisation_name": "Acme Analytics"}),
+            )
+            .await?;
+        ensure!(registered.status == StatusCode::CREATED, "{}", registered.body);
+        let employer = registered.body["access_token"].as_str().unwrap().to_owned();
+        let suggestions = app
+            .get(
+                &format!(
+                    "/api/v1/employer/skill-suggestions?title={}",
+                    target["occupation"]["label"].as_str().unwrap().replace(' ', "%20")
+                ),
+                Some(&employer),
+            )
+            .await?;
+        ensure!(suggestions.status == StatusCode::OK, "{}", suggestions.body);
+        ensure!(!suggestions.body["essential"].as_array().unwrap().is_empty(), "{}", suggestions.body);
+        let opening = app
+            .post(
+                "/api/v1/employer/openings",
+                Some(&employer),
+                &json!({"title": target["occupation"]["label"], "occupation_id": target_id, "remote": true}),
+            )
+            .await?;
+        ensure!(opening.status == StatusCode::CREATED, "{}", opening.body);
+        let opening_id = opening.body["id"].as_i64().unwrap();
+        let candidates_uri = format!("/api/v1/employer/openings/{opening_id}/candidates");
+        let none = app.get(&candidates_uri, Some(&employer)).await?;
+        ensure!(none.status == StatusCode::OK, "{}", none.body);
+        ensure!(
+            !none.body["items"].as_array().unwrap().iter().any(|c| c["worker_id"] == worker),
+            "visible without consent: {}",
+            none.body
+        );
+        let r = app
+            .post(
+                "/api/v1/me/consents",
+                Some(&seeker),
+                &json!({"purpose": "share_with_employers", "text_version": "2026-11"}),
+            )
+            .await?;
+        ensure!(r.status == StatusCode::NO_CONTENT);
+        let listed = app.get(&candidates_uri, Some(&employer)).await?;
+        let candidate = listed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["worker_id"] == worker)
+            .cloned()
+            .with_context(|| format!("not a candidate after consent: {}", listed.body))?;
+        ensure!(candidate["revealed"] == false && candidate["display_name"].is_null() && candidate["email"].is_null(), "{candidate}");
+        let fit_now_before = candidate["fit_now"].as_f64().unwrap();
+        ensure!(candidate["fit_after_plan"].as_f64().unwrap() >= fit_now_before);
+
+        // The seeker completes a course step: its skills arrive as gained, the fit rises, and
+        // the employer sees the readiness change.
+        let step = courses[0]["id"].as_i64().unwrap();
+        let done = app
+            .post(
+                &format!("/api/v1/me/plans/{plan_id}/steps/{step}/complete"),
+                Some(&seeker),
+                &json!({}),
+            )
+            .await?;
+        ensure!(done.status == StatusCode::OK, "{}", done.body);
+        let profile = app.get("/api/v1/me/profile", Some(&seeker)).await?;
+        ensure!(
+            profile.body["skills"].as_array().unwrap().iter().any(|s| s["origin"] == "gained"),
+            "{}",
+            profile.body
+        );
+        let after = app.get("/api/v1/me/recommendations", Some(&seeker)).await?;
+        let fit_after = fit_of(&after.body, target_id).context("target gone")?;
+        ensure!(fit_after > fit_before, "fit {fit_before} -> {fit_after}");
+        let relisted = app.get(&candidates_uri, Some(&employer)).await?;
+        let candidate_after = relisted.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["worker_id"] == worker)
+            .cloned()
+            .context("candidate gone")?;
+        ensure!(
+            candidate_after["fit_now"].as_f64().unwrap() > fit_now_before,
+            "employer's view did not change: {candidate} -> {candidate_after}"
+        );
+        let history = app
+            .get(&format!("/api/v1/plans/{plan_id}/history"), Some(&caseworker))
+            .await?;
+        ensure!(history.body["items"].as_array().unwrap().len() >= 2, "{}", history.body);
+
+        // Interest, answered: the candidate is revealed.
+        let interest = app
+            .post(
+                &format!("/api/v1/employer/openings/{opening_id}/interests"),
+                Some(&employer),
+                &json!({"worker_id": worker, "message": "we would like to talk"}),
+            )
+            .await?;
+        ensure!(interest.status == StatusCode::CREATED, "{}", interest.body);
+        let interest_id = interest.body["id"].as_i64().unwrap();
+        let answer = app
+            .post(
+                &format!("/api/v1/me/interests/{interest_id}/answer"),
+                Some(&seeker),
+                &json!({"accept": true}),
+            )
+            .await?;
+        ensure!(answer.status == StatusCode::OK, "{}", answer.body);
+        let revealed = app.get(&candidates_uri, Some(&employer)).await?;
+        let candidate = revealed.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["worker_id"] == worker)
+            .cloned()
+            .unwrap();
+        ensure!(candidate["revealed"] == true && candidate["email"] == "sam@example.org", "{candidate}");
+
+        // The outcome closes the loop; the figures count it; export then deletion.
+        let outcome = app
+            .post(
+                &format!("/api/v1/workers/{worker}/outcome"),
+                Some(&caseworker),
+                &json!({"outcome": "hired", "occupation_id": target_id, "opening_id": opening_id}),
+            )
+            .await?;
+        ensure!(outcome.status == StatusCode::OK, "{}", outcome.body);
+        let figures = app.get("/api/v1/admin/figures", Some(&admin)).await?;
+        ensure!(figures.status == StatusCode::OK, "{}", figures.body);
+        ensure!(figures.body["funnel"]["planned"] == 1, "{}", figures.body);
+        ensure!(figures.body["funnel"]["trained"] == 1, "{}", figures.body);
+        ensure!(figures.body["funnel"]["hired_in_target"] == 1, "{}", figures.body);
+        let export = app.get("/api/v1/me/export", Some(&seeker)).await?;
+        ensure!(export.status == StatusCode::OK);
+        ensure!(export.body["account"]["email"] == "sam@example.org");
+        ensure!(!export.body["plans"].as_array().unwrap().is_empty());
+        let deleted = app
+            .send(Method::DELETE, "/api/v1/me", Some(&seeker), Some(&json!({"password": PASSWORD})))
+            .await?;
+        ensure!(deleted.status == StatusCode::NO_CONTENT, "{}", deleted.body);
+        ensure!(app.get("/api/v1/me", Some(&seeker)).await?.status == StatusCode::UNAUTHORIZED);
+        let figures = app.get("/api/v1/admin/figures", Some(&admin)).await?;
+        ensure!(figures.body["funnel"]["hired_in_target"] == 1, "aggregates lost: {}", figures.body);
+        let record = reskill_store::people::worker_by_id(&t.db, reskill_core::WorkerId(worker)).await?;
+        ensure!(record.user_id.is_none() && record.display_name.is_none() && record.lat.is_none());
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn openapi_document_covers_every_route() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let reply = app.get("/api/v1/openapi.json", None).await?;
+        ensure!(reply.status == StatusCode::OK, "{}", reply.body);
+        let doc = &reply.body;
+        ensure!(
+            doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+            "{doc}"
+        );
+        ensure!(doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer");
+        ensure!(doc["components"]["schemas"]["Problem"].is_object());
+        let paths = doc["paths"].as_object().context("no paths")?;
+        // The routes that existed before the accounts API and a sample of the new ones, each
+        // with its method: the document is generated from the router, so all are there.
+        for (path, method) in [
+            ("/", "get"),
+            ("/healthz", "get"),
+            ("/readyz", "get"),
+            ("/search", "get"),
+            ("/static/{file}", "get"),
+            ("/api/v1/stats", "get"),
+            ("/api/v1/occupations/{id}", "get"),
+            ("/api/v1/occupations/{id}/transitions", "get"),
+            ("/api/v1/recommendations", "post"),
+            ("/api/v1/search/{kind}", "get"),
+            ("/api/v1/suggest", "get"),
+            ("/api/v1/openapi.json", "get"),
+            ("/api/v1/auth/login", "post"),
+            ("/api/v1/auth/refresh", "post"),
+            ("/api/v1/me", "get"),
+            ("/api/v1/me", "delete"),
+            ("/api/v1/me/profile", "put"),
+            ("/api/v1/caseload/export.csv", "get"),
+            ("/api/v1/plans/{plan_id}", "patch"),
+            ("/api/v1/employer/openings/{opening_id}/candidates", "get"),
+            ("/api/v1/admin/figures", "get"),
+        ] {
+            ensure!(
+                paths.get(path).and_then(|p| p.get(method)).is_some(),
+                "{method} {path} missing"
+            );
+        }
+        ensure!(paths.len() >= 60, "only {} paths", paths.len());
+        // Every documented operation is routed: none answers 404 or 405 for its method.
+        for (path, item) in paths {
+            for method in item.as_object().unwrap().keys() {
+                let uri = path
+                    .replace("{file}", "site.css")
+                    .replace("{kind}", "occupations")
+                    .replace("{purpose}", "receive_email")
+                    .replace(['{', '}'], "")
+                    .split('/')
+                    .map(|seg| {
+                        if seg.ends_with("_id") || seg == "id" {
+                            "1"
+                        } else {
+                            seg
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let method = Method::from_bytes(method.to_uppercase().as_bytes())?;
+                let reply = app.send(method.clone(), &uri, None, None).await?;
+                ensure!(
+                    reply.status != StatusCode::METHOD_NOT_ALLOWED
+                        && !(reply.status == StatusCode::NOT_FOUND
+                            && reply.body.is_null()
+                            && uri != "/static/site.css"),
+                    "{method} {uri} (documented as {path}) is not routed: {}",
+                    reply.status
+                );
+            }
+        }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn user_create_command_bootstraps_an_admin_who_can_log_in() {
+    for_each_backend(|t| async move {
+        let dir = tempfile::tempdir()?;
+        let settings = reskill_cli::Settings::for_data_dir(dir.path(), Some(t.url.clone()));
+        reskill_cli::commands::user::run(
+            &settings,
+            reskill_cli::UserCommand::Create(reskill_cli::UserCreateArgs {
+                role: "admin".into(),
+                email: "Root@Example.org".into(),
+                display_name: None,
+                organisation: Some("Reskill Service".into()),
+                password_stdin: false,
+            }),
+        )
+        .await?;
+        let (user, hash) = reskill_store::accounts::user_with_hash_by_email(
+            &t.db,
+            &Email::parse("root@example.org")?,
+        )
+        .await?
+        .context("no admin created")?;
+        ensure!(user.role == Role::Admin && user.email_verified && user.organisation_id.is_some());
+        ensure!(hash.starts_with("$argon2id$"), "{hash}");
+        // The development key is generated into the data folder, private.
+        let auth = settings.auth()?;
+        let key = dir.path().join(reskill_server::auth::keys::KEY_FILE);
+        ensure!(key.exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            ensure!(std::fs::metadata(&key)?.permissions().mode() & 0o777 == 0o600);
+        }
+        let (token, _) = auth.tokens.issue(user.id, user.role)?;
+        ensure!(auth.tokens.verify(&token).is_ok());
+        // A bad role is refused with its name.
+        let bad = reskill_cli::commands::user::run(
+            &settings,
+            reskill_cli::UserCommand::Create(reskill_cli::UserCreateArgs {
+                role: "root".into(),
+                email: "x@example.org".into(),
+                display_name: None,
+                organisation: None,
+                password_stdin: false,
+            }),
+        )
+        .await;
+        ensure!(bad.is_err_and(|e| e.to_string().contains("--role")));
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn demo_accounts_can_log_in_with_their_profiles() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let engine = app.state.engine();
+        let created =
+            reskill_server::services::demo_accounts::load_demo_accounts(&t.db, &engine).await?;
+        ensure!(created == reskill_ingest::demo::people().len(), "{created}");
+        let again =
+            reskill_server::services::demo_accounts::load_demo_accounts(&t.db, &engine).await?;
+        ensure!(again == 0, "not idempotent: {again}");
+        let reply = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "amira.haddad@example.org",
+                        "password": reskill_server::services::demo_accounts::DEMO_PASSWORD}),
+            )
+            .await?;
+        ensure!(reply.status == StatusCode::OK, "{}", reply.body);
+        let token = reply.body["access_token"].as_str().unwrap().to_owned();
+        let profile = app.get("/api/v1/me/profile", Some(&token)).await?;
+        ensure!(profile.body["occupation"].is_object(), "{}", profile.body);
+        ensure!(
+            profile.body["skills"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["origin"] == "declared")
+        );
+        let recommendations = app
+            .get("/api/v1/me/recommendations?openings_limit=0", Some(&token))
+            .await?;
+        ensure!(
+            recommendations.status == StatusCode::OK,
+            "{}",
+            recommendations.body
+        );
+        Ok(())
+    })
+    .await;
+}
