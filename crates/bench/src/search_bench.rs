@@ -628,7 +628,7 @@ pub fn report(r: &SearchResults, args: &SearchArgs) -> String {
             format!("Reskill HTTP p50 vs bare, {}", class.as_str()),
             ms(*http),
             format!("bare {}", ms(*bare)),
-            format!("{:.2}× (+{:.2} ms)", http / bare, http - bare),
+            format!("{:.2}× ({:+.2} ms)", http / bare, http - bare),
             "≤ 1.5× + 0.5 ms".into(),
             met(*ok),
         ]);
