@@ -78,12 +78,13 @@ fn marks(text: &str, matcher: &Matcher, analyzers: &mut Analyzers) -> Vec<(usize
     if matcher.is_empty() {
         return Vec::new();
     }
-    analyzers
-        .tokens(text)
-        .into_iter()
-        .filter(|(from, to, stem)| matcher.matches(stem, &text[*from..*to]))
-        .map(|(from, to, _)| (from, to))
-        .collect()
+    let mut marks = Vec::new();
+    analyzers.for_each_token(text, |from, to, stem| {
+        if matcher.matches(stem, &text[from..to]) {
+            marks.push((from, to));
+        }
+    });
+    marks
 }
 
 /// Returns the byte offset of the match that begins the window holding the most matches.

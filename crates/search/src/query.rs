@@ -113,15 +113,14 @@ impl Analyzers {
         out
     }
 
-    /// Returns the stemmed tokens of `text` with byte offsets, for highlighting.
-    pub(crate) fn tokens(&mut self, text: &str) -> Vec<(usize, usize, String)> {
-        let mut out = Vec::new();
+    /// Calls `f(from, to, stem)` for each stemmed token of `text` with its byte offsets, for
+    /// highlighting; no allocation per token (snippets tokenize every hit's whole body).
+    pub(crate) fn for_each_token(&mut self, text: &str, mut f: impl FnMut(usize, usize, &str)) {
         let mut stream = self.stemmed.token_stream(text);
         while stream.advance() {
             let t = stream.token();
-            out.push((t.offset_from, t.offset_to, t.text.clone()));
+            f(t.offset_from, t.offset_to, &t.text);
         }
-        out
     }
 }
 
@@ -491,28 +490,72 @@ impl Matcher {
         if self.stems.contains(stem) {
             return true;
         }
-        let lower = original.to_lowercase();
+        if self.prefix.is_none() && self.fuzzy.is_empty() {
+            return false;
+        }
+        // Most words of a description are already lowercase: lowercase only when needed.
+        let lowered;
+        let lower = if original.chars().any(char::is_uppercase) {
+            lowered = original.to_lowercase();
+            lowered.as_str()
+        } else {
+            original
+        };
         if self.prefix.as_deref().is_some_and(|p| lower.starts_with(p)) {
             return true;
         }
         self.fuzzy
             .iter()
-            .any(|(w, d)| within_distance(w, &lower, usize::from(*d)))
+            .any(|(w, d)| within_distance(w, lower, usize::from(*d)))
     }
 }
 
 /// Returns whether the optimal-string-alignment distance (Levenshtein plus adjacent
 /// transpositions, as the fuzzy query counts them) between `a` and `b` is at most `max`.
 pub(crate) fn within_distance(a: &str, b: &str, max: usize) -> bool {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > max {
+    /// Words up to this many characters are compared without allocating (tokens are at most
+    /// 40 bytes after `RemoveLongFilter`).
+    const STACK: usize = 48;
+    let (n, m) = (a.chars().count(), b.chars().count());
+    if n.abs_diff(m) > max {
         return false;
     }
+    if n < STACK && m < STACK {
+        let (mut a_chars, mut b_chars) = (['\0'; STACK], ['\0'; STACK]);
+        for (slot, c) in a_chars.iter_mut().zip(a.chars()) {
+            *slot = c;
+        }
+        for (slot, c) in b_chars.iter_mut().zip(b.chars()) {
+            *slot = c;
+        }
+        let mut rows = [[0usize; STACK]; 3];
+        let [r0, r1, r2] = &mut rows;
+        osa_distance(&a_chars[..n], &b_chars[..m], r0, r1, r2) <= max
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let mut rows = vec![vec![0usize; m + 1]; 3];
+        let [r0, r1, r2] = &mut rows[..] else {
+            unreachable!("three rows")
+        };
+        osa_distance(&a, &b, r0, r1, r2) <= max
+    }
+}
+
+/// Returns the optimal-string-alignment distance of `a` and `b`, using three scratch rows of at
+/// least `b.len() + 1` entries.
+fn osa_distance(
+    a: &[char],
+    b: &[char],
+    prev2: &mut [usize],
+    prev: &mut [usize],
+    cur: &mut [usize],
+) -> usize {
     let (n, m) = (a.len(), b.len());
-    let mut prev2 = vec![0usize; m + 1];
-    let mut prev: Vec<usize> = (0..=m).collect();
-    let mut cur = vec![0usize; m + 1];
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    for (j, slot) in prev.iter_mut().enumerate().take(m + 1) {
+        *slot = j;
+    }
     for i in 1..=n {
         cur[0] = i;
         for j in 1..=m {
@@ -526,5 +569,33 @@ pub(crate) fn within_distance(a: &str, b: &str, max: usize) -> bool {
         std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[m] <= max
+    prev[m]
+}
+
+#[cfg(test)]
+mod distance_tests {
+    use super::within_distance;
+
+    #[test]
+    fn osa_distance_on_the_stack_and_the_heap_agree() {
+        for (a, b, d) in [
+            ("nurse", "nurse", 0),
+            ("nurse", "nruse", 1),
+            ("nurse", "nurses", 1),
+            ("nurse", "purse", 1),
+            ("nurse", "nur", 2),
+            ("cafe", "café", 1),
+            ("receptionist", "recpetionsit", 2),
+        ] {
+            assert!(within_distance(a, b, d), "{a} {b} {d}");
+            if d > 0 {
+                assert!(!within_distance(a, b, d - 1), "{a} {b} {}", d - 1);
+            }
+            // Past the stack buffer: the same answer from the heap path.
+            let (long_a, long_b) = (a.repeat(12), b.repeat(12));
+            let distance = (0..=24).find(|&k| within_distance(&long_a, &long_b, k));
+            assert_eq!(distance.map(|k| k <= 12 * d), Some(true), "{a} {b}");
+        }
+        assert!(!within_distance("nurse", "doctor", 2));
+    }
 }

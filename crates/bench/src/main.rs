@@ -1,0 +1,122 @@
+//! `reskill-bench`: Reskill's benchmarks, run by hand (never in `cargo test`), figures recorded
+//! in docs/BENCHMARKS.md.
+//!
+//! * `reskill-bench search [--openings N]` — issue 3: indexing throughput and size, HTTP query
+//!   latency per class and suggest latency on Reskill's real router, multi-word throughput, the
+//!   server's RSS; PostgreSQL full-text search and SQLite FTS5 on the same rows and queries, and
+//!   bare `SearchIndexes::search` as the floor.
+//! * `reskill-bench recommend [--openings N]` — issue 4: a complete recommendation with 1M
+//!   openings stored, against dense-vector, naive-loop and SQL join-and-aggregate baselines.
+//! * `serve-reskill` and `serve-peer` are the child processes the benchmarks start.
+
+mod client;
+mod corpus;
+mod generator;
+mod peers;
+mod queries;
+mod recommend_bench;
+mod rng;
+mod search_bench;
+mod serve;
+mod setup;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "reskill-bench", about = "Reskill's benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PeerSystem {
+    Postgres,
+    Fts5,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The search benchmark (issue 3).
+    Search(search_bench::SearchArgs),
+    /// The matching benchmark (issue 4).
+    Recommend(recommend_bench::RecommendArgs),
+    /// Serves Reskill's router over a benchmark work folder (started by `search`).
+    ServeReskill {
+        /// Work folder.
+        #[arg(long)]
+        work: PathBuf,
+        /// Listen address.
+        #[arg(long)]
+        bind: SocketAddr,
+    },
+    /// Serves a peer's search handler (started by `search`).
+    ServePeer {
+        /// Which peer.
+        #[arg(long, value_enum)]
+        system: PeerSystem,
+        /// PostgreSQL URL.
+        #[arg(
+            long,
+            default_value = "postgres://reskill:reskill@127.0.0.1/reskill_bench"
+        )]
+        pg_url: String,
+        /// FTS5 database file.
+        #[arg(long)]
+        fts5: Option<PathBuf>,
+        /// Pool size.
+        #[arg(long, default_value_t = 8)]
+        connections: u32,
+        /// Listen address.
+        #[arg(long)]
+        bind: SocketAddr,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: failed to start the runtime: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Search(args) => search_bench::run(args).await,
+            Command::Recommend(args) => recommend_bench::run(args).await,
+            Command::ServeReskill { work, bind } => serve::serve_reskill(&work, bind).await,
+            Command::ServePeer {
+                system,
+                pg_url,
+                fts5,
+                connections,
+                bind,
+            } => {
+                let peer = match system {
+                    PeerSystem::Postgres => peers::Peer::postgres(&pg_url, connections).await?,
+                    PeerSystem::Fts5 => {
+                        let path =
+                            fts5.ok_or_else(|| anyhow::anyhow!("--fts5 FILE is required"))?;
+                        peers::Peer::fts5(&path, connections).await?
+                    }
+                };
+                serve::serve_peer(peer, bind).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
