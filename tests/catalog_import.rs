@@ -298,8 +298,15 @@ async fn real_courses_and_openings_import_tagged_on_each_backend() {
                 ]),
                 "{kept:?}"
             );
+            // A re-tag reads the stored text only: tags that came from a file's skill list
+            // (LinkedIn) are not stored as names, so a few documents may lose some.
             let retagged = reskill_store::stats::stats(&t.db).await?;
-            ensure!(retagged.openings_tagged + 1 >= stats.openings_tagged);
+            ensure!(
+                retagged.openings_tagged as f64 >= 0.9 * stats.openings_tagged as f64,
+                "re-tag dropped tagged openings from {} to {}",
+                stats.openings_tagged,
+                retagged.openings_tagged
+            );
             Ok(())
         }
     })
