@@ -95,9 +95,23 @@ impl TestDb {
         self.db.close().await?;
         if let Some((server_url, name)) = self.postgres {
             let admin = reskill_store::connect(&server_url).await?;
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await?;
+            // After a large import an autovacuum worker may be busy in the database; FORCE
+            // cannot terminate it without superuser rights, so wait for it a few times.
+            let mut attempt = 0;
+            loop {
+                let dropped = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+                match dropped {
+                    Ok(_) => break,
+                    Err(err) if attempt < 20 => {
+                        attempt += 1;
+                        eprintln!("could not drop {name} yet ({err}); retrying");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
             admin.close().await?;
         }
         Ok(())
