@@ -44,6 +44,9 @@ enum Command {
     Search(search_bench::SearchArgs),
     /// The matching benchmark (issue 4).
     Recommend(recommend_bench::RecommendArgs),
+    /// Bare `SearchIndexes::search` over the index and `queries.json` a `search` run left in a
+    /// work folder: a quick check while tuning queries, not a benchmark of record.
+    Probe(search_bench::ProbeArgs),
     /// Serves Reskill's router over a benchmark work folder (started by `search`).
     ServeReskill {
         /// Work folder.
@@ -92,6 +95,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Search(args) => search_bench::run(args).await,
             Command::Recommend(args) => recommend_bench::run(args).await,
+            Command::Probe(args) => search_bench::probe(args),
             Command::ServeReskill { work, bind } => serve::serve_reskill(&work, bind).await,
             Command::ServePeer {
                 system,

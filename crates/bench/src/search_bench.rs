@@ -218,7 +218,8 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
 
     // The floor: SearchIndexes::search in-process, one query at a time.
     eprintln!("bare: SearchIndexes::search in-process");
-    results.bare = tokio::task::block_in_place(|| bare(&search, &queries, &args))?;
+    results.bare =
+        tokio::task::block_in_place(|| bare(&search, &queries, args.requests, args.class_seconds))?;
     print_class_line("bare", &results.bare);
     drop(search);
     db.close().await?;
@@ -312,13 +313,52 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Arguments of `reskill-bench probe`.
+#[derive(Debug, clap::Args)]
+pub struct ProbeArgs {
+    /// Work folder of an earlier `search` run.
+    #[arg(long, default_value = "/tmp/reskill-bench")]
+    pub work: PathBuf,
+    /// Timed requests per class.
+    #[arg(long, default_value_t = 200)]
+    pub requests: usize,
+}
+
+/// Runs the bare in-process loop on a work folder's index and query set.
+pub fn probe(args: ProbeArgs) -> anyhow::Result<()> {
+    let queries: QuerySet = serde_json::from_slice(
+        &std::fs::read(args.work.join("queries.json")).context("read queries.json")?,
+    )?;
+    let search = reskill_search::SearchIndexes::open_or_create(&setup::index_dir(&args.work))?;
+    let result = bare(&search, &queries, args.requests, 60.0)?;
+    for (class, stats) in &result.classes {
+        println!(
+            "{:<12} p50 {:>8} p99 {:>8}  mean total {:.0}",
+            class.as_str(),
+            ms(stats.p50_ms),
+            ms(stats.p99_ms),
+            result.mean_total.get(class).copied().unwrap_or(0.0)
+        );
+    }
+    if let Some(s) = &result.suggest {
+        println!(
+            "{:<12} p50 {:>8} p99 {:>8}",
+            "suggest",
+            ms(s.p50_ms),
+            ms(s.p99_ms)
+        );
+    }
+    Ok(())
+}
+
 fn bare(
     search: &reskill_search::SearchIndexes,
     queries: &QuerySet,
-    args: &SearchArgs,
+    requests_per_class: usize,
+    class_seconds: f64,
 ) -> anyhow::Result<SystemResult> {
     let mut result = SystemResult::default();
-    let limit = Duration::from_secs_f64(args.class_seconds);
+    let limit = Duration::from_secs_f64(class_seconds);
     for (class, list) in &queries.searches {
         let requests: Vec<_> = list.iter().map(|q| q.search_request()).collect();
         let mut total = 0u64;
@@ -329,8 +369,8 @@ fn bare(
             .mean_total
             .insert(*class, total as f64 / requests.len().max(1) as f64);
         let started = Instant::now();
-        let mut latencies = Vec::with_capacity(args.requests);
-        for i in 0..args.requests {
+        let mut latencies = Vec::with_capacity(requests_per_class);
+        for i in 0..requests_per_class {
             if started.elapsed() >= limit {
                 break;
             }
@@ -346,11 +386,11 @@ fn bare(
         );
     }
     let started = Instant::now();
-    let mut latencies = Vec::with_capacity(args.requests);
+    let mut latencies = Vec::with_capacity(requests_per_class);
     for prefix in &queries.suggest {
         search.suggest(IndexKind::Openings, prefix, queries::SUGGESTIONS)?;
     }
-    for i in 0..args.requests {
+    for i in 0..requests_per_class {
         let sent = Instant::now();
         std::hint::black_box(search.suggest(
             IndexKind::Openings,

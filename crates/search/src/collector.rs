@@ -1,19 +1,20 @@
-//! One-pass collector: applies the filters that a query cannot express cheaply (exact distance,
-//! remote-or-near, salary overlap, facet selections), counts facets, and keeps the top hits
-//! after the cursor.
+//! Runs a query: applies the filters that a query cannot express cheaply (exact distance,
+//! remote-or-near, salary overlap, facet selections), counts the total and facets exactly up to
+//! [`COUNT_CAP`] hits, and keeps the top hits after the cursor — exactly, over every match, with
+//! tantivy's block-max pruning where the query allows it (see [`SearchCollector::run`]).
 //!
 //! Facets are "disjunctive": a document that fails only facet F's selection still counts
 //! towards F's values, so a facet lists the values the user could switch to. Facet values are
 //! read from string fast-field columns by term ordinal and resolved to strings once per segment.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashMap};
 
 use reskill_core::catalog::haversine_km;
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::index::SegmentReader;
-use tantivy::{DocAddress, DocId, Score};
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{DocAddress, DocId, Score, Searcher, TERMINATED};
 
 use crate::model::GeoFilter;
 
@@ -53,8 +54,12 @@ pub(crate) struct FacetSpec {
 }
 
 /// Filters evaluated per document from fast fields.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct PostFilter {
+    /// Statuses to keep (openings); empty keeps all.
+    pub statuses: Vec<String>,
+    /// Earliest `sort_date` to keep, Unix seconds.
+    pub since: Option<i64>,
     pub near: Option<GeoFilter>,
     pub remote: Option<bool>,
     /// Wanted salary range; openings overlapping it pass.
@@ -69,7 +74,15 @@ pub(crate) struct SearchCollector {
     pub post: PostFilter,
     /// Count the `remote` field of the hits as a facet.
     pub remote_facet: bool,
+    /// Hits counted exactly before the total becomes a lower bound ([`COUNT_CAP`]).
+    pub count_cap: u64,
+    /// Whether the top hits must be the best of every match (search), or may be the best of
+    /// the first `count_cap` matches in index order (suggestions, where speed matters more).
+    pub exhaustive_top: bool,
 }
+
+/// Hits counted (with their facets) before a total is reported as "at least".
+pub(crate) const COUNT_CAP: u64 = 10_000;
 
 /// One retained hit.
 #[derive(Debug, Clone)]
@@ -102,22 +115,24 @@ impl Ord for TopEntry {
 /// What the collector found.
 #[derive(Debug, Default)]
 pub(crate) struct Collected {
-    /// Hits across all pages.
+    /// Hits across all pages; a lower bound when `exact` is false.
     pub total: u64,
-    /// Hits after the cursor (this page and later ones).
-    pub remaining: u64,
+    /// Whether `total` and the facet counts cover every hit.
+    pub exact: bool,
+    /// Whether a page may follow this one.
+    pub more: bool,
     /// Best hits after the cursor, best first, at most `limit`.
     pub top: Vec<TopEntry>,
     /// Counts per facet spec, in spec order.
     pub facets: Vec<HashMap<String, u64>>,
-    /// Hits that are on-site (`[0]`) and remote (`[1]`).
+    /// Counted hits that are on-site (`[0]`) and remote (`[1]`).
     pub remote: [u64; 2],
 }
 
 struct SegmentFacet {
     column: Option<StrColumn>,
     /// `None`: no selection on this facet; otherwise the selected values' ordinals here.
-    allowed: Option<HashSet<u64>>,
+    allowed: Option<Vec<u64>>,
     counts: Vec<u64>,
 }
 
@@ -144,12 +159,9 @@ impl SegmentFacet {
     }
 }
 
-pub(crate) struct SearchSegmentCollector {
-    segment_ord: u32,
-    mode: SortMode,
-    limit: usize,
-    after: Option<SortKey>,
-    post: PostFilter,
+/// Per-segment state: the fast-field columns the filters, facets and sort read.
+struct Segment {
+    ord: u32,
     id: Column<i64>,
     sort_date: Option<Column<i64>>,
     title_len: Option<Column<u64>>,
@@ -158,23 +170,71 @@ pub(crate) struct SearchSegmentCollector {
     remote: Option<Column<bool>>,
     salary_min: Option<Column<f64>>,
     salary_max: Option<Column<f64>>,
+    /// The `status` column and the ordinals of the wanted statuses, when filtering on them.
+    status: Option<(StrColumn, Vec<u64>)>,
     facets: Vec<SegmentFacet>,
-    remote_facet: bool,
-    heap: BinaryHeap<Reverse<TopEntry>>,
-    total: u64,
-    remaining: u64,
-    remote_counts: [u64; 2],
 }
 
-impl Collector for SearchCollector {
-    type Fruit = Collected;
-    type Child = SearchSegmentCollector;
+/// The best hits after the cursor, across segments.
+struct Top {
+    limit: usize,
+    after: Option<SortKey>,
+    heap: BinaryHeap<Reverse<TopEntry>>,
+    /// Hits after the cursor offered to the heap.
+    offered: u64,
+}
 
-    fn for_segment(
-        &self,
-        segment_ord: u32,
-        segment: &SegmentReader,
-    ) -> tantivy::Result<SearchSegmentCollector> {
+impl Top {
+    fn new(limit: usize, after: Option<SortKey>) -> Self {
+        Top {
+            limit,
+            after,
+            heap: BinaryHeap::with_capacity(limit + 1),
+            offered: 0,
+        }
+    }
+
+    /// Offers a hit; returns whether it is after the cursor.
+    fn offer(&mut self, entry: TopEntry) -> bool {
+        if self
+            .after
+            .is_some_and(|after| entry.key.goodness(&after) != Ordering::Less)
+        {
+            return false;
+        }
+        self.offered += 1;
+        if self.heap.len() < self.limit {
+            self.heap.push(Reverse(entry));
+        } else if self.heap.peek().is_some_and(|worst| entry > worst.0) {
+            self.heap.pop();
+            self.heap.push(Reverse(entry));
+        }
+        true
+    }
+
+    /// The score a document must beat to enter a full heap, lowered by one step so that ties
+    /// (broken by id) are still seen; `None` while the heap has room.
+    fn threshold(&self, mode: SortMode) -> Option<Score> {
+        if self.heap.len() < self.limit {
+            return None;
+        }
+        let worst = self.heap.peek()?.0.key.primary;
+        let score = match mode {
+            SortMode::Relevance => worst,
+            // primary = score × 1000 − title length (0–999): a better key needs score > worst / 1000.
+            SortMode::Suggest => worst / 1000.0,
+            SortMode::Date => return None,
+        } as f32;
+        Some(if score > 0.0 {
+            f32::from_bits(score.to_bits() - 1)
+        } else {
+            f32::MIN
+        })
+    }
+}
+
+impl SearchCollector {
+    fn segment(&self, ord: u32, segment: &SegmentReader) -> tantivy::Result<Segment> {
         let ff = segment.fast_fields();
         let mut facets = Vec::with_capacity(self.facets.len());
         for spec in &self.facets {
@@ -183,11 +243,11 @@ impl Collector for SearchCollector {
             let allowed = if spec.allowed.is_empty() {
                 None
             } else {
-                let mut ords = HashSet::new();
+                let mut ords = Vec::new();
                 if let Some(column) = &column {
                     for value in &spec.allowed {
                         if let Some(ord) = column.dictionary().term_ord(value.as_bytes())? {
-                            ords.insert(ord);
+                            ords.push(ord);
                         }
                     }
                 }
@@ -199,26 +259,39 @@ impl Collector for SearchCollector {
                 counts: vec![0; num_terms],
             });
         }
+        let status_column = if self.post.statuses.is_empty() {
+            None
+        } else {
+            ff.str("status")?
+        };
+        let status = match status_column {
+            None => None,
+            Some(column) => {
+                let wanted = &self.post.statuses;
+                let mut ords = Vec::new();
+                for value in wanted {
+                    if let Some(ord) = column.dictionary().term_ord(value.as_bytes())? {
+                        ords.push(ord);
+                    }
+                }
+                Some((column, ords))
+            }
+        };
         let needs_location = self.post.near.is_some() || self.post.remote.is_some();
-        Ok(SearchSegmentCollector {
-            segment_ord,
-            mode: self.mode,
-            limit: self.limit,
-            after: self.after,
-            post: self.post,
+        let location = |name: &str| -> tantivy::Result<Option<Column<f64>>> {
+            if needs_location {
+                ff.column_opt(name)
+            } else {
+                Ok(None)
+            }
+        };
+        Ok(Segment {
+            ord,
             id: ff.i64("id")?,
             sort_date: ff.column_opt("sort_date")?,
             title_len: ff.column_opt("title_len")?,
-            lat: if needs_location {
-                ff.column_opt("lat")?
-            } else {
-                None
-            },
-            lon: if needs_location {
-                ff.column_opt("lon")?
-            } else {
-                None
-            },
+            lat: location("lat")?,
+            lon: location("lon")?,
             remote: if needs_location || self.remote_facet {
                 ff.column_opt("remote")?
             } else {
@@ -226,53 +299,192 @@ impl Collector for SearchCollector {
             },
             salary_min: ff.column_opt("salary_min")?,
             salary_max: ff.column_opt("salary_max")?,
+            status,
             facets,
-            remote_facet: self.remote_facet,
-            heap: BinaryHeap::with_capacity(self.limit + 1),
-            total: 0,
-            remaining: 0,
-            remote_counts: [0; 2],
         })
     }
 
-    fn requires_scoring(&self) -> bool {
-        self.mode != SortMode::Date
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
-        let mut merged = Collected {
-            facets: vec![HashMap::new(); self.facets.len()],
-            ..Collected::default()
-        };
-        for fruit in fruits {
-            merged.total += fruit.total;
-            merged.remaining += fruit.remaining;
-            merged.top.extend(fruit.top);
-            for (into, from) in merged.facets.iter_mut().zip(fruit.facets) {
-                for (value, count) in from {
-                    *into.entry(value).or_default() += count;
+    /// Runs `query` over every segment.
+    ///
+    /// Pass one visits matches in index order, counting the total and the facets, until
+    /// [`COUNT_CAP`] hits have been counted; when the matches run out first, it is exact and
+    /// the only pass. Otherwise the total is a lower bound, the facets count those first hits,
+    /// and pass two finds the true top hits over every match — with tantivy's block-max
+    /// pruning when the query allows it, starting from the first pass's threshold.
+    pub(crate) fn run(&self, searcher: &Searcher, query: &dyn Query) -> tantivy::Result<Collected> {
+        let scoring = self.mode != SortMode::Date;
+        let weight = query.weight(if scoring {
+            EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(searcher)
+        })?;
+        let readers = searcher.segment_readers();
+        let mut segments = Vec::with_capacity(readers.len());
+        let mut top = Top::new(self.limit, self.after);
+        let mut total = 0u64;
+        let mut remote_counts = [0u64; 2];
+        let mut capped = false;
+        'segments: for (ord, reader) in readers.iter().enumerate() {
+            let mut segment = self.segment(ord as u32, reader)?;
+            let alive = reader.alive_bitset();
+            let mut scorer = weight.scorer(reader, 1.0)?;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                if total >= self.count_cap {
+                    capped = true;
+                    segments.push(segment);
+                    break 'segments;
+                }
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    let score = if scoring { scorer.score() } else { 0.0 };
+                    if let Some(entry) = self.count(&mut segment, doc, score, &mut remote_counts) {
+                        total += 1;
+                        top.offer(entry);
+                    }
+                }
+                doc = scorer.advance();
+            }
+            segments.push(segment);
+        }
+        let exact = !capped;
+        if capped && self.exhaustive_top {
+            let mut full = Top::new(self.limit, self.after);
+            // The first pass's k-th best is a floor for the true k-th best.
+            let floor = top.threshold(self.mode).unwrap_or(f32::MIN);
+            for (ord, reader) in readers.iter().enumerate() {
+                let segment = self.segment(ord as u32, reader)?;
+                let alive = reader.alive_bitset();
+                let start = full.threshold(self.mode).unwrap_or(f32::MIN).max(floor);
+                let mut visit = |doc: DocId, score: Score| -> Score {
+                    if alive.is_none_or(|a| a.is_alive(doc))
+                        && let Some(entry) = self.accept(&segment, doc, score)
+                    {
+                        full.offer(entry);
+                    }
+                    full.threshold(self.mode).unwrap_or(f32::MIN).max(floor)
+                };
+                if scoring {
+                    weight.for_each_pruning(start, reader, &mut visit)?;
+                } else {
+                    weight.for_each_no_score(reader, &mut |docs: &[DocId]| {
+                        for &doc in docs {
+                            visit(doc, 0.0);
+                        }
+                    })?;
                 }
             }
-            merged.remote[0] += fruit.remote[0];
-            merged.remote[1] += fruit.remote[1];
+            top = full;
         }
-        merged.top.sort_by(|a, b| b.cmp(a));
-        merged.top.truncate(self.limit);
-        Ok(merged)
+        let facets = self.harvest_facets(&segments);
+        let more = if exact {
+            top.offered > top.heap.len() as u64
+        } else {
+            // Beyond the cap some hits were skipped unseen; a full page may have a next one.
+            top.heap.len() == self.limit
+        };
+        let mut hits: Vec<TopEntry> = top.heap.into_iter().map(|r| r.0).collect();
+        hits.sort_by(|a, b| b.cmp(a));
+        Ok(Collected {
+            total,
+            exact,
+            more,
+            top: hits,
+            facets,
+            remote: remote_counts,
+        })
+    }
+
+    /// First pass: filters, counts facets, and returns the hit when it passes every filter.
+    fn count(
+        &self,
+        segment: &mut Segment,
+        doc: DocId,
+        score: Score,
+        remote_counts: &mut [u64; 2],
+    ) -> Option<TopEntry> {
+        let distance_km = segment.passes_post_filters(&self.post, doc)?;
+        let mut failed = None;
+        for (i, facet) in segment.facets.iter().enumerate() {
+            if !facet.passes(doc) {
+                if failed.is_some() {
+                    return None;
+                }
+                failed = Some(i);
+            }
+        }
+        if let Some(i) = failed {
+            segment.facets[i].count(doc);
+            return None;
+        }
+        for facet in &mut segment.facets {
+            facet.count(doc);
+        }
+        if self.remote_facet {
+            let is_remote = segment
+                .remote
+                .as_ref()
+                .and_then(|c| c.first(doc))
+                .unwrap_or(false);
+            remote_counts[usize::from(is_remote)] += 1;
+        }
+        Some(segment.entry(self.mode, doc, score, distance_km))
+    }
+
+    /// Second pass: the same filters, nothing counted.
+    fn accept(&self, segment: &Segment, doc: DocId, score: Score) -> Option<TopEntry> {
+        let distance_km = segment.passes_post_filters(&self.post, doc)?;
+        if !segment.facets.iter().all(|f| f.passes(doc)) {
+            return None;
+        }
+        Some(segment.entry(self.mode, doc, score, distance_km))
+    }
+
+    fn harvest_facets(&self, segments: &[Segment]) -> Vec<HashMap<String, u64>> {
+        let mut out = vec![HashMap::new(); self.facets.len()];
+        for segment in segments {
+            for (into, facet) in out.iter_mut().zip(&segment.facets) {
+                if let Some(column) = &facet.column {
+                    let mut value = String::new();
+                    for (ord, &count) in facet.counts.iter().enumerate() {
+                        if count > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
+                            *into.entry(value.clone()).or_default() += count;
+                        }
+                    }
+                }
+            }
+        }
+        out
     }
 }
 
-impl SearchSegmentCollector {
+impl Segment {
     /// Applies the location and salary filters; returns the distance when `near` was given.
-    fn passes_post_filters(&self, doc: DocId) -> Option<Option<f64>> {
+    fn passes_post_filters(&self, post: &PostFilter, doc: DocId) -> Option<Option<f64>> {
+        if let Some((column, wanted)) = &self.status
+            && !column
+                .ords()
+                .values_for_doc(doc)
+                .any(|ord| wanted.contains(&ord))
+        {
+            return None;
+        }
+        if let Some(since) = post.since
+            && self
+                .sort_date
+                .as_ref()
+                .and_then(|c| c.first(doc))
+                .is_none_or(|date| date < since)
+        {
+            return None;
+        }
         let mut distance = None;
-        if self.post.near.is_some() || self.post.remote.is_some() {
+        if post.near.is_some() || post.remote.is_some() {
             let is_remote = self
                 .remote
                 .as_ref()
                 .and_then(|c| c.first(doc))
                 .unwrap_or(false);
-            let within = self.post.near.map(|near| {
+            let within = post.near.map(|near| {
                 let lat = self.lat.as_ref().and_then(|c| c.first(doc));
                 let lon = self.lon.as_ref().and_then(|c| c.first(doc));
                 match (lat, lon) {
@@ -284,7 +496,7 @@ impl SearchSegmentCollector {
                     _ => false,
                 }
             });
-            let ok = match (within, self.post.remote) {
+            let ok = match (within, post.remote) {
                 (None, None) => true,
                 (None, Some(wanted)) => is_remote == wanted,
                 (Some(within), None) => within,
@@ -295,7 +507,7 @@ impl SearchSegmentCollector {
                 return None;
             }
         }
-        if let Some((low, high)) = self.post.salary {
+        if let Some((low, high)) = post.salary {
             let min = self.salary_min.as_ref().and_then(|c| c.first(doc));
             let max = self.salary_max.as_ref().and_then(|c| c.first(doc));
             let (min, max) = match (min, max) {
@@ -309,8 +521,14 @@ impl SearchSegmentCollector {
         Some(distance)
     }
 
-    fn key(&self, doc: DocId, score: Score, id: i64) -> SortKey {
-        let primary = match self.mode {
+    fn entry(
+        &self,
+        mode: SortMode,
+        doc: DocId,
+        score: Score,
+        distance_km: Option<f64>,
+    ) -> TopEntry {
+        let primary = match mode {
             SortMode::Relevance => f64::from(score),
             SortMode::Date => self
                 .sort_date
@@ -327,88 +545,14 @@ impl SearchSegmentCollector {
                 f64::from(score) * 1000.0 - len as f64
             }
         };
-        SortKey { primary, id }
-    }
-}
-
-impl SegmentCollector for SearchSegmentCollector {
-    type Fruit = Collected;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        let Some(distance_km) = self.passes_post_filters(doc) else {
-            return;
-        };
-        let mut failed = None;
-        for (i, facet) in self.facets.iter().enumerate() {
-            if !facet.passes(doc) {
-                if failed.is_some() {
-                    return;
-                }
-                failed = Some(i);
-            }
-        }
-        if let Some(i) = failed {
-            self.facets[i].count(doc);
-            return;
-        }
-        for facet in &mut self.facets {
-            facet.count(doc);
-        }
-        self.total += 1;
-        if self.remote_facet {
-            let is_remote = self
-                .remote
-                .as_ref()
-                .and_then(|c| c.first(doc))
-                .unwrap_or(false);
-            self.remote_counts[usize::from(is_remote)] += 1;
-        }
-        let id = self.id.first(doc).unwrap_or_default();
-        let key = self.key(doc, score, id);
-        if self
-            .after
-            .is_some_and(|after| key.goodness(&after) != Ordering::Less)
-        {
-            return;
-        }
-        self.remaining += 1;
-        let entry = TopEntry {
-            key,
-            addr: DocAddress::new(self.segment_ord, doc),
+        TopEntry {
+            key: SortKey {
+                primary,
+                id: self.id.first(doc).unwrap_or_default(),
+            },
+            addr: DocAddress::new(self.ord, doc),
             score,
             distance_km,
-        };
-        if self.heap.len() < self.limit {
-            self.heap.push(Reverse(entry));
-        } else if self.heap.peek().is_some_and(|worst| entry > worst.0) {
-            self.heap.pop();
-            self.heap.push(Reverse(entry));
-        }
-    }
-
-    fn harvest(self) -> Collected {
-        let facets = self
-            .facets
-            .into_iter()
-            .map(|facet| {
-                let mut out = HashMap::new();
-                if let Some(column) = &facet.column {
-                    let mut value = String::new();
-                    for (ord, &count) in facet.counts.iter().enumerate() {
-                        if count > 0 && column.ord_to_str(ord as u64, &mut value).unwrap_or(false) {
-                            out.insert(value.clone(), count);
-                        }
-                    }
-                }
-                out
-            })
-            .collect();
-        Collected {
-            total: self.total,
-            remaining: self.remaining,
-            top: self.heap.into_iter().map(|r| r.0).collect(),
-            facets,
-            remote: self.remote_counts,
         }
     }
 }

@@ -8,6 +8,10 @@ use crate::query::{Analyzers, Matcher};
 pub(crate) const SNIPPET_CHARS: usize = 200;
 /// Characters of context kept before the first highlighted word.
 const LEAD_CHARS: usize = 40;
+/// Bytes of a stored text searched for the excerpt: the densest window is looked for near the
+/// start, where descriptions say what the job or course is; tokenizing and stemming all of a
+/// long description for each of 20 hits would cost more than the search itself.
+const SCAN_BYTES: usize = 2_000;
 
 /// Appends `text` to `out`, HTML-escaped.
 pub(crate) fn escape_into(out: &mut String, text: &str) {
@@ -38,7 +42,15 @@ pub(crate) fn highlight_all(text: &str, matcher: &Matcher, analyzers: &mut Analy
 
 /// Returns an excerpt of at most [`SNIPPET_CHARS`] characters around the densest run of matches.
 pub(crate) fn snippet(text: &str, matcher: &Matcher, analyzers: &mut Analyzers) -> String {
-    let marks = marks(text, matcher, analyzers);
+    let scan_end = if text.len() <= SCAN_BYTES {
+        text.len()
+    } else {
+        (0..=SCAN_BYTES)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0)
+    };
+    let marks = marks(&text[..scan_end], matcher, analyzers);
     let start = best_start(text, &marks);
     // Start a little before the first match, at a word boundary.
     let start = if start == 0 {

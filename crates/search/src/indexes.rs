@@ -17,20 +17,27 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::SearchError;
-use crate::collector::{Collected, FacetSpec, PostFilter, SearchCollector, SortKey, SortMode};
+use crate::collector::{
+    COUNT_CAP, Collected, FacetSpec, PostFilter, SearchCollector, SortKey, SortMode,
+};
 use crate::error::Context;
 use crate::highlight;
 use crate::model::{
     AnyDoc, CourseFilters, FacetCount, Filters, GeoFilter, Hit, IndexKind, OccupationFilters,
     OpeningFilters, SearchRequest, SearchResponse, SkillFilters, SortOrder, Suggestion,
 };
-use crate::query::{self, Analyzers, Matcher, ParsedQuery};
+use crate::query::{self, Analyzers, Matcher, Matching};
 use crate::schema::{self, Fields, Stored};
 
 /// Largest page size.
 pub const MAX_LIMIT: usize = 100;
 /// How often [`SearchIndexes::rebuild`] reports progress, in documents.
 const PROGRESS_EVERY: u64 = 1_000;
+/// Suggestions are the best of the first this many matches in index order: a short prefix of
+/// a common word matches a large share of a million openings, and suggestions must be instant.
+const SUGGEST_SCAN: u64 = 3_000;
+/// A query matching every word with fewer hits than this is run again matching half of them.
+const RELAX_BELOW: u64 = 5;
 /// Writer memory budget per index on disk (tantivy needs at least 15 MB per thread).
 const DISK_WRITER_BYTES: usize = 64_000_000;
 const DISK_WRITER_THREADS: usize = 2;
@@ -504,25 +511,18 @@ fn compile_opening_filters(
         allowed: filters.regions.clone(),
     }];
     out.remote_facet = true;
-    // Status: open only unless asked otherwise.
-    let status = field(f.status)?;
-    let statuses: Vec<&str> = if filters.statuses.is_empty() {
-        vec!["open"]
+    // Status (open only unless asked otherwise) and posting date are checked per hit from fast
+    // fields, not as query clauses: almost every opening passes them, and a clause would turn
+    // a single word's flat term union into an intersection that block-max pruning cannot skip.
+    out.post.statuses = if filters.statuses.is_empty() {
+        vec!["open".to_owned()]
     } else {
-        filters.statuses.iter().map(|s| s.as_str()).collect()
+        filters
+            .statuses
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect()
     };
-    let status_clauses = statuses
-        .into_iter()
-        .map(|s| {
-            let q: Box<dyn Query> = Box::new(TermQuery::new(
-                Term::from_field_text(status, s),
-                IndexRecordOption::Basic,
-            ));
-            (Occur::Should, q)
-        })
-        .collect();
-    out.must
-        .push(filter_query(Box::new(BooleanQuery::new(status_clauses))));
     if let Some(occupation) = filters.occupation_id {
         let field = field(f.occupation_id)?;
         out.must
@@ -540,12 +540,7 @@ fn compile_opening_filters(
             .ok_or_else(|| {
                 SearchError::invalid(format!("posted within {days} days reaches before year 0"))
             })?;
-        let date = field(f.sort_date)?;
-        out.must
-            .push(filter_query(Box::new(tantivy::query::RangeQuery::new(
-                Bound::Included(Term::from_field_i64(date, schema::date_seconds(since))),
-                Bound::Unbounded,
-            ))));
+        out.post.since = Some(schema::date_seconds(since));
     }
     if filters.salary_min.is_some() || filters.salary_max.is_some() {
         let low = filters.salary_min.unwrap_or(f64::NEG_INFINITY);
@@ -817,22 +812,7 @@ impl SearchIndexes {
         let mut analyzers = index.analyzers.clone();
         let parsed = query::parse(&request.q, &mut analyzers)?;
         let searcher = index.reader.searcher();
-        let text_query: Box<dyn Query> = if request.q.trim().is_empty() {
-            Box::new(AllQuery)
-        } else if parsed.is_empty() {
-            // Only punctuation or symbols: nothing can match.
-            Box::new(EmptyQuery)
-        } else {
-            query::build(&index.fields, &parsed, &searcher, &mut analyzers)
-        };
         let filters = compile_filters(kind, &index.fields, &request.filters)?;
-        let query: Box<dyn Query> = if filters.must.is_empty() {
-            text_query
-        } else {
-            let mut clauses = vec![(Occur::Must, text_query)];
-            clauses.extend(filters.must.into_iter().map(|q| (Occur::Must, q)));
-            Box::new(BooleanQuery::new(clauses))
-        };
         let collector = SearchCollector {
             mode: match request.sort {
                 SortOrder::Relevance => SortMode::Relevance,
@@ -841,16 +821,43 @@ impl SearchIndexes {
             limit: request.limit,
             after,
             facets: filters.facets.clone(),
-            post: filters.post,
+            post: filters.post.clone(),
             remote_facet: filters.remote_facet,
+            count_cap: COUNT_CAP,
+            exhaustive_top: true,
         };
-        let collected = searcher
-            .search(query.as_ref(), &collector)
-            .context(|| format!("search the {kind} index"))?;
+        let plans = query::plan(&index.fields, &parsed, &searcher, &mut analyzers);
+        let run = |matching: Matching| {
+            let text_query: Box<dyn Query> = if request.q.trim().is_empty() {
+                Box::new(AllQuery)
+            } else if parsed.is_empty() {
+                // Only punctuation or symbols: nothing can match.
+                Box::new(EmptyQuery)
+            } else {
+                query::build(&index.fields, &parsed, &plans, matching)
+            };
+            let query: Box<dyn Query> = if filters.must.is_empty() {
+                text_query
+            } else {
+                let mut clauses = vec![(Occur::Must, text_query)];
+                clauses.extend(filters.must.iter().map(|q| (Occur::Must, q.box_clone())));
+                Box::new(BooleanQuery::new(clauses))
+            };
+            collector
+                .run(&searcher, query.as_ref())
+                .context(|| format!("search the {kind} index"))
+        };
+        // Every word first; when that finds almost nothing, half of them (the same decision on
+        // every page, as it depends only on the query).
+        let mut collected = run(Matching::All)?;
+        if collected.total < RELAX_BELOW && query::can_relax(&parsed) {
+            collected = run(Matching::Half)?;
+        }
+        let matcher = Matcher::new(&parsed, &plans);
         self.response(
             index,
             &searcher,
-            &parsed,
+            &matcher,
             request,
             &filters.facets,
             collected,
@@ -861,13 +868,12 @@ impl SearchIndexes {
         &self,
         index: &KindIndex,
         searcher: &Searcher,
-        parsed: &ParsedQuery,
+        matcher: &Matcher,
         request: &SearchRequest,
         facets: &[FacetSpec],
         collected: Collected,
     ) -> Result<SearchResponse, SearchError> {
         let kind = index.kind;
-        let matcher = Matcher::new(parsed);
         let mut analyzers = index.analyzers.clone();
         let mut hits = Vec::with_capacity(collected.top.len());
         for entry in &collected.top {
@@ -884,8 +890,8 @@ impl SearchIndexes {
                 } else {
                     0.0
                 },
-                title_html: highlight::highlight_all(&title, &matcher, &mut analyzers),
-                snippet_html: highlight::snippet(&body, &matcher, &mut analyzers),
+                title_html: highlight::highlight_all(&title, matcher, &mut analyzers),
+                snippet_html: highlight::snippet(&body, matcher, &mut analyzers),
                 title,
                 details: stored.details(kind, &index.fields, entry.distance_km),
             });
@@ -912,17 +918,68 @@ impl SearchIndexes {
             facet_map.insert("remote".to_owned(), values);
         }
         let next_cursor = match collected.top.last() {
-            Some(last) if collected.remaining > collected.top.len() as u64 => {
-                Some(encode_cursor(request.sort, last.key))
-            }
+            Some(last) if collected.more => Some(encode_cursor(request.sort, last.key)),
             _ => None,
         };
         Ok(SearchResponse {
             total: collected.total,
+            total_exact: collected.exact,
             hits,
             facets: facet_map,
             next_cursor,
         })
+    }
+
+    /// Returns the ids of up to `limit` openings for any of `occupations` that pass `filters`
+    /// (open only unless `filters.statuses` says otherwise; `near` with `remote: Some(true)`
+    /// keeps remote ones too), newest first then by id — the candidate set a recommendation
+    /// re-ranks exactly. No text query, no facets, no stored fields read.
+    pub fn opening_ids(
+        &self,
+        occupations: &[i64],
+        filters: &OpeningFilters,
+        limit: usize,
+    ) -> Result<Vec<i64>, SearchError> {
+        if occupations.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let index = self.kind(IndexKind::Openings);
+        let field = index.fields.occupation_id.ok_or_else(|| {
+            SearchError::internal(
+                "find opening candidates",
+                std::io::Error::other("openings schema lacks occupation_id"),
+            )
+        })?;
+        let compiled = compile_filters(
+            IndexKind::Openings,
+            &index.fields,
+            &Filters::Openings(filters.clone()),
+        )?;
+        let any_occupation: Box<dyn Query> = Box::new(BooleanQuery::new(
+            occupations
+                .iter()
+                .map(|&id| (Occur::Should, term_filter(Term::from_field_i64(field, id))))
+                .collect(),
+        ));
+        let mut clauses = vec![(Occur::Must, any_occupation)];
+        clauses.extend(compiled.must.into_iter().map(|q| (Occur::Must, q)));
+        let query = BooleanQuery::new(clauses);
+        let collector = SearchCollector {
+            mode: SortMode::Date,
+            limit,
+            after: None,
+            // Region selections still filter; nothing is counted for display.
+            facets: compiled.facets,
+            post: compiled.post,
+            remote_facet: false,
+            count_cap: COUNT_CAP,
+            exhaustive_top: true,
+        };
+        let searcher = index.reader.searcher();
+        let collected = collector
+            .run(&searcher, &query)
+            .context(|| "find opening candidates in the openings index".to_owned())?;
+        Ok(collected.top.iter().map(|e| e.key.id).collect())
     }
 
     /// Returns up to `limit` (1 to 100) documents whose title or synonyms contain words
@@ -949,10 +1006,12 @@ impl SearchIndexes {
             facets: Vec::new(),
             post: PostFilter::default(),
             remote_facet: false,
+            count_cap: SUGGEST_SCAN,
+            exhaustive_top: false,
         };
         let searcher = index.reader.searcher();
-        let collected = searcher
-            .search(query.as_ref(), &collector)
+        let collected = collector
+            .run(&searcher, query.as_ref())
             .context(|| format!("suggest from the {kind} index"))?;
         collected
             .top

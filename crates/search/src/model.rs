@@ -372,12 +372,18 @@ pub struct OpeningFilters {
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResponse {
-    /// Number of documents matching the query and all filters (across every page).
+    /// Number of documents matching the query and all filters (across every page); past
+    /// 10,000 a lower bound (`total_exact` false).
     pub total: u64,
+    /// Whether `total` and the facet counts are exact. Past 10,000 hits they are counted over
+    /// the first 10,000 in index order (oldest documents first), and the page still holds
+    /// the best hits of all.
+    pub total_exact: bool,
     /// This page.
     pub hits: Vec<Hit>,
     /// Facet name → values with counts, most frequent first. A facet's counts honour the query
     /// and every *other* filter, so unselected values stay visible; `remote` counts the hits.
+    /// Sampled like `total` when `total_exact` is false.
     pub facets: BTreeMap<String, Vec<FacetCount>>,
     /// Pass as `cursor` to fetch the next page; `None` on the last page.
     pub next_cursor: Option<String>,

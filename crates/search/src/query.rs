@@ -290,14 +290,43 @@ pub(crate) fn corrections(
         .collect()
 }
 
-fn word_group(f: &Fields, word: &Word, corrected: &[Word], as_prefix: bool) -> Box<dyn Query> {
+/// Returns whether `word` is common enough in titles and synonyms (unstemmed) to be taken as
+/// spelled right and complete: then typo and prefix expansions are left out. They would add
+/// mostly other real words, and they cost the most on common words (a fuzzy or prefix match
+/// gathers every posting of every matching term, and it stops block-max pruning).
+fn well_attested(f: &Fields, word: &Word, searcher: &Searcher) -> bool {
+    let freq: u64 = [f.title_raw, f.alt_raw]
+        .into_iter()
+        .map(|field| {
+            searcher
+                .doc_freq(&Term::from_field_text(field, &word.raw))
+                .unwrap_or(0)
+        })
+        .sum();
+    freq >= (searcher.num_docs() / ATTESTED_PER_DOCS).max(ATTESTED_MIN)
+}
+
+/// A word is well attested from 1 title or synonym in 10,000, and at least 3.
+const ATTESTED_PER_DOCS: u64 = 10_000;
+const ATTESTED_MIN: u64 = 3;
+
+/// How one word of the query may match.
+pub(crate) struct WordPlan<'a> {
+    word: &'a Word,
+    corrected: Vec<Word>,
+    fuzzy: bool,
+    prefix: bool,
+}
+
+fn word_group(f: &Fields, plan: &WordPlan<'_>) -> Box<dyn Query> {
+    let word = plan.word;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
         (Occur::Should, term_query(f.title, &word.stem, TITLE_BOOST)),
         (Occur::Should, term_query(f.alt, &word.stem, ALT_BOOST)),
         (Occur::Should, term_query(f.body, &word.stem, BODY_BOOST)),
         (Occur::Should, term_query(f.extra, &word.stem, BODY_BOOST)),
     ];
-    for fix in corrected {
+    for fix in &plan.corrected {
         clauses.push((
             Occur::Should,
             term_query(f.title, &fix.stem, TITLE_BOOST * CORRECTION_FACTOR),
@@ -311,8 +340,8 @@ fn word_group(f: &Fields, word: &Word, corrected: &[Word], as_prefix: bool) -> B
             term_query(f.body, &fix.stem, BODY_BOOST * CORRECTION_FACTOR),
         ));
     }
-    let distance = word.typo_distance();
-    if distance > 0 {
+    if plan.fuzzy {
+        let distance = word.typo_distance();
         clauses.push((
             Occur::Should,
             fuzzy(f.title_raw, &word.raw, distance, FUZZY_TITLE_BOOST),
@@ -322,7 +351,7 @@ fn word_group(f: &Fields, word: &Word, corrected: &[Word], as_prefix: bool) -> B
             fuzzy(f.alt_raw, &word.raw, distance, FUZZY_ALT_BOOST),
         ));
     }
-    if as_prefix && word.raw.chars().count() >= MIN_PREFIX_CHARS {
+    if plan.prefix {
         clauses.push((
             Occur::Should,
             prefix(f.title_prefix, f.title_raw, &word.raw, PREFIX_TITLE_BOOST),
@@ -360,40 +389,88 @@ fn phrase_group(f: &Fields, phrase: &[Word]) -> Box<dyn Query> {
     ]))
 }
 
-/// Returns how many of `words` a document must match: half the non-stop-words, rounded up
-/// (all-stop-word queries count every word).
+/// Returns how many of `words` a document must match when the query is relaxed: half the
+/// non-stop-words, rounded up (all-stop-word queries count every word).
 pub(crate) fn required_matches(words: &[Word]) -> usize {
-    let content = words.iter().filter(|w| !w.is_stop()).count();
-    let counted = if content == 0 { words.len() } else { content };
-    counted.div_ceil(2)
+    content_words(words).div_ceil(2)
 }
 
-/// Builds the text query; `parsed` must not be empty. `searcher` tells which words exist, for
-/// spelling corrections.
-pub(crate) fn build(
+/// Returns the words that count towards matching: the non-stop-words, or every word when all
+/// are stop words.
+fn content_words(words: &[Word]) -> usize {
+    let content = words.iter().filter(|w| !w.is_stop()).count();
+    if content == 0 { words.len() } else { content }
+}
+
+/// How many of its words a document must match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Matching {
+    /// Every non-stop-word (each with its typo, correction and prefix forms).
+    All,
+    /// Half of them, rounded up; more matched words score higher.
+    Half,
+}
+
+/// Returns whether relaxing the query to [`Matching::Half`] can find more than
+/// [`Matching::All`] does.
+pub(crate) fn can_relax(parsed: &ParsedQuery) -> bool {
+    required_matches(&parsed.words) < content_words(&parsed.words)
+}
+
+/// Decides how each free word may match. `searcher` tells which words exist, for spelling
+/// corrections and to leave out the typo and prefix forms of common words.
+pub(crate) fn plan<'a>(
     f: &Fields,
-    parsed: &ParsedQuery,
+    parsed: &'a ParsedQuery,
     searcher: &Searcher,
     analyzers: &mut Analyzers,
-) -> Box<dyn Query> {
+) -> Vec<WordPlan<'a>> {
     let last = parsed.words.len().saturating_sub(1);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = parsed
+    parsed
         .words
         .iter()
         .enumerate()
-        .map(|(i, w)| {
-            let corrected = corrections(f, w, searcher, analyzers);
-            (
-                Occur::Should,
-                word_group(f, w, &corrected, parsed.prefix_last && i == last),
-            )
+        .map(|(i, word)| {
+            let corrected = corrections(f, word, searcher, analyzers);
+            let attested = well_attested(f, word, searcher);
+            WordPlan {
+                word,
+                // One-edit corrections already name the words a one-edit fuzzy match would.
+                fuzzy: !attested
+                    && (word.typo_distance() > 1
+                        || (word.typo_distance() == 1 && corrected.is_empty())),
+                prefix: parsed.prefix_last
+                    && i == last
+                    && word.raw.chars().count() >= MIN_PREFIX_CHARS
+                    && !attested,
+                corrected,
+            }
         })
-        .collect();
-    let required = required_matches(&parsed.words);
+        .collect()
+}
+
+/// Builds the text query from [`plan`]'s plans; `parsed` must not be empty.
+pub(crate) fn build(
+    f: &Fields,
+    parsed: &ParsedQuery,
+    plans: &[WordPlan<'_>],
+    matching: Matching,
+) -> Box<dyn Query> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let all_stop = parsed.words.iter().all(Word::is_stop);
+    for plan in plans {
+        let occur = match matching {
+            Matching::All if all_stop || !plan.word.is_stop() => Occur::Must,
+            _ => Occur::Should,
+        };
+        clauses.push((occur, word_group(f, plan)));
+    }
+    for phrase in &parsed.phrases {
+        clauses.push((Occur::Must, phrase_group(f, phrase)));
+    }
     // The free words in order, as a phrase in a title or synonym: a query that is exactly some
     // occupation's alternative label should rank that occupation first. Optional, so it only
-    // reorders; it does not count towards the words a document must match.
-    let mut phrase_boosts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // reorders.
     if parsed.words.len() >= 2 {
         for (field, boost) in [(f.title, PHRASE_TITLE_BOOST), (f.alt, PHRASE_ALT_BOOST)] {
             let terms = parsed
@@ -402,21 +479,36 @@ pub(crate) fn build(
                 .map(|w| Term::from_field_text(field, &w.stem))
                 .collect();
             let q: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
-            phrase_boosts.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
         }
     }
-    for phrase in &parsed.phrases {
-        clauses.push((Occur::Must, phrase_group(f, phrase)));
+    if matching == Matching::Half {
+        // Only the word groups count towards the minimum: wrap them so the phrase boosts do not.
+        let phrase_boosts = clauses.split_off(plans.len() + parsed.phrases.len());
+        let words = clauses.split_off(0);
+        let (must, should): (Vec<_>, Vec<_>) = words
+            .into_iter()
+            .partition(|(occur, _)| *occur == Occur::Must);
+        let mut inner = should;
+        inner.extend(must);
+        let matching: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(
+            inner,
+            required_matches(&parsed.words),
+        ));
+        if phrase_boosts.is_empty() {
+            return matching;
+        }
+        let mut outer = vec![(Occur::Must, matching)];
+        outer.extend(phrase_boosts);
+        return Box::new(BooleanQuery::new(outer));
     }
-    let matching: Box<dyn Query> = Box::new(BooleanQuery::with_minimum_required_clauses(
-        clauses, required,
-    ));
-    if phrase_boosts.is_empty() {
-        return matching;
+    if clauses.len() == 1 {
+        // A single word: its flat union of term queries is what block-max pruning can skip in.
+        let (occur, q) = clauses.pop().expect("one clause");
+        debug_assert_eq!(occur, Occur::Must);
+        return q;
     }
-    let mut outer = vec![(Occur::Must, matching)];
-    outer.extend(phrase_boosts);
-    Box::new(BooleanQuery::new(outer))
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// Builds the autocomplete query: earlier words must match exactly (unstemmed) and the last as a
@@ -460,23 +552,24 @@ pub(crate) struct Matcher {
 }
 
 impl Matcher {
-    pub(crate) fn new(parsed: &ParsedQuery) -> Self {
+    /// Highlights what the query matches: every word's stem and corrections, typos only of
+    /// the words matched with typos, the prefix only when the last word is matched as one.
+    pub(crate) fn new(parsed: &ParsedQuery, plans: &[WordPlan<'_>]) -> Self {
         let mut m = Matcher::default();
         for w in parsed.words.iter().chain(parsed.phrases.iter().flatten()) {
             m.stems.insert(w.stem.clone());
         }
-        for w in &parsed.words {
-            let d = w.typo_distance();
-            if d > 0 {
-                m.fuzzy.push((w.raw.clone(), d));
+        for plan in plans {
+            for fix in &plan.corrected {
+                m.stems.insert(fix.stem.clone());
             }
-        }
-        if parsed.prefix_last {
-            m.prefix = parsed
-                .words
-                .last()
-                .filter(|w| w.raw.chars().count() >= MIN_PREFIX_CHARS)
-                .map(|w| w.raw.clone());
+            if plan.fuzzy {
+                m.fuzzy
+                    .push((plan.word.raw.clone(), plan.word.typo_distance()));
+            }
+            if plan.prefix {
+                m.prefix = Some(plan.word.raw.clone());
+            }
         }
         m
     }

@@ -230,6 +230,41 @@ pub async fn open_openings_per_occupation(
     Ok(counts)
 }
 
+/// A live opening as demand: its occupation, where it is and whether it is remote.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DemandPoint {
+    /// The opening's occupation.
+    pub occupation: OccupationId,
+    /// Coordinates, when known.
+    pub location: Option<GeoPoint>,
+    /// Remote openings count as demand everywhere.
+    pub remote: bool,
+}
+
+/// Returns every live opening (status `open`, not expired on `today`) with an occupation, as
+/// demand points: four columns per opening, read once when the engine is built.
+pub async fn live_demand_points(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<DemandPoint>, StorageError> {
+    use opening::Column as O;
+    let rows: Vec<(i64, Option<f64>, Option<f64>, bool)> = opening::Entity::find()
+        .select_only()
+        .columns([O::OccupationId, O::Lat, O::Lon, O::Remote])
+        .filter(live_condition(today).add(O::OccupationId.is_not_null()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(occupation, lat, lon, remote)| DemandPoint {
+            occupation: OccupationId(occupation),
+            location: geo(lat, lon),
+            remote,
+        })
+        .collect())
+}
+
 /// An opening candidate: what the ranker needs plus what a person needs to see.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpeningCandidate {
@@ -275,6 +310,37 @@ pub async fn opening_candidates(
         .limit(limit)
         .all(db)
         .await?;
+    with_skills_and_organisations(db, models, today).await
+}
+
+/// Returns the openings with the given ids that are still live on `today` (status `open`, not
+/// expired), in the order of `ids`, with their required skills. The search index proposes the
+/// ids; the store, the source of truth, has the last word on what is live.
+pub async fn opening_candidates_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    today: NaiveDate,
+) -> Result<Vec<OpeningCandidate>, StorageError> {
+    let mut models = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        models.extend(
+            opening::Entity::find()
+                .filter(live_condition(today))
+                .filter(opening::Column::Id.is_in(chunk.iter().copied()))
+                .all(db)
+                .await?,
+        );
+    }
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+    models.sort_by_key(|m| position.get(&m.id).copied().unwrap_or(usize::MAX));
+    with_skills_and_organisations(db, models, today).await
+}
+
+async fn with_skills_and_organisations(
+    db: &impl ConnectionTrait,
+    models: Vec<opening::Model>,
+    today: NaiveDate,
+) -> Result<Vec<OpeningCandidate>, StorageError> {
     let ids: Vec<i64> = models.iter().map(|m| m.id).collect();
     let mut skills: HashMap<i64, Vec<(SkillId, bool)>> = HashMap::new();
     for chunk in ids.chunks(IN_LIST_CHUNK) {

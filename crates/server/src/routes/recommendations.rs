@@ -72,7 +72,7 @@ pub async fn create_recommendation(
         None => None,
     };
     let query = parse_query(&engine, &body, title_match)?;
-    let recommendation = recommend(&state.db, engine, query).await?;
+    let recommendation = recommend(&state.db, &state.search, engine, query).await?;
     Ok(Json(recommendation))
 }
 

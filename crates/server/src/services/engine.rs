@@ -22,8 +22,8 @@ use reskill_core::matching::{
 };
 use reskill_core::risk::RiskBand;
 use reskill_core::{CourseId, OccupationId, SkillId};
-use reskill_search::{IndexKind, SearchIndexes, SearchRequest};
-use reskill_store::matching::{CourseLabel, EngineDataVersion, Near, OpeningCandidate};
+use reskill_search::{GeoFilter, IndexKind, OpeningFilters, SearchIndexes, SearchRequest};
+use reskill_store::matching::{CourseLabel, DemandPoint, EngineDataVersion, OpeningCandidate};
 use reskill_store::taxonomy::SkillNode;
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
@@ -35,8 +35,87 @@ pub const DEFAULT_DEMAND_RADIUS_KM: f64 = 50.0;
 /// How many of the top transitions openings are fetched for in a recommendation.
 pub const OPENINGS_FOR_TOP_TRANSITIONS: usize = 3;
 
-/// Most opening candidates read from the store per recommendation.
-const MAX_OPENING_CANDIDATES: u64 = 5_000;
+/// Most opening candidates (the newest) taken from the search index per recommendation.
+const MAX_OPENING_CANDIDATES: usize = 1_000;
+
+/// Live openings as demand points, to count demand near a worker without asking the database.
+#[derive(Debug, Default)]
+pub struct DemandMap {
+    /// On-site openings with coordinates.
+    placed: Vec<(f32, f32, OccupationId)>,
+    /// Remote openings per occupation: demand everywhere.
+    remote: HashMap<OccupationId, u32>,
+    /// On-site openings without coordinates per occupation: only in the everywhere count.
+    unplaced: HashMap<OccupationId, u32>,
+}
+
+impl DemandMap {
+    /// Builds the map from the store's points.
+    pub fn new(points: Vec<DemandPoint>) -> Self {
+        let mut map = DemandMap::default();
+        for p in points {
+            match (p.remote, p.location) {
+                (true, _) => *map.remote.entry(p.occupation).or_default() += 1,
+                (false, Some(at)) => map
+                    .placed
+                    .push((at.lat as f32, at.lon as f32, p.occupation)),
+                (false, None) => *map.unplaced.entry(p.occupation).or_default() += 1,
+            }
+        }
+        map
+    }
+
+    /// Live openings per occupation, everywhere.
+    pub fn everywhere(&self) -> HashMap<OccupationId, u32> {
+        let mut counts = self.remote.clone();
+        for (occupation, n) in &self.unplaced {
+            *counts.entry(*occupation).or_default() += n;
+        }
+        for (_, _, occupation) in &self.placed {
+            *counts.entry(*occupation).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Live openings per occupation that are remote or within `radius_km` of `centre`: a
+    /// bounding-box test on every placed opening, then the exact distance.
+    pub fn near(&self, centre: GeoPoint, radius_km: f64) -> HashMap<OccupationId, u32> {
+        let mut counts = self.remote.clone();
+        let lat_span = (radius_km / 111.0) as f32;
+        let cos_lat = centre.lat.to_radians().cos().abs().max(0.01);
+        let lon_span = (radius_km / (111.0 * cos_lat)).min(360.0) as f32;
+        let (lat0, lon0) = (centre.lat as f32, centre.lon as f32);
+        for &(lat, lon, occupation) in &self.placed {
+            if (lat - lat0).abs() > lat_span {
+                continue;
+            }
+            let dlon = (lon - lon0).abs();
+            if dlon.min(360.0 - dlon) > lon_span {
+                continue;
+            }
+            let at = GeoPoint {
+                lat: f64::from(lat),
+                lon: f64::from(lon),
+            };
+            if centre.distance_km(at) <= radius_km {
+                *counts.entry(occupation).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// Number of live openings in the map.
+    pub fn len(&self) -> usize {
+        self.placed.len()
+            + self.remote.values().sum::<u32>() as usize
+            + self.unplaced.values().sum::<u32>() as usize
+    }
+
+    /// Whether the map holds no openings.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// The matching engine with everything it matches against.
 #[derive(Debug)]
@@ -51,6 +130,8 @@ pub struct Engine {
     pub course_labels: HashMap<CourseId, CourseLabel>,
     /// Live openings per occupation, everywhere.
     pub demand: HashMap<OccupationId, u32>,
+    /// Live openings with their places, for demand near a worker.
+    pub demand_points: DemandMap,
     /// The store's state the engine was built from.
     pub version: EngineDataVersion,
     /// How long loading took, in milliseconds.
@@ -75,9 +156,12 @@ impl Engine {
             .await
             .context("failed to load courses")?;
         let today = chrono::Utc::now().date_naive();
-        let demand = reskill_store::matching::open_openings_per_occupation(db, today, None)
-            .await
-            .context("failed to count live openings")?;
+        let demand_points = DemandMap::new(
+            reskill_store::matching::live_demand_points(db, today)
+                .await
+                .context("failed to read live openings")?,
+        );
+        let demand = demand_points.everywhere();
 
         let occupation_by_uri = snapshot
             .occupations
@@ -147,6 +231,7 @@ impl Engine {
             courses,
             course_labels: labels.into_iter().map(|l| (l.id, l)).collect(),
             demand,
+            demand_points,
             version,
             load_ms: 0,
             occupation_by_uri,
@@ -646,43 +731,51 @@ pub struct Recommendation {
 /// (off the async runtime), then openings of the top transitions re-ranked exactly.
 pub async fn recommend(
     db: &DatabaseConnection,
+    search: &SearchIndexes,
     engine: Arc<Engine>,
     query: RecommendationQuery,
 ) -> anyhow::Result<Recommendation> {
     let today = chrono::Utc::now().date_naive();
-    let demand = match query.location {
-        Some(centre) => Arc::new(
-            reskill_store::matching::open_openings_per_occupation(
-                db,
-                today,
-                Some(Near {
-                    centre,
-                    radius_km: query
-                        .constraints
-                        .max_travel_km
-                        .unwrap_or(DEFAULT_DEMAND_RADIUS_KM),
-                }),
-            )
-            .await?,
-        ),
-        None => Arc::new(engine.demand.clone()),
-    };
+    let radius_km = query
+        .constraints
+        .max_travel_km
+        .unwrap_or(DEFAULT_DEMAND_RADIUS_KM);
     let query = Arc::new(query);
-    let (worker, transitions) = {
-        let (engine, query, demand) = (engine.clone(), query.clone(), demand.clone());
-        super::blocking(move || Ok(engine.recommend_transitions(&query, &demand))).await?
+    let (worker, transitions, candidate_ids) = {
+        let (engine, query, search) = (engine.clone(), query.clone(), search.clone());
+        super::blocking(move || {
+            let demand = match query.location {
+                Some(centre) => engine.demand_points.near(centre, radius_km),
+                None => engine.demand.clone(),
+            };
+            let (worker, transitions) = engine.recommend_transitions(&query, &demand);
+            let targets: Vec<i64> = transitions
+                .iter()
+                .take(OPENINGS_FOR_TOP_TRANSITIONS)
+                .map(|t| t.occupation.id.0)
+                .collect();
+            // Candidates come from the openings index (occupation, status, place), newest
+            // first; the engine re-ranks them exactly below.
+            let ids = if query.openings_limit == 0 {
+                Vec::new()
+            } else {
+                let filters = OpeningFilters {
+                    near: query.location.map(|c| GeoFilter {
+                        lat: c.lat,
+                        lon: c.lon,
+                        radius_km,
+                    }),
+                    remote: query.location.map(|_| true),
+                    ..OpeningFilters::default()
+                };
+                search.opening_ids(&targets, &filters, MAX_OPENING_CANDIDATES)?
+            };
+            Ok((worker, transitions, ids))
+        })
+        .await?
     };
-    let targets: Vec<OccupationId> = transitions
-        .iter()
-        .take(OPENINGS_FOR_TOP_TRANSITIONS)
-        .map(|t| t.occupation.id)
-        .collect();
-    let candidates = if query.openings_limit == 0 {
-        Vec::new()
-    } else {
-        reskill_store::matching::opening_candidates(db, &targets, today, MAX_OPENING_CANDIDATES)
-            .await?
-    };
+    let candidates =
+        reskill_store::matching::opening_candidates_by_ids(db, &candidate_ids, today).await?;
     let engine2 = engine.clone();
     let query2 = query.clone();
     super::blocking(move || {

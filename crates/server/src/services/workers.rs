@@ -153,7 +153,7 @@ pub async fn recommendations(
             "the profile has no occupation or skills yet; fill it in first".into(),
         ));
     }
-    Ok(recommend(&state.db, state.engine(), query).await?)
+    Ok(recommend(&state.db, &state.search, state.engine(), query).await?)
 }
 
 /// Returns the fit of a worker's current skills to occupation `target`.
