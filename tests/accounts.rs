@@ -677,6 +677,7 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::GET, "/api/v1/admin/import-status".into(), None, [D, D, D, D, D, D, A]),
             case(M::GET, "/api/v1/admin/figures".into(), None, [D, D, D, D, D, D, A]),
             case(M::GET, "/api/v1/admin/audit".into(), None, [D, D, D, D, D, D, A]),
+            case(M::PUT, format!("/api/v1/admin/openings/{opening_id}/tags"), Some(json!({"occupation_uri": null, "skills": []})), [D, D, D, D, D, D, A]),
             case(M::PUT, format!("/api/v1/admin/workers/{other_worker}/caseworker"), Some(json!({"caseworker_id": null})), [D, D, D, D, D, D, A]),
             case(M::POST, "/api/v1/admin/caseload/reassign".into(), Some(json!({"worker_ids": [other_worker], "to_caseworker_id": cw_with_id})), [D, D, D, D, D, D, A]),
             case(M::POST, "/api/v1/admin/organisations".into(), Some(json!({"name": "Matrix Org", "kind": "service"})), [D, D, D, D, D, D, A]),

@@ -435,10 +435,9 @@ pub(crate) fn plan<'a>(
             let attested = well_attested(f, word, searcher);
             WordPlan {
                 word,
-                // One-edit corrections already name the words a one-edit fuzzy match would.
-                fuzzy: !attested
-                    && (word.typo_distance() > 1
-                        || (word.typo_distance() == 1 && corrected.is_empty())),
+                // Corrections name the words one edit away that exist, scored by BM25: with
+                // any, the fuzzy clause (up to two edits from 9 letters) is left out.
+                fuzzy: !attested && word.typo_distance() > 0 && corrected.is_empty(),
                 prefix: parsed.prefix_last
                     && i == last
                     && word.raw.chars().count() >= MIN_PREFIX_CHARS

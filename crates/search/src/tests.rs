@@ -1166,3 +1166,98 @@ fn handle_is_send_sync_and_clone() {
     assert_send_sync::<SearchIndexes>();
     assert_send_sync::<SearchResponse>();
 }
+
+/// Past 10,000 hits the total is a lower bound, but the ranking and the cursor pages still
+/// cover every hit, in the exact order, once.
+#[test]
+fn counts_are_capped_but_ranking_and_paging_stay_exact() {
+    let indexes = SearchIndexes::in_ram().unwrap();
+    let n: i64 = 12_000;
+    // Title length varies with the id, so scores differ by length and tie within a length.
+    let docs: Vec<OpeningDoc> = (1..=n)
+        .map(|id| {
+            let title = format!("nurse{}", " ward".repeat((id % 7) as usize));
+            let mut doc = opening(
+                id,
+                &title,
+                "Leeds",
+                None,
+                false,
+                (None, None),
+                "open",
+                (3, 1),
+            );
+            if id % 50 == 0 {
+                doc.description = "Night shifts.".into();
+            }
+            doc
+        })
+        .collect();
+    indexes
+        .rebuild(IndexKind::Openings, docs, Some(1), |_| {})
+        .unwrap();
+
+    let first = indexes
+        .search(IndexKind::Openings, &SearchRequest::new("nurse", 20))
+        .unwrap();
+    assert_eq!(first.total, 10_000);
+    assert!(!first.total_exact);
+    let region: u64 = first.facets["region"].iter().map(|f| f.count).sum();
+    assert_eq!(region, 10_000, "facets count the same hits as the total");
+    // Shortest titles score highest; ties go to the smaller id.
+    let mut expected: Vec<i64> = (1..=n).collect();
+    expected.sort_by_key(|id| (id % 7, *id));
+    assert_eq!(ids(&first), expected[..20]);
+
+    let mut seen = Vec::new();
+    let mut request = SearchRequest::new("nurse", 100);
+    loop {
+        let page = indexes.search(IndexKind::Openings, &request).unwrap();
+        seen.extend(ids(&page));
+        match page.next_cursor {
+            Some(cursor) => request.cursor = Some(cursor),
+            None => break,
+        }
+        assert!(seen.len() <= n as usize, "pages repeat hits");
+    }
+    assert_eq!(seen, expected, "every hit once, in rank order");
+
+    let exact = indexes
+        .search(IndexKind::Openings, &SearchRequest::new("nurse night", 5))
+        .unwrap();
+    assert!(exact.total_exact);
+    assert_eq!(exact.total, (n / 50) as u64);
+}
+
+#[test]
+fn opening_candidates_come_newest_first_by_occupation_and_place() {
+    let indexes = opening_index();
+    // Occupation 2 has the odd ids: 1 (27 Feb), 3 (28 Feb), 5 (closed).
+    assert_eq!(
+        indexes
+            .opening_ids(&[2], &OpeningFilters::default(), 10)
+            .unwrap(),
+        vec![3, 1]
+    );
+    assert_eq!(
+        indexes
+            .opening_ids(&[1, 2], &OpeningFilters::default(), 3)
+            .unwrap(),
+        vec![3, 1, 4]
+    );
+    // Within 30 km of London, or remote: not Manchester.
+    let near = OpeningFilters {
+        near: Some(GeoFilter {
+            lat: LONDON.0,
+            lon: LONDON.1,
+            radius_km: 30.0,
+        }),
+        remote: Some(true),
+        ..OpeningFilters::default()
+    };
+    assert_eq!(
+        indexes.opening_ids(&[1, 2], &near, 10).unwrap(),
+        vec![1, 4, 2]
+    );
+    assert!(indexes.opening_ids(&[], &near, 10).unwrap().is_empty());
+}

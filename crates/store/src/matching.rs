@@ -248,21 +248,37 @@ pub async fn live_demand_points(
     today: NaiveDate,
 ) -> Result<Vec<DemandPoint>, StorageError> {
     use opening::Column as O;
-    let rows: Vec<(i64, Option<f64>, Option<f64>, bool)> = opening::Entity::find()
-        .select_only()
-        .columns([O::OccupationId, O::Lat, O::Lon, O::Remote])
-        .filter(live_condition(today).add(O::OccupationId.is_not_null()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(occupation, lat, lon, remote)| DemandPoint {
-            occupation: OccupationId(occupation),
-            location: geo(lat, lon),
-            remote,
-        })
-        .collect())
+    // Pages by key, so a million openings never sit in memory as driver rows at once.
+    const PAGE: u64 = 50_000;
+    let mut points = Vec::new();
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<(i64, i64, Option<f64>, Option<f64>, bool)> = opening::Entity::find()
+            .select_only()
+            .columns([O::Id, O::OccupationId, O::Lat, O::Lon, O::Remote])
+            .filter(live_condition(today).add(O::OccupationId.is_not_null()))
+            .filter(O::Id.gt(after))
+            .order_by_asc(O::Id)
+            .limit(PAGE)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        let full = rows.len() as u64 == PAGE;
+        points.extend(
+            rows.into_iter()
+                .map(|(_, occupation, lat, lon, remote)| DemandPoint {
+                    occupation: OccupationId(occupation),
+                    location: geo(lat, lon),
+                    remote,
+                }),
+        );
+        if !full {
+            break;
+        }
+    }
+    Ok(points)
 }
 
 /// An opening candidate: what the ranker needs plus what a person needs to see.

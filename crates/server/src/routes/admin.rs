@@ -669,3 +669,92 @@ pub async fn list_audit(
         next_cursor: page.next_cursor,
     }))
 }
+
+/// Tags set by hand on an imported course or opening.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TagsRequest {
+    /// The occupation's ESCO URI, or null for none.
+    pub occupation_uri: Option<String>,
+    /// Skills by ESCO URI (at most 200); `essential` defaults to true (courses ignore it).
+    #[serde(default)]
+    pub skills: Vec<SkillTagRequest>,
+}
+
+/// One skill tag.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkillTagRequest {
+    /// ESCO skill URI.
+    pub uri: String,
+    /// Essential (true) or nice to have (false).
+    #[serde(default = "default_essential")]
+    pub essential: bool,
+}
+
+fn default_essential() -> bool {
+    true
+}
+
+/// Most skill tags set in one request.
+const MAX_MANUAL_SKILLS: usize = 200;
+
+impl TagsRequest {
+    fn into_manual(self) -> Result<reskill_store::tagging::ManualTags, AppError> {
+        if self.skills.len() > MAX_MANUAL_SKILLS {
+            return Err(AppError::invalid(
+                "skills",
+                format!("at most {MAX_MANUAL_SKILLS} skills"),
+            ));
+        }
+        Ok(reskill_store::tagging::ManualTags {
+            occupation_uri: self.occupation_uri,
+            skills: self
+                .skills
+                .into_iter()
+                .map(|s| (s.uri, s.essential))
+                .collect(),
+        })
+    }
+}
+
+/// Replaces an imported opening's occupation and skill tags with tags set by hand (origin
+/// `manual`): they survive re-imports and `reskill retag`. Unknown URIs are a 400 and change
+/// nothing.
+#[utoipa::path(put, path = "/api/v1/admin/openings/{opening_id}/tags", tag = "admin",
+    params(("opening_id" = i64, Path, description = "Opening key")),
+    request_body = TagsRequest,
+    responses((status = 204, description = "tags replaced"), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn set_opening_tags(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TagsRequest>,
+) -> Result<StatusCode, AppError> {
+    admin(&user)?;
+    let tags = body.into_manual()?;
+    reskill_store::tagging::set_opening_tags(&state.db, id, &tags).await?;
+    policy::audit(&state.db, &user, "opening.tags", "opening", Some(id), None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replaces an imported course's occupation and skill tags with tags set by hand (see the
+/// opening route).
+#[utoipa::path(put, path = "/api/v1/admin/courses/{course_id}/tags", tag = "admin",
+    params(("course_id" = i64, Path, description = "Course key")),
+    request_body = TagsRequest,
+    responses((status = 204, description = "tags replaced"), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn set_course_tags(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<TagsRequest>,
+) -> Result<StatusCode, AppError> {
+    admin(&user)?;
+    let tags = body.into_manual()?;
+    reskill_store::tagging::set_course_tags(&state.db, id, &tags).await?;
+    policy::audit(&state.db, &user, "course.tags", "course", Some(id), None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -160,4 +160,6 @@ pub fn accounts_api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::show_import_status))
         .routes(routes!(admin::show_figures))
         .routes(routes!(admin::list_audit))
+        .routes(routes!(admin::set_opening_tags))
+        .routes(routes!(admin::set_course_tags))
 }

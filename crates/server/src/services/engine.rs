@@ -910,3 +910,54 @@ pub fn spawn_reload_watcher(
         }
     })
 }
+
+#[cfg(test)]
+mod demand_tests {
+    use super::*;
+
+    fn point(occupation: i64, at: Option<(f64, f64)>, remote: bool) -> DemandPoint {
+        DemandPoint {
+            occupation: OccupationId(occupation),
+            location: at.map(|(lat, lon)| GeoPoint { lat, lon }),
+            remote,
+        }
+    }
+
+    #[test]
+    fn demand_near_counts_remote_and_close_openings_only() {
+        let leeds = (53.8008, -1.5491);
+        let bradford = (53.7960, -1.7594); // ≈ 14 km from Leeds
+        let london = (51.5074, -0.1278);
+        let map = DemandMap::new(vec![
+            point(1, Some(leeds), false),
+            point(1, Some(bradford), false),
+            point(1, Some(london), false),
+            point(2, None, true),
+            point(3, None, false),
+            // Across the antimeridian from a point at 179.9°E: about 11 km.
+            point(4, Some((0.0, -179.95)), false),
+        ]);
+        assert_eq!(map.len(), 6);
+        let everywhere = map.everywhere();
+        assert_eq!(everywhere[&OccupationId(1)], 3);
+        assert_eq!(everywhere[&OccupationId(3)], 1);
+        let centre = GeoPoint {
+            lat: leeds.0,
+            lon: leeds.1,
+        };
+        let near = map.near(centre, 20.0);
+        assert_eq!(near.get(&OccupationId(1)), Some(&2));
+        assert_eq!(
+            near.get(&OccupationId(2)),
+            Some(&1),
+            "remote counts everywhere"
+        );
+        assert_eq!(near.get(&OccupationId(3)), None, "no place, not near");
+        assert_eq!(map.near(centre, 400.0).get(&OccupationId(1)), Some(&3));
+        let east = GeoPoint {
+            lat: 0.0,
+            lon: 179.95,
+        };
+        assert_eq!(map.near(east, 20.0).get(&OccupationId(4)), Some(&1));
+    }
+}
