@@ -241,6 +241,9 @@ pub struct DemandPoint {
     pub remote: bool,
 }
 
+/// Opening id, occupation id, latitude, longitude, remote.
+type PointRow = (i64, i64, Option<f64>, Option<f64>, bool);
+
 /// Returns every live opening (status `open`, not expired on `today`) with an occupation, as
 /// demand points: four columns per opening, read once when the engine is built.
 pub async fn live_demand_points(
@@ -253,7 +256,7 @@ pub async fn live_demand_points(
     let mut points = Vec::new();
     let mut after = i64::MIN;
     loop {
-        let rows: Vec<(i64, i64, Option<f64>, Option<f64>, bool)> = opening::Entity::find()
+        let rows: Vec<PointRow> = opening::Entity::find()
             .select_only()
             .columns([O::Id, O::OccupationId, O::Lat, O::Lon, O::Remote])
             .filter(live_condition(today).add(O::OccupationId.is_not_null()))
