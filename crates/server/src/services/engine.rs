@@ -36,7 +36,7 @@ pub const DEFAULT_DEMAND_RADIUS_KM: f64 = 50.0;
 pub const OPENINGS_FOR_TOP_TRANSITIONS: usize = 3;
 
 /// Most opening candidates (the newest) taken from the search index per recommendation.
-const MAX_OPENING_CANDIDATES: usize = 1_000;
+const MAX_OPENING_CANDIDATES: usize = 300;
 
 /// Live openings as demand points, to count demand near a worker without asking the database.
 #[derive(Debug, Default)]
