@@ -15,6 +15,7 @@ pub mod entities;
 pub mod error;
 pub mod matching;
 pub mod openings;
+pub mod outbox;
 pub mod people;
 pub mod risk;
 pub mod stats;

@@ -10,6 +10,7 @@ pub mod employers;
 pub mod engine;
 pub mod import;
 pub mod indexing;
+pub mod mail;
 pub mod workers;
 
 /// Runs blocking work (file parsing, tantivy) off the async runtime.
