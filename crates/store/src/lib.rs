@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalog;
 pub mod changes;
 pub mod db;
+pub mod digests;
 pub mod documents;
 pub mod entities;
 pub mod error;

@@ -67,7 +67,10 @@ impl AttemptOutcome {
 
 /// Puts an email in the outbox unless its dedupe key is already there (also when another
 /// transaction inserts the same key concurrently); returns whether this call inserted it.
-pub async fn enqueue_once(db: &impl ConnectionTrait, email: NewEmail) -> Result<bool, StorageError> {
+pub async fn enqueue_once(
+    db: &impl ConnectionTrait,
+    email: NewEmail,
+) -> Result<bool, StorageError> {
     let now = Utc::now();
     let model = email_outbox::ActiveModel {
         dedupe_key: Set(email.dedupe_key),
@@ -196,7 +199,10 @@ pub async fn mark<C: ConnectionTrait + TransactionTrait>(
         .filter(email_outbox::Column::Id.eq(email.id))
         .filter(email_outbox::Column::Status.eq("sending"))
         .filter(email_outbox::Column::ClaimToken.eq(email.claim_token.as_str()))
-        .col_expr(email_outbox::Column::ClaimToken, Expr::value(Option::<String>::None))
+        .col_expr(
+            email_outbox::Column::ClaimToken,
+            Expr::value(Option::<String>::None),
+        )
         .col_expr(
             email_outbox::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -206,7 +212,10 @@ pub async fn mark<C: ConnectionTrait + TransactionTrait>(
             update
                 .col_expr(email_outbox::Column::Status, Expr::value("sent"))
                 .col_expr(email_outbox::Column::SentAt, Expr::value(now))
-                .col_expr(email_outbox::Column::MessageId, Expr::value(message_id.clone())),
+                .col_expr(
+                    email_outbox::Column::MessageId,
+                    Expr::value(message_id.clone()),
+                ),
             AttemptOutcome::Sent,
             message_id,
         ),
@@ -216,7 +225,10 @@ pub async fn mark<C: ConnectionTrait + TransactionTrait>(
         } => (
             update
                 .col_expr(email_outbox::Column::Status, Expr::value("pending"))
-                .col_expr(email_outbox::Column::NextAttemptAt, Expr::value(next_attempt_at))
+                .col_expr(
+                    email_outbox::Column::NextAttemptAt,
+                    Expr::value(next_attempt_at),
+                )
                 .col_expr(email_outbox::Column::LastError, Expr::value(error.clone())),
             AttemptOutcome::TemporaryFailure,
             error,
@@ -319,7 +331,10 @@ pub struct Attempt {
 }
 
 /// Returns the attempts of `outbox_id`, oldest first.
-pub async fn attempts(db: &impl ConnectionTrait, outbox_id: i64) -> Result<Vec<Attempt>, StorageError> {
+pub async fn attempts(
+    db: &impl ConnectionTrait,
+    outbox_id: i64,
+) -> Result<Vec<Attempt>, StorageError> {
     Ok(email_attempt::Entity::find()
         .filter(email_attempt::Column::OutboxId.eq(outbox_id))
         .order_by_asc(email_attempt::Column::Id)
@@ -336,7 +351,11 @@ pub async fn attempts(db: &impl ConnectionTrait, outbox_id: i64) -> Result<Vec<A
 }
 
 /// Records that `user_id` left `list`; returns whether they were still on it.
-pub async fn unsubscribe(db: &impl ConnectionTrait, user_id: i64, list: &str) -> Result<bool, StorageError> {
+pub async fn unsubscribe(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    list: &str,
+) -> Result<bool, StorageError> {
     let result = email_unsubscribe::Entity::insert(email_unsubscribe::ActiveModel {
         user_id: Set(user_id),
         list: Set(list.to_owned()),
@@ -353,7 +372,11 @@ pub async fn unsubscribe(db: &impl ConnectionTrait, user_id: i64, list: &str) ->
 }
 
 /// Returns whether `user_id` left `list`.
-pub async fn is_unsubscribed(db: &impl ConnectionTrait, user_id: i64, list: &str) -> Result<bool, StorageError> {
+pub async fn is_unsubscribed(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    list: &str,
+) -> Result<bool, StorageError> {
     Ok(email_unsubscribe::Entity::find()
         .filter(email_unsubscribe::Column::UserId.eq(user_id))
         .filter(email_unsubscribe::Column::List.eq(list))
@@ -363,7 +386,10 @@ pub async fn is_unsubscribed(db: &impl ConnectionTrait, user_id: i64, list: &str
 }
 
 /// Returns the users who left `list`.
-pub async fn unsubscribed(db: &impl ConnectionTrait, list: &str) -> Result<HashSet<i64>, StorageError> {
+pub async fn unsubscribed(
+    db: &impl ConnectionTrait,
+    list: &str,
+) -> Result<HashSet<i64>, StorageError> {
     let ids: Vec<i64> = email_unsubscribe::Entity::find()
         .select_only()
         .column(email_unsubscribe::Column::UserId)
@@ -384,7 +410,11 @@ pub struct Watermark {
 }
 
 /// Returns the watermark of `user_id` on `list`.
-pub async fn watermark(db: &impl ConnectionTrait, user_id: i64, list: &str) -> Result<Option<Watermark>, StorageError> {
+pub async fn watermark(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    list: &str,
+) -> Result<Option<Watermark>, StorageError> {
     Ok(email_digest_state::Entity::find()
         .filter(email_digest_state::Column::UserId.eq(user_id))
         .filter(email_digest_state::Column::List.eq(list))

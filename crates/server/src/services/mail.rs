@@ -124,14 +124,8 @@ pub async fn send_batch(
 ) -> Result<BatchReport, reskill_store::StorageError> {
     let config = &mailer.config;
     let lease = chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::minutes(5));
-    let claimed = outbox::claim_due(
-        db,
-        &claim_token(),
-        Utc::now(),
-        lease,
-        config.batch_size,
-    )
-    .await?;
+    let claimed =
+        outbox::claim_due(db, &claim_token(), Utc::now(), lease, config.batch_size).await?;
     let mut report = BatchReport {
         claimed: claimed.len(),
         ..BatchReport::default()
@@ -194,7 +188,10 @@ async fn deliver(
         && outbox::is_unsubscribed(db, user, list.as_str()).await?
     {
         let mark = Mark::Dead {
-            error: format!("not sent: the recipient unsubscribed from {}", list.as_str()),
+            error: format!(
+                "not sent: the recipient unsubscribed from {}",
+                list.as_str()
+            ),
         };
         return finish(db, &email, mark, Delivered::Dead).await;
     }

@@ -6,6 +6,7 @@ pub mod caseload;
 pub mod catalog;
 pub mod demo;
 pub mod demo_accounts;
+pub mod digests;
 pub mod employers;
 pub mod engine;
 pub mod import;
