@@ -69,12 +69,22 @@ pub struct Cli {
     pub mail_from: String,
 
     /// Seconds between outbox polls of the sender inside `serve`.
-    #[arg(long, global = true, env = "RESKILL_MAIL_INTERVAL_SECS", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_INTERVAL_SECS",
+        default_value_t = 5
+    )]
     pub mail_interval_secs: u64,
 
     /// Seconds between runs of the weekly digest schedule inside `serve` (each run enqueues only
     /// what this ISO week has not had yet; 0 turns the schedule off).
-    #[arg(long, global = true, env = "RESKILL_DIGEST_INTERVAL_SECS", default_value_t = 3600)]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_DIGEST_INTERVAL_SECS",
+        default_value_t = 3600
+    )]
     pub digest_interval_secs: u64,
 
     /// Outbox rows the sender claims per batch.
@@ -83,20 +93,40 @@ pub struct Cli {
 
     /// Messages the sender has in flight at once (and the SMTP pool's size, unless the URL's
     /// pool_max says otherwise).
-    #[arg(long, global = true, env = "RESKILL_MAIL_CONCURRENCY", default_value_t = 8)]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_CONCURRENCY",
+        default_value_t = 8
+    )]
     pub mail_concurrency: usize,
 
     /// Seconds a claimed outbox row stays with its sender before another may take it over.
-    #[arg(long, global = true, env = "RESKILL_MAIL_LEASE_SECS", default_value_t = 300)]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_LEASE_SECS",
+        default_value_t = 300
+    )]
     pub mail_lease_secs: u64,
 
     /// Seconds before the first retry of a temporary failure; doubled for each further attempt
     /// (with jitter, capped at six hours).
-    #[arg(long, global = true, env = "RESKILL_MAIL_RETRY_BASE_SECS", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_RETRY_BASE_SECS",
+        default_value_t = 30
+    )]
     pub mail_retry_base_secs: u64,
 
     /// Attempts before an email that keeps failing temporarily is marked dead.
-    #[arg(long, global = true, env = "RESKILL_MAIL_MAX_ATTEMPTS", default_value_t = 10)]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_MAX_ATTEMPTS",
+        default_value_t = 10
+    )]
     pub mail_max_attempts: i32,
 
     /// What to do (default: serve).
@@ -486,9 +516,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Plan(args)) => commands::plan::run(&settings, args).await,
             Some(Command::User(command)) => commands::user::run(&settings, command).await,
             Some(Command::SendMail(args)) => commands::mail::send_mail(&settings, args).await,
-            Some(Command::SendDigests(args)) => {
-                commands::mail::send_digests(&settings, args).await
-            }
+            Some(Command::SendDigests(args)) => commands::mail::send_digests(&settings, args).await,
         }
     })
 }

@@ -34,14 +34,21 @@ pub async fn send_digests(settings: &Settings, args: SendDigestsArgs) -> anyhow:
         args.dry_run,
     )
     .await?;
-    let verb = if args.dry_run { "would enqueue" } else { "enqueued" };
+    let verb = if args.dry_run {
+        "would enqueue"
+    } else {
+        "enqueued"
+    };
     println!(
         "{verb} {} digests and {} caseload summaries",
         report.digests.len(),
         report.summaries.len()
     );
     for email in report.digests.iter().chain(&report.summaries) {
-        println!("  {} {} ({}) {}", email.list, email.to, email.headline, email.dedupe_key);
+        println!(
+            "  {} {} ({}) {}",
+            email.list, email.to, email.headline, email.dedupe_key
+        );
     }
     println!(
         "skipped: {} with nothing new, {} unsubscribed, {} already this week",
