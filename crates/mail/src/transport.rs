@@ -232,10 +232,8 @@ impl Transport {
 /// 5xx answers are permanent; 4xx, refused connections, TLS trouble and timeouts are worth a
 /// retry.
 fn classify(error: lettre::transport::smtp::Error) -> SendError {
-    let detail = match error.status() {
-        Some(code) => format!("{code}: {error}"),
-        None => error.to_string(),
-    };
+    // lettre's message names the code: "permanent error (550): …".
+    let detail = error.to_string();
     if error.is_permanent() {
         SendError::permanent(detail)
     } else {
