@@ -7,11 +7,15 @@
 //!   bare `SearchIndexes::search` as the floor.
 //! * `reskill-bench recommend [--openings N]` — issue 4: a complete recommendation with 1M
 //!   openings stored, against dense-vector, naive-loop and SQL join-and-aggregate baselines.
+//! * `reskill-bench mail [--messages N] [--database-url URL]` — issue 6: the outbox sender
+//!   draining N emails to Postfix's smtp-sink, pooled against one connection per message, and
+//!   the bare claim rate of the outbox query.
 //! * `serve-reskill` and `serve-peer` are the child processes the benchmarks start.
 
 mod client;
 mod corpus;
 mod generator;
+mod mail_bench;
 mod peers;
 mod queries;
 mod recommend_bench;
@@ -44,6 +48,8 @@ enum Command {
     Search(search_bench::SearchArgs),
     /// The matching benchmark (issue 4).
     Recommend(recommend_bench::RecommendArgs),
+    /// The outbox sender benchmark (issue 6): 100,000 emails to Postfix's smtp-sink.
+    Mail(mail_bench::MailArgs),
     /// Serves Reskill's router over a benchmark work folder (started by `search`).
     ServeReskill {
         /// Work folder.
@@ -92,6 +98,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Search(args) => search_bench::run(args).await,
             Command::Recommend(args) => recommend_bench::run(args).await,
+            Command::Mail(args) => mail_bench::run(args).await,
             Command::ServeReskill { work, bind } => serve::serve_reskill(&work, bind).await,
             Command::ServePeer {
                 system,

@@ -57,6 +57,14 @@ pub enum Transport {
         /// The URL without its password, for logs.
         description: String,
     },
+    /// SMTP with a new connection for every message (`?pool=false`), for relays that want it
+    /// and for the benchmark's comparison.
+    SmtpPerMessage {
+        /// The URL without `pool=false`.
+        url: String,
+        /// The URL without its password, for logs.
+        description: String,
+    },
     /// `.eml` files in a folder.
     File(PathBuf),
     /// Nowhere.
@@ -73,6 +81,7 @@ impl std::fmt::Debug for Transport {
 
 /// SMTP options from the URL's query.
 struct SmtpOptions {
+    pooled: bool,
     tls: String,
     pool_max: u32,
     timeout: Duration,
@@ -118,6 +127,7 @@ impl Transport {
             .to_owned();
         let port = url.port().unwrap_or(if wrapped { 465 } else { 587 });
         let mut options = SmtpOptions {
+            pooled: true,
             tls: if wrapped { "wrapper" } else { "opportunistic" }.to_owned(),
             pool_max: 8,
             timeout: Duration::from_secs(30),
@@ -127,6 +137,11 @@ impl Transport {
                 "tls" if !wrapped => match value.as_ref() {
                     "opportunistic" | "required" | "none" => options.tls = value.into_owned(),
                     other => return Err(config(format!("unknown tls={other}"))),
+                },
+                "pool" => match value.as_ref() {
+                    "true" => options.pooled = true,
+                    "false" => options.pooled = false,
+                    other => return Err(config(format!("pool={other} (true or false)"))),
                 },
                 "pool_max" => {
                     options.pool_max = value
@@ -181,7 +196,7 @@ impl Transport {
     /// Returns which kind this is.
     pub fn kind(&self) -> TransportKind {
         match self {
-            Self::Smtp { .. } => TransportKind::Smtp,
+            Self::Smtp { .. } | Self::SmtpPerMessage { .. } => TransportKind::Smtp,
             Self::File(_) => TransportKind::File,
             Self::None => TransportKind::None,
             Self::Memory(_) => TransportKind::Memory,
@@ -191,7 +206,9 @@ impl Transport {
     /// Describes the transport for logs, without secrets.
     pub fn describe(&self) -> String {
         match self {
-            Self::Smtp { description, .. } => description.clone(),
+            Self::Smtp { description, .. } | Self::SmtpPerMessage { description, .. } => {
+                description.clone()
+            }
             Self::File(dir) => format!("file://{}", dir.display()),
             Self::None => "none".to_owned(),
             Self::Memory(_) => "memory".to_owned(),
@@ -202,6 +219,18 @@ impl Transport {
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         match self {
             Self::Smtp { client, .. } => {
+                let raw = message.formatted();
+                client
+                    .send_raw(message.envelope(), &raw)
+                    .await
+                    .map(|_| ())
+                    .map_err(classify)
+            }
+            Self::SmtpPerMessage { url, .. } => {
+                // A fresh pool of one, dropped (and its connection closed) after the message.
+                let Self::Smtp { client, .. } = Self::smtp(url).map_err(SendError::from)? else {
+                    unreachable!("the URL has no pool=false any more")
+                };
                 let raw = message.formatted();
                 client
                     .send_raw(message.envelope(), &raw)
@@ -310,6 +339,12 @@ mod tests {
         assert_eq!(
             default.describe(),
             "smtp://mail.example:587 (tls opportunistic, pool 8)"
+        );
+        let single =
+            Transport::from_url("smtp://mail.example:25?pool=false&tls=none", data).unwrap();
+        assert_eq!(
+            single.describe(),
+            "smtp://mail.example:25 (tls none, pool off: one connection per message)"
         );
         assert!(Transport::from_url("smtp://mail.example?tls=maybe", data).is_err());
         assert!(Transport::from_url("smtp://mail.example?colour=red", data).is_err());
