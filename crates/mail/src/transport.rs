@@ -185,8 +185,28 @@ impl Transport {
                 format!("{user}@")
             },
             options.tls,
-            options.pool_max
+            if options.pooled {
+                options.pool_max.to_string()
+            } else {
+                "off: one connection per message".to_owned()
+            }
         );
+        if !options.pooled {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(name, _)| name != "pool")
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect();
+            let mut pooled = url.clone();
+            pooled.set_query(None);
+            if !pairs.is_empty() {
+                pooled.query_pairs_mut().extend_pairs(pairs);
+            }
+            return Ok(Self::SmtpPerMessage {
+                url: pooled.to_string(),
+                description,
+            });
+        }
         Ok(Self::Smtp {
             client: builder.build(),
             description,
