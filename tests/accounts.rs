@@ -689,6 +689,9 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::GET, "/static/site.css".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/api/v1/openapi.json".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/api/v1/stats".into(), None, [A, A, A, A, A, A, A]),
+            // Unsubscribing needs the signed token, never a session (a bad token is a 400).
+            case(M::GET, "/unsubscribe?user=1&list=digest&token=bad".into(), None, [A, A, A, A, A, A, A]),
+            case(M::POST, "/unsubscribe?user=1&list=digest&token=bad".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, format!("/api/v1/occupations/{clerk}"), None, [A, A, A, A, A, A, A]),
             case(M::GET, format!("/api/v1/occupations/{clerk}/transitions"), None, [A, A, A, A, A, A, A]),
             case(M::POST, "/api/v1/recommendations".into(), Some(json!({"occupation_id": clerk, "openings_limit": 0})), [A, A, A, A, A, A, A]),
@@ -1093,6 +1096,8 @@ async fn openapi_document_covers_every_route() {
             ("/api/v1/search/{kind}", "get"),
             ("/api/v1/suggest", "get"),
             ("/api/v1/openapi.json", "get"),
+            ("/unsubscribe", "get"),
+            ("/unsubscribe", "post"),
             ("/api/v1/auth/login", "post"),
             ("/api/v1/auth/refresh", "post"),
             ("/api/v1/me", "get"),

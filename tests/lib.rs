@@ -3,3 +3,4 @@
 pub mod data;
 pub mod db;
 pub mod process;
+pub mod smtp;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod catalog_import;
+mod mail;
 mod matching;
 mod real_data;
 mod search_quality;

@@ -13,6 +13,7 @@ mod m20261125_000005_create_outbox_and_audit;
 mod m20261125_000006_create_changes;
 mod m20261201_000007_tag_catalog;
 mod m20261201_000101_accounts_workflows;
+mod m20261201_000201_mail_outbox_leases;
 
 /// Runs Reskill's migrations in order.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_create_changes::Migration),
             Box::new(m20261201_000007_tag_catalog::Migration),
             Box::new(m20261201_000101_accounts_workflows::Migration),
+            Box::new(m20261201_000201_mail_outbox_leases::Migration),
         ]
     }
 }

@@ -7,11 +7,15 @@
 //!   bare `SearchIndexes::search` as the floor.
 //! * `reskill-bench recommend [--openings N]` — issue 4: a complete recommendation with 1M
 //!   openings stored, against dense-vector, naive-loop and SQL join-and-aggregate baselines.
+//! * `reskill-bench mail [--messages N] [--database-url URL]` — issue 6: the outbox sender
+//!   draining N emails to Postfix's smtp-sink, pooled against one connection per message, and
+//!   the bare claim rate of the outbox query.
 //! * `serve-reskill` and `serve-peer` are the child processes the benchmarks start.
 
 mod client;
 mod corpus;
 mod generator;
+mod mail_bench;
 mod peers;
 mod queries;
 mod recommend_bench;
@@ -47,6 +51,8 @@ enum Command {
     /// Bare `SearchIndexes::search` over the index and `queries.json` a `search` run left in a
     /// work folder: a quick check while tuning queries, not a benchmark of record.
     Probe(search_bench::ProbeArgs),
+    /// The outbox sender benchmark (issue 6): 100,000 emails to Postfix's smtp-sink.
+    Mail(mail_bench::MailArgs),
     /// Serves Reskill's router over a benchmark work folder (started by `search`).
     ServeReskill {
         /// Work folder.
@@ -96,6 +102,7 @@ fn main() -> std::process::ExitCode {
             Command::Search(args) => search_bench::run(args).await,
             Command::Recommend(args) => recommend_bench::run(args).await,
             Command::Probe(args) => search_bench::probe(args),
+            Command::Mail(args) => mail_bench::run(args).await,
             Command::ServeReskill { work, bind } => serve::serve_reskill(&work, bind).await,
             Command::ServePeer {
                 system,

@@ -19,6 +19,35 @@ pub struct Settings {
     pub public_url: String,
     /// Whether session cookies are `Secure`.
     pub cookie_secure: bool,
+    /// Email settings.
+    pub mail: MailSettings,
+}
+
+/// Email settings: transport, sender address, schedule and retry policy.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// `RESKILL_SMTP_URL`; empty means `.eml` files in `DATA_DIR/mail`.
+    pub smtp_url: String,
+    /// `From:` of every email.
+    pub from: String,
+    /// Pause between outbox polls inside `serve`.
+    pub interval: std::time::Duration,
+    /// Pause between runs of the weekly schedule inside `serve` (`None`: off).
+    pub digest_interval: Option<std::time::Duration>,
+    /// Batch, concurrency, lease and retry policy of the sender.
+    pub sender: reskill_server::services::mail::SenderConfig,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: String::new(),
+            from: "Reskill <noreply@localhost>".to_owned(),
+            interval: std::time::Duration::from_secs(5),
+            digest_interval: Some(std::time::Duration::from_secs(3600)),
+            sender: Default::default(),
+        }
+    }
 }
 
 /// Base URL used in emailed links when none is configured.
@@ -45,6 +74,21 @@ impl Settings {
                 .map(|u| u.trim().trim_end_matches('/').to_owned())
                 .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned()),
             cookie_secure: cli.cookie_secure,
+            mail: MailSettings {
+                smtp_url: cli.smtp_url.clone().unwrap_or_default().trim().to_owned(),
+                from: cli.mail_from.trim().to_owned(),
+                interval: std::time::Duration::from_secs(cli.mail_interval_secs.max(1)),
+                digest_interval: (cli.digest_interval_secs > 0)
+                    .then(|| std::time::Duration::from_secs(cli.digest_interval_secs)),
+                sender: reskill_server::services::mail::SenderConfig {
+                    batch_size: cli.mail_batch.clamp(1, 10_000),
+                    concurrency: cli.mail_concurrency.clamp(1, 256),
+                    lease: std::time::Duration::from_secs(cli.mail_lease_secs.max(1)),
+                    retry_base: std::time::Duration::from_secs(cli.mail_retry_base_secs.max(1)),
+                    max_attempts: cli.mail_max_attempts.max(1),
+                    ..Default::default()
+                },
+            },
         };
         settings.validate()?;
         Ok(settings)
@@ -65,6 +109,7 @@ impl Settings {
             jwt_secret: None,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             cookie_secure: false,
+            mail: MailSettings::default(),
         }
     }
 
@@ -83,6 +128,20 @@ impl Settings {
             self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
             "RESKILL_PUBLIC_URL must start with http:// or https://"
         );
+        let smtp_url = self.mail.smtp_url.as_str();
+        anyhow::ensure!(
+            smtp_url.is_empty()
+                || smtp_url == "none"
+                || ["smtp://", "smtps://", "file://"]
+                    .iter()
+                    .any(|prefix| smtp_url.starts_with(prefix)),
+            "RESKILL_SMTP_URL must be smtp://…, smtps://…, file://DIR or none"
+        );
+        reskill_mail::Composer::new(
+            &self.mail.from,
+            &self.public_url,
+            reskill_mail::UnsubscribeKey::derive(b"validation only"),
+        )?;
         Ok(())
     }
 
@@ -116,6 +175,26 @@ impl Settings {
             }
         };
         Ok(reskill_server::auth::Auth::new(&key, self.auth_config()))
+    }
+
+    /// Builds the mail sender: the configured transport, templates linking to the public URL,
+    /// unsubscribe links signed with a key derived from the token secret. Needs a Tokio
+    /// runtime (the SMTP pool starts a task).
+    pub fn mailer(
+        &self,
+        auth: &reskill_server::auth::Auth,
+    ) -> anyhow::Result<reskill_server::services::mail::Mailer> {
+        let transport = reskill_mail::Transport::from_url(&self.mail.smtp_url, &self.data_dir)?;
+        let composer = reskill_mail::Composer::new(
+            &self.mail.from,
+            &self.public_url,
+            auth.unsubscribe.clone(),
+        )?;
+        Ok(reskill_server::services::mail::Mailer {
+            composer,
+            transport,
+            config: self.mail.sender.clone(),
+        })
     }
 
     /// Returns the folder of the search indexes.

@@ -53,6 +53,82 @@ pub struct Cli {
     #[arg(long, global = true, env = "RESKILL_COOKIE_SECURE")]
     pub cookie_secure: bool,
 
+    /// Where email goes: smtp://[USER:PASSWORD@]HOST[:PORT][?tls=opportunistic|required|none],
+    /// smtps://[USER:PASSWORD@]HOST[:PORT], file://DIR (.eml files) or none.
+    /// Defaults to .eml files in DATA_DIR/mail. See docs/MAIL.md.
+    #[arg(long, global = true, env = "RESKILL_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of every email, as `Name <address>`.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_FROM",
+        default_value = "Reskill <noreply@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Seconds between outbox polls of the sender inside `serve`.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_INTERVAL_SECS",
+        default_value_t = 5
+    )]
+    pub mail_interval_secs: u64,
+
+    /// Seconds between runs of the weekly digest schedule inside `serve` (each run enqueues only
+    /// what this ISO week has not had yet; 0 turns the schedule off).
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_DIGEST_INTERVAL_SECS",
+        default_value_t = 3600
+    )]
+    pub digest_interval_secs: u64,
+
+    /// Outbox rows the sender claims per batch.
+    #[arg(long, global = true, env = "RESKILL_MAIL_BATCH", default_value_t = 100)]
+    pub mail_batch: u64,
+
+    /// Messages the sender has in flight at once (and the SMTP pool's size, unless the URL's
+    /// pool_max says otherwise).
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_CONCURRENCY",
+        default_value_t = 8
+    )]
+    pub mail_concurrency: usize,
+
+    /// Seconds a claimed outbox row stays with its sender before another may take it over.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_LEASE_SECS",
+        default_value_t = 300
+    )]
+    pub mail_lease_secs: u64,
+
+    /// Seconds before the first retry of a temporary failure; doubled for each further attempt
+    /// (with jitter, capped at six hours).
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_RETRY_BASE_SECS",
+        default_value_t = 30
+    )]
+    pub mail_retry_base_secs: u64,
+
+    /// Attempts before an email that keeps failing temporarily is marked dead.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_MAX_ATTEMPTS",
+        default_value_t = 10
+    )]
+    pub mail_max_attempts: i32,
+
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -89,6 +165,27 @@ pub enum Command {
     /// Manage accounts: `reskill user create --role admin --email …` bootstraps the first admin.
     #[command(subcommand)]
     User(UserCommand),
+    /// Send what is due in the email outbox, one batch (or with --all until nothing is due).
+    SendMail(SendMailArgs),
+    /// Enqueue this week's digests to consenting seekers and caseload summaries to
+    /// caseworkers (the sender delivers them).
+    SendDigests(SendDigestsArgs),
+}
+
+/// Options of `reskill send-mail`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SendMailArgs {
+    /// Keep sending batches until nothing is due.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Options of `reskill send-digests`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SendDigestsArgs {
+    /// Print how many emails would be enqueued and to whom, and enqueue nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `reskill user …`.
@@ -418,6 +515,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Gap(args)) => commands::gap::run(&settings, args).await,
             Some(Command::Plan(args)) => commands::plan::run(&settings, args).await,
             Some(Command::User(command)) => commands::user::run(&settings, command).await,
+            Some(Command::SendMail(args)) => commands::mail::send_mail(&settings, args).await,
+            Some(Command::SendDigests(args)) => commands::mail::send_digests(&settings, args).await,
         }
     })
 }

@@ -20,6 +20,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/search.html"),
     ),
     (
+        "unsubscribe.html",
+        include_str!("../../../web/templates/unsubscribe.html"),
+    ),
+    (
         "error.html",
         include_str!("../../../web/templates/error.html"),
     ),

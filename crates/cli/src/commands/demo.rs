@@ -12,6 +12,18 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
         None => {
             let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
             println!("{summary}");
+            // The demo people too (idempotent), so digests and logins have someone to serve.
+            let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
+                .await
+                .context("failed to load the matching engine")?;
+            let created =
+                reskill_server::services::demo_accounts::load_demo_accounts(&db, &engine).await?;
+            if created > 0 {
+                println!(
+                    "{created} demo accounts created (password {:?}; demo data only)",
+                    reskill_server::services::demo_accounts::DEMO_PASSWORD
+                );
+            }
         }
         Some(dir) => {
             let report = reskill_server::services::demo::load_real_bundle(

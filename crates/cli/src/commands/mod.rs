@@ -5,6 +5,7 @@ pub mod export;
 pub mod fit;
 pub mod gap;
 pub mod import;
+pub mod mail;
 pub mod plan;
 pub mod reindex;
 pub mod retag;

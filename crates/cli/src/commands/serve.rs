@@ -38,6 +38,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let auth = settings.auth()?;
+    let mailer = std::sync::Arc::new(settings.mailer(&auth)?);
     let state = AppState::new(App {
         auth,
         engine: std::sync::RwLock::new(std::sync::Arc::new(engine)),
@@ -53,6 +54,24 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         state.clone(),
         std::time::Duration::from_secs(15),
     );
+    // The outbox sender and the weekly schedule; stopped after the server, like the follower.
+    let (stop_mail, mail_stop_requested) = tokio::sync::watch::channel(());
+    let stopped = |mut receiver: tokio::sync::watch::Receiver<()>| async move {
+        let _ = receiver.changed().await;
+    };
+    let sender = tokio::spawn(reskill_server::services::mail::run_sender(
+        state.db.clone(),
+        mailer,
+        settings.mail.interval,
+        stopped(mail_stop_requested.clone()),
+    ));
+    let schedule = settings.mail.digest_interval.map(|interval| {
+        tokio::spawn(reskill_server::services::digests::run_schedule(
+            state.clone(),
+            interval,
+            stopped(mail_stop_requested.clone()),
+        ))
+    });
     let listener = TcpListener::bind(&args.bind)
         .await
         .with_context(|| format!("failed to listen on {}", args.bind))?;
@@ -61,6 +80,15 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     drop(stop_following);
     if let Err(error) = follower.await {
         tracing::error!(%error, "the change-log follower failed");
+    }
+    drop(stop_mail);
+    if let Err(error) = sender.await {
+        tracing::error!(%error, "the mail sender failed");
+    }
+    if let Some(schedule) = schedule
+        && let Err(error) = schedule.await
+    {
+        tracing::error!(%error, "the weekly email schedule failed");
     }
     served?;
     engine_watcher.abort();

@@ -63,6 +63,8 @@ pub struct Auth {
     pub tokens: tokens::TokenKeys,
     /// Login attempts per address and per account.
     pub limiter: LoginLimiter,
+    /// Signs one-click unsubscribe links (derived from the same secret, for another purpose).
+    pub unsubscribe: reskill_mail::UnsubscribeKey,
 }
 
 impl Auth {
@@ -74,6 +76,7 @@ impl Auth {
             tokens: tokens::TokenKeys::new(key, &config),
             config,
             limiter: LoginLimiter::default(),
+            unsubscribe: reskill_mail::UnsubscribeKey::derive(key.bytes()),
         }
     }
 }

@@ -12,6 +12,7 @@ mod search;
 pub(crate) mod seeker;
 mod r#static;
 mod stats;
+mod unsubscribe;
 
 use std::sync::{Arc, OnceLock};
 
@@ -84,6 +85,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search_documents))
         .routes(routes!(search::suggest_titles))
         .routes(routes!(r#static::serve_static))
+        .routes(routes!(
+            unsubscribe::show_unsubscribe,
+            unsubscribe::create_unsubscription
+        ))
         .routes(routes!(show_openapi))
         .merge(accounts_api())
 }

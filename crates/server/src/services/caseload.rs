@@ -353,7 +353,7 @@ pub async fn create_plan(
     )
     .await?;
     if input.status == PlanStatus::Active {
-        queue_plan_email(&txn, engine, worker, plan.id, input.target).await?;
+        queue_plan_email(&txn, engine, worker, plan.id, input.target, false).await?;
     }
     txn.commit()
         .await
@@ -367,6 +367,7 @@ async fn queue_plan_email(
     worker: &Worker,
     plan: PlanId,
     target: OccupationId,
+    changed: bool,
 ) -> Result<(), AppError> {
     let Some(user) = worker.user_id else {
         return Ok(());
@@ -375,13 +376,14 @@ async fn queue_plan_email(
     reskill_store::accounts::enqueue_email(
         db,
         reskill_store::accounts::NewEmail {
-            dedupe_key: format!("plan_assigned:{plan}:{}", Utc::now().timestamp()),
+            dedupe_key: format!("plan_assigned:{plan}:{}", Utc::now().timestamp_micros()),
             to: account.email,
             template: "plan_assigned".to_owned(),
             payload: json!({
                 "display_name": account.display_name,
                 "plan_id": plan,
                 "target_occupation": OccupationView::of(engine, target).label,
+                "changed": changed,
             }),
         },
     )
@@ -451,8 +453,22 @@ pub async fn revise_plan(
         change,
     )
     .await?;
-    if becomes_active {
-        queue_plan_email(&txn, engine, worker, plan, updated.target_occupation).await?;
+    // The worker hears of a plan when it becomes active, and of each later change to what an
+    // active plan asks of them (its target or its steps); notes and drafts stay internal.
+    let changed_while_active = current.status == PlanStatus::Active
+        && updated.status == PlanStatus::Active
+        && (updated.target_occupation != current.target_occupation
+            || updated.steps != current.steps);
+    if becomes_active || changed_while_active {
+        queue_plan_email(
+            &txn,
+            engine,
+            worker,
+            plan,
+            updated.target_occupation,
+            changed_while_active,
+        )
+        .await?;
     }
     txn.commit()
         .await

@@ -6,10 +6,12 @@ pub mod caseload;
 pub mod catalog;
 pub mod demo;
 pub mod demo_accounts;
+pub mod digests;
 pub mod employers;
 pub mod engine;
 pub mod import;
 pub mod indexing;
+pub mod mail;
 pub mod workers;
 
 /// Runs blocking work (file parsing, tantivy) off the async runtime.

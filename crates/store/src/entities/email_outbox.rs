@@ -21,7 +21,7 @@ pub struct Model {
     /// Template data.
     #[sea_orm(column_type = "JsonBinary")]
     pub payload: Json,
-    /// `pending`, `sending`, `sent` or `dead`.
+    /// `pending`, `sending` (claimed by a sender), `sent` or `dead`.
     #[sea_orm(column_type = "Text")]
     pub status: String,
     /// Attempts so far.
@@ -38,6 +38,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// When it was sent.
     pub sent_at: Option<DateTimeUtc>,
+    /// The claim of the sender holding a `sending` row (it marks the row only while this is
+    /// still its token).
+    #[sea_orm(column_type = "Text")]
+    pub claim_token: Option<String>,
+    /// When a `sending` row's claim expires and another sender may take it over.
+    pub lease_until: Option<DateTimeUtc>,
 }
 
 /// Foreign keys of this table.
