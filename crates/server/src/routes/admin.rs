@@ -732,11 +732,7 @@ pub async fn set_opening_tags(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TagsRequest>,
 ) -> Result<StatusCode, AppError> {
-    admin(&user)?;
-    let tags = body.into_manual()?;
-    reskill_store::tagging::set_opening_tags(&state.db, id, &tags).await?;
-    policy::audit(&state.db, &user, "opening.tags", "opening", Some(id), None).await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_tags(&state, &user, TaggedKind::Opening, id, body).await
 }
 
 /// Replaces an imported course's occupation and skill tags with tags set by hand (see the
@@ -752,9 +748,36 @@ pub async fn set_course_tags(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TagsRequest>,
 ) -> Result<StatusCode, AppError> {
-    admin(&user)?;
+    set_tags(&state, &user, TaggedKind::Course, id, body).await
+}
+
+#[derive(Clone, Copy)]
+enum TaggedKind {
+    Opening,
+    Course,
+}
+
+/// Shared by the two tag routes: admin only, validate, store as manual tags, audit.
+async fn set_tags(
+    state: &AppState,
+    user: &CurrentUser,
+    kind: TaggedKind,
+    id: i64,
+    body: TagsRequest,
+) -> Result<StatusCode, AppError> {
+    admin(user)?;
     let tags = body.into_manual()?;
-    reskill_store::tagging::set_course_tags(&state.db, id, &tags).await?;
-    policy::audit(&state.db, &user, "course.tags", "course", Some(id), None).await?;
+    let subject = match kind {
+        TaggedKind::Opening => {
+            reskill_store::tagging::set_opening_tags(&state.db, id, &tags).await?;
+            "opening"
+        }
+        TaggedKind::Course => {
+            reskill_store::tagging::set_course_tags(&state.db, id, &tags).await?;
+            "course"
+        }
+    };
+    let action = format!("{subject}.tags");
+    policy::audit(&state.db, user, &action, subject, Some(id), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
