@@ -18,6 +18,7 @@ use reskill_core::accounts::{Email, Role};
 use reskill_core::matching::MatchConfig;
 use reskill_search::SearchIndexes;
 use reskill_server::auth::{Auth, AuthConfig, SigningKey};
+use reskill_server::middleware::RateLimiter;
 use reskill_server::services::accounts::{NewAccount, create_account};
 use reskill_server::services::engine::Engine;
 use reskill_server::templates::Templates;
@@ -47,6 +48,14 @@ static CLIENT: AtomicU32 = AtomicU32::new(1);
 
 impl TestApp {
     async fn new(db: DatabaseConnection) -> anyhow::Result<Self> {
+        // Tests call search from few addresses, far above a person's rate.
+        Self::with_search_limiter(db, RateLimiter::new(None, 0.0)).await
+    }
+
+    async fn with_search_limiter(
+        db: DatabaseConnection,
+        search_limiter: RateLimiter,
+    ) -> anyhow::Result<Self> {
         let search = SearchIndexes::in_ram()?;
         reskill_server::services::demo::load_demo(&db, &search).await?;
         let engine = Engine::load(&db, MatchConfig::default()).await?;
@@ -59,7 +68,10 @@ impl TestApp {
             templates: Templates::load()?,
             config: ServerConfig {
                 data_dir: std::env::temp_dir(),
+                http: Default::default(),
             },
+            metrics: Default::default(),
+            search_limiter,
         });
         Ok(Self { state })
     }
@@ -685,6 +697,8 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::GET, "/".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/healthz".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/readyz".into(), None, [A, A, A, A, A, A, A]),
+            // Metrics go to the machine itself and to administrators (tests come from 10.x).
+            case(M::GET, "/metrics".into(), None, [D, D, D, D, D, D, A]),
             case(M::GET, "/search?q=clerk".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/static/site.css".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/api/v1/openapi.json".into(), None, [A, A, A, A, A, A, A]),
@@ -1087,6 +1101,7 @@ async fn openapi_document_covers_every_route() {
             ("/", "get"),
             ("/healthz", "get"),
             ("/readyz", "get"),
+            ("/metrics", "get"),
             ("/search", "get"),
             ("/static/{file}", "get"),
             ("/api/v1/stats", "get"),
@@ -1240,6 +1255,211 @@ async fn demo_accounts_can_log_in_with_their_profiles() {
             "{}",
             recommendations.body
         );
+        Ok(())
+    })
+    .await;
+}
+
+/// Sends `GET uri` from `address`, with extra headers.
+async fn get_from(
+    app: &TestApp,
+    uri: &str,
+    address: [u8; 4],
+    headers: &[(&str, &str)],
+) -> anyhow::Result<Reply> {
+    let mut request = Request::builder().method(Method::GET).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::empty())?;
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((address, 40_000))));
+    app.raw(request).await
+}
+
+#[tokio::test]
+async fn http_layer_sets_headers_ids_limits_and_metrics() {
+    for_each_backend(|t| async move {
+        let app = TestApp::with_search_limiter(t.db.clone(), RateLimiter::new(Some(1.0), 3.0)).await?;
+        let home = app.get("/", None).await?;
+        ensure!(home.status == StatusCode::OK);
+        let csp = home.headers["content-security-policy"].to_str()?;
+        ensure!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        ensure!(!csp.contains("unsafe-inline"), "{csp}");
+        ensure!(home.headers["x-content-type-options"] == "nosniff");
+        ensure!(home.headers["x-frame-options"] == "DENY");
+        ensure!(home.headers["cache-control"] == "no-store");
+        ensure!(!home.headers.contains_key("strict-transport-security"), "HSTS only behind TLS");
+        ensure!(!home.headers.contains_key("access-control-allow-origin"), "CORS is closed");
+        let generated = home.headers["x-request-id"].to_str()?;
+        ensure!(generated.len() >= 32, "request id {generated}");
+        let echoed = get_from(&app, "/healthz", [10, 9, 9, 9], &[("x-request-id", "abc-123")]).await?;
+        ensure!(echoed.headers["x-request-id"] == "abc-123");
+
+        // A body over the limit is refused before any handler reads it.
+        let huge = json!({ "email": "a".repeat(2 * 1024 * 1024), "password": "x" });
+        let refused = app.post("/api/v1/auth/login", None, &huge).await?;
+        ensure!(refused.status == StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.status);
+
+        // Search is rate limited per address: a burst of 3, then 429 with Retry-After.
+        for n in 0..3 {
+            let ok = get_from(&app, "/api/v1/search/occupations?q=clerk", [10, 7, 7, 7], &[]).await?;
+            ensure!(ok.status == StatusCode::OK, "request {n}: {}", ok.status);
+        }
+        let limited = get_from(&app, "/api/v1/suggest?kind=occupations&q=cle", [10, 7, 7, 7], &[]).await?;
+        ensure!(limited.status == StatusCode::TOO_MANY_REQUESTS, "{}", limited.status);
+        ensure!(limited.headers.contains_key("retry-after"));
+        let other = get_from(&app, "/api/v1/search/occupations?q=clerk", [10, 7, 7, 8], &[]).await?;
+        ensure!(other.status == StatusCode::OK, "another address is not limited");
+
+        // Metrics: every request above is counted under its route template.
+        let denied = get_from(&app, "/metrics", [10, 1, 1, 1], &[]).await?;
+        ensure!(denied.status == StatusCode::UNAUTHORIZED, "{}", denied.status);
+        let metrics = get_text_from(&app, "/metrics", [127, 0, 0, 1]).await?;
+        for needle in [
+            "reskill_http_request_duration_seconds_bucket{method=\"GET\",route=\"/\",le=\"+Inf\"} 1",
+            "reskill_http_responses_total{method=\"GET\",route=\"/api/v1/suggest\",status=\"4xx\"} 1",
+            "reskill_http_responses_total{method=\"GET\",route=\"/api/v1/search/{kind}\",status=\"2xx\"} 4",
+            "reskill_outbox_messages{status=\"pending\"}",
+            "reskill_index_lag_changes{index=\"occupations\"}",
+            "reskill_index_documents{index=\"occupations\"}",
+            "reskill_imported_rows{table=\"occupations\"}",
+        ] {
+            ensure!(metrics.contains(needle), "missing {needle} in\n{metrics}");
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// Sends `GET uri` from `address` and returns the body as text.
+async fn get_text_from(app: &TestApp, uri: &str, address: [u8; 4]) -> anyhow::Result<String> {
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .body(Body::empty())?;
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((address, 40_000))));
+    let response = reskill_server::router(app.state.clone())
+        .oneshot(request)
+        .await?;
+    ensure!(response.status() == StatusCode::OK, "{}", response.status());
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok(String::from_utf8(bytes.to_vec())?)
+}
+
+/// A TCP relay to the PostgreSQL server that the test can cut and restore, standing in for a
+/// database that goes away for a while.
+struct Relay {
+    port: u16,
+    upstream: SocketAddr,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Relay {
+    async fn start(upstream: SocketAddr) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let mut relay = Self {
+            port,
+            upstream,
+            task: None,
+        };
+        relay.serve(listener);
+        Ok(relay)
+    }
+
+    fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let upstream = self.upstream;
+        self.task = Some(tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                connections.spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        }));
+    }
+
+    /// Drops the listener and every relayed connection (aborting the task drops its JoinSet).
+    fn cut(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+
+    async fn restore(&mut self) -> anyhow::Result<()> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        self.serve(listener);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn database_outage_gives_503_quickly_and_service_resumes() {
+    for_each_backend(|t| async move {
+        if t.backend != reskill_tests::db::Backend::Postgres {
+            return Ok(()); // a SQLite file cannot go away
+        }
+        let url = url::Url::parse(&t.url)?;
+        let upstream = tokio::net::lookup_host((
+            url.host_str().context("no host")?,
+            url.port().unwrap_or(5432),
+        ))
+        .await?
+        .next()
+        .context("no address")?;
+        let mut relay = Relay::start(upstream).await?;
+        let mut relayed = url.clone();
+        relayed.set_host(Some("127.0.0.1"))?;
+        relayed.set_port(Some(relay.port)).ok().context("port")?;
+        let db = reskill_store::connect(relayed.as_str()).await?;
+        let app = TestApp::new(db).await?;
+        ensure!(app.get("/api/v1/stats", None).await?.status == StatusCode::OK);
+
+        relay.cut();
+        for attempt in 0..3 {
+            let started = std::time::Instant::now();
+            let reply = app.get("/api/v1/stats", None).await?;
+            let waited = started.elapsed();
+            ensure!(
+                reply.status == StatusCode::SERVICE_UNAVAILABLE,
+                "attempt {attempt}: {} {}",
+                reply.status,
+                reply.body
+            );
+            // Bounded by the pool's acquire timeout (5 s), far from the 30 s request limit.
+            ensure!(
+                waited < std::time::Duration::from_secs(15),
+                "waited {waited:?}"
+            );
+        }
+        let ready = app.get("/readyz", None).await?;
+        ensure!(
+            ready.status == StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            ready.status
+        );
+
+        relay.restore().await?;
+        let mut resumed = false;
+        for _ in 0..40 {
+            if app.get("/api/v1/stats", None).await?.status == StatusCode::OK {
+                resumed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        ensure!(
+            resumed,
+            "service did not resume after the database came back"
+        );
+        ensure!(app.get("/readyz", None).await?.status == StatusCode::OK);
+        relay.cut();
         Ok(())
     })
     .await;

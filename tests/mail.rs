@@ -530,7 +530,11 @@ async fn demo_state(db: sea_orm::DatabaseConnection, key: &SigningKey) -> anyhow
         templates: Templates::load()?,
         config: ServerConfig {
             data_dir: std::env::temp_dir(),
+            http: Default::default(),
         },
+        metrics: Default::default(),
+        // Tests and benchmarks call search from one address, far above a person's rate.
+        search_limiter: reskill_server::middleware::RateLimiter::new(None, 0.0),
     }))
 }
 

@@ -48,7 +48,11 @@ pub async fn serve_reskill(work: &Path, bind: SocketAddr) -> anyhow::Result<()> 
         templates: Templates::load().context("failed to load page templates")?,
         config: ServerConfig {
             data_dir: work.to_owned(),
+            http: Default::default(),
         },
+        metrics: Default::default(),
+        // Tests and benchmarks call search from one address, far above a person's rate.
+        search_limiter: reskill_server::middleware::RateLimiter::new(None, 0.0),
         // Benchmarks call public routes only; a throwaway key is enough.
         auth: reskill_server::auth::Auth::new(
             &reskill_server::auth::SigningKey::random(),

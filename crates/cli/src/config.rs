@@ -21,6 +21,8 @@ pub struct Settings {
     pub cookie_secure: bool,
     /// Email settings.
     pub mail: MailSettings,
+    /// HTTP limits and headers of `serve`.
+    pub http: reskill_server::middleware::HttpConfig,
 }
 
 /// Email settings: transport, sender address, schedule and retry policy.
@@ -74,6 +76,14 @@ impl Settings {
                 .map(|u| u.trim().trim_end_matches('/').to_owned())
                 .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned()),
             cookie_secure: cli.cookie_secure,
+            http: reskill_server::middleware::HttpConfig {
+                max_body_bytes: cli.max_body_bytes.max(1024),
+                request_timeout: std::time::Duration::from_secs(cli.request_timeout_secs.max(1)),
+                // HSTS only makes sense when the service is reached over HTTPS.
+                hsts: cli.cookie_secure,
+                search_per_second: (cli.search_rate > 0.0).then_some(cli.search_rate),
+                search_burst: cli.search_burst,
+            },
             mail: MailSettings {
                 smtp_url: cli.smtp_url.clone().unwrap_or_default().trim().to_owned(),
                 from: cli.mail_from.trim().to_owned(),
@@ -110,6 +120,7 @@ impl Settings {
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             cookie_secure: false,
             mail: MailSettings::default(),
+            http: Default::default(),
         }
     }
 

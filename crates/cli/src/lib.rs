@@ -129,6 +129,42 @@ pub struct Cli {
     )]
     pub mail_max_attempts: i32,
 
+    /// Largest request body `serve` accepts, in bytes (413 beyond).
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAX_BODY_BYTES",
+        default_value_t = 1024 * 1024
+    )]
+    pub max_body_bytes: usize,
+
+    /// Seconds a request may take before `serve` answers 503.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Search and suggest requests per second one client address may make (0: no limit).
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_SEARCH_RATE",
+        default_value_t = 20.0
+    )]
+    pub search_rate: f64,
+
+    /// Search requests one client address may make at once above that rate.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_SEARCH_BURST",
+        default_value_t = 60.0
+    )]
+    pub search_burst: f64,
+
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -43,9 +43,20 @@ where
         }
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|_| AppError::invalid("body", "the body could not be read"))?;
+            .map_err(|rejection| {
+                // The HTTP layer's size limit surfaces here when no Content-Length was sent.
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::TooLarge {
+                        limit_bytes: MAX_BODY_BYTES,
+                    }
+                } else {
+                    AppError::invalid("body", "the body could not be read")
+                }
+            })?;
         if bytes.len() > MAX_BODY_BYTES {
-            return Err(AppError::invalid("body", "the body is too large"));
+            return Err(AppError::TooLarge {
+                limit_bytes: MAX_BODY_BYTES,
+            });
         }
         parse_json(&bytes).map(ApiJson)
     }

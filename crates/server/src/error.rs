@@ -34,6 +34,12 @@ pub enum AppError {
         /// Seconds until the next attempt is allowed.
         retry_after_secs: u64,
     },
+    /// The request body is larger than allowed.
+    #[error("the body is larger than {limit_bytes} bytes")]
+    TooLarge {
+        /// The limit.
+        limit_bytes: usize,
+    },
     /// The database or index is not available right now.
     #[error("service unavailable")]
     Unavailable,
@@ -59,6 +65,7 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -81,15 +88,23 @@ pub struct Problem {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let detail = match &self {
+        // Services wrap storage errors in anyhow; an unreachable database is still a 503.
+        let this = match self {
+            Self::Internal(error) if error_is_unavailable(&error) => {
+                tracing::warn!(error = format!("{error:#}"), "database unavailable");
+                Self::Unavailable
+            }
+            other => other,
+        };
+        let status = this.status();
+        let detail = match &this {
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
                 "something went wrong on our side; it has been logged".to_owned()
             }
             other => other.to_string(),
         };
-        let field = match &self {
+        let field = match &this {
             Self::Invalid { field, .. } => field.clone(),
             _ => None,
         };
@@ -107,7 +122,7 @@ impl IntoResponse for AppError {
         )
             .into_response();
         let headers = response.headers_mut();
-        match &self {
+        match &this {
             Self::Unauthorized(_) => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
@@ -157,6 +172,10 @@ impl From<reskill_store::StorageError> for AppError {
                 field: None,
                 message: error.to_string(),
             },
+            ErrorKind::Unavailable => {
+                tracing::warn!(%error, "database unavailable");
+                Self::Unavailable
+            }
             ErrorKind::Internal => Self::Internal(error.into()),
         }
     }
@@ -185,4 +204,16 @@ impl From<reskill_search::SearchError> for AppError {
             reskill_search::ErrorKind::Internal => Self::Internal(error.into()),
         }
     }
+}
+
+/// Whether a wrapped error comes from a database that cannot be reached.
+fn error_is_unavailable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<reskill_store::StorageError>()
+            .is_some_and(|e| e.kind() == reskill_store::ErrorKind::Unavailable)
+            || cause
+                .downcast_ref::<sea_orm::DbErr>()
+                .is_some_and(reskill_store::error::is_unavailable)
+    })
 }

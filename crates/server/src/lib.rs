@@ -4,6 +4,8 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod metrics;
+pub mod middleware;
 pub mod policy;
 pub mod routes;
 pub mod services;

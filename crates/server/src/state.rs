@@ -6,6 +6,8 @@ use std::sync::{Arc, RwLock};
 
 use sea_orm::DatabaseConnection;
 
+use crate::metrics::Metrics;
+use crate::middleware::{HttpConfig, RateLimiter};
 use crate::services::engine::Engine;
 use crate::templates::Templates;
 
@@ -14,6 +16,8 @@ use crate::templates::Templates;
 pub struct ServerConfig {
     /// Folder for indexes, keys and mail files.
     pub data_dir: PathBuf,
+    /// Limits and headers of the HTTP layer.
+    pub http: HttpConfig,
 }
 
 /// The shared state behind every request.
@@ -31,6 +35,10 @@ pub struct App {
     pub engine: RwLock<Arc<Engine>>,
     /// Token keys, authentication settings and the login rate limiter.
     pub auth: crate::auth::Auth,
+    /// Request metrics of this process.
+    pub metrics: Metrics,
+    /// Search and suggest requests per client address.
+    pub search_limiter: RateLimiter,
 }
 
 /// A handle to [`App`]; clones share it.
@@ -68,5 +76,12 @@ impl Deref for AppState {
 
     fn deref(&self) -> &App {
         &self.0
+    }
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        let http = HttpConfig::default();
+        Self::new(http.search_per_second, http.search_burst)
     }
 }

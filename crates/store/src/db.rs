@@ -28,9 +28,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .connect_timeout(Duration::from_secs(5))
+        // A PostgreSQL server that is down must fail requests quickly (503), not hang them.
+        .acquire_timeout(Duration::from_secs(5));
     if url.starts_with("sqlite:") {
+        // A SQLite file cannot be down; waiting here means the pool is busy with long writes.
+        options.acquire_timeout(Duration::from_secs(30));
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if in_memory {
             options
@@ -65,8 +68,31 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
 }
 
 /// Applies every pending migration.
+///
+/// On SQLite all of them run in one write transaction, so a crash never leaves a half-applied
+/// migration, and on one connection: a pooled SQLite connection that has not read since another
+/// one changed the schema checks names against its cached, stale schema ("index … already
+/// exists"); the first statement of a transaction refreshes it.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StorageError> {
-    Migrator::up(db, None).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let txn = begin_write(db).await?;
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+    } else {
+        Migrator::up(db, None).await?;
+    }
+    Ok(())
+}
+
+/// Rolls back every applied migration (used by tests and by hand), like [`migrate`] in reverse.
+pub async fn rollback(db: &DatabaseConnection) -> Result<(), StorageError> {
+    if db.get_database_backend() == DbBackend::Sqlite {
+        let txn = begin_write(db).await?;
+        Migrator::down(&txn, None).await?;
+        txn.commit().await?;
+    } else {
+        Migrator::down(db, None).await?;
+    }
     Ok(())
 }
 

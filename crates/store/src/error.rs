@@ -11,7 +11,9 @@ pub enum ErrorKind {
     Conflict,
     /// The input refers to something that does not exist or breaks a rule.
     Invalid,
-    /// Anything else: the database is unreachable, a query failed, a bug.
+    /// The database cannot be reached or has no free connection; retrying later may work.
+    Unavailable,
+    /// Anything else: a query failed, a bug.
     Internal,
 }
 
@@ -47,6 +49,7 @@ impl StorageError {
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::Invalid(_) => ErrorKind::Invalid,
+            Self::Database(err) if is_unavailable(err) => ErrorKind::Unavailable,
             Self::Corrupt(_) | Self::Database(_) => ErrorKind::Internal,
         }
     }
@@ -72,5 +75,29 @@ impl From<DbErr> for StorageError {
             }
             _ => Self::Database(err),
         }
+    }
+}
+
+/// Whether `err` says the database is out of reach (down, restarting, pool exhausted) rather
+/// than that the statement was wrong: such requests get a 503 and may be retried.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            match error.as_ref() {
+                sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Tls(_) => true,
+                // PostgreSQL's connection-exception class, and shutdown or start-up in progress.
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }

@@ -24,7 +24,7 @@ pub mod tagging;
 pub mod taxonomy;
 mod upsert;
 
-pub use db::{connect, migrate};
+pub use db::{connect, migrate, rollback};
 pub use error::{ErrorKind, StorageError};
 pub use upsert::Progress;
 

@@ -317,6 +317,20 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<BTreeMap<String, u64>, 
         .collect())
 }
 
+/// Returns when the oldest row not yet sent or dead was written, if any: the outbox's age.
+pub async fn oldest_unsent(
+    db: &impl ConnectionTrait,
+) -> Result<Option<DateTime<Utc>>, StorageError> {
+    let oldest: Option<Option<DateTime<Utc>>> = email_outbox::Entity::find()
+        .select_only()
+        .column_as(email_outbox::Column::CreatedAt.min(), "oldest")
+        .filter(email_outbox::Column::Status.is_in(["pending", "sending"]))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(oldest.flatten())
+}
+
 /// One recorded attempt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {

@@ -47,7 +47,13 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         templates: Templates::load().context("failed to load page templates")?,
         config: ServerConfig {
             data_dir: settings.data_dir.clone(),
+            http: settings.http.clone(),
         },
+        metrics: Default::default(),
+        search_limiter: reskill_server::middleware::RateLimiter::new(
+            settings.http.search_per_second,
+            settings.http.search_burst,
+        ),
     });
     // Imports run by `reskill import` (or another replica) reach this server's engine.
     let engine_watcher = reskill_server::services::engine::spawn_reload_watcher(

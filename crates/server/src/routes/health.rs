@@ -1,9 +1,16 @@
-//! Liveness and readiness.
+//! Liveness, readiness and metrics.
 
-use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use reskill_core::accounts::Role;
+use reskill_search::IndexKind;
 use serde_json::{Value, json};
 
+use crate::auth::CurrentUser;
 use crate::{AppError, AppState};
 
 /// Answers 200 while the process is alive.
@@ -12,9 +19,57 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Answers 200 when the database answers, 503 otherwise.
+/// Answers 200 when the database answers and the indexes are open (with the changes each has
+/// not applied yet), 503 otherwise.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = crate::views::JsonDocument), (status = 503, body = crate::error::Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     state.db.ping().await.map_err(|_| AppError::Unavailable)?;
-    Ok(Json(json!({ "status": "ready" })))
+    let last_change = reskill_store::changes::last_change_id(&state.db)
+        .await?
+        .unwrap_or(0);
+    let indexes: serde_json::Map<String, Value> = IndexKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let watermark = state.search.watermark(kind).unwrap_or(0);
+            (
+                kind.as_str().to_owned(),
+                json!({
+                    "documents": state.search.doc_count(kind),
+                    "lag_changes": (last_change - watermark).max(0),
+                }),
+            )
+        })
+        .collect();
+    Ok(Json(json!({ "status": "ready", "indexes": indexes })))
+}
+
+/// Prometheus metrics: latency per route, outbox depth and age, index lag, row counts. Served
+/// to the machine itself (a scraper beside the process) and to administrators.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses(
+        (status = 200, content_type = "text/plain", body = String, description = "Prometheus text format 0.0.4"),
+        (status = 403, body = crate::error::Problem)
+    ))]
+pub async fn show_metrics(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    user: Result<CurrentUser, AppError>,
+) -> Result<impl IntoResponse, AppError> {
+    let local = peer.is_some_and(|Extension(ConnectInfo(address))| address.ip().is_loopback());
+    let admin = user.as_ref().is_ok_and(|u| u.role == Role::Admin);
+    if !local && !admin {
+        // Bad or missing credentials are a 401, like everywhere else; a valid non-admin a 403.
+        user?;
+        return Err(AppError::forbidden(
+            "metrics are served to the local machine and to administrators",
+        ));
+    }
+    let body = crate::metrics::render(&state).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    ))
 }

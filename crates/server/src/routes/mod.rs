@@ -17,7 +17,6 @@ mod unsubscribe;
 use std::sync::{Arc, OnceLock};
 
 use axum::{Json, Router};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -43,7 +42,7 @@ struct ApiDoc;
 /// Builds the whole application router.
 pub fn router(state: AppState) -> Router {
     let (routes, _document) = api().split_for_parts();
-    routes.layer(TraceLayer::new_for_http()).with_state(state)
+    crate::middleware::wrap(routes.with_state(state.clone()), &state)
 }
 
 /// Returns this OpenAPI document.
@@ -77,6 +76,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(home::show_home))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
+        .routes(routes!(health::show_metrics))
         .routes(routes!(stats::show_stats))
         .routes(routes!(occupations::show_occupation))
         .routes(routes!(occupations::list_transitions))

@@ -1,0 +1,231 @@
+//! What every request passes through, outermost first: a request id (kept from the client's
+//! `X-Request-Id` or made here, and echoed), a tracing span naming the route template (never the
+//! raw path or query, which may carry tokens), latency metrics, security headers, a time limit,
+//! a body size limit, and on search a rate limit per client address.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tower_http::LatencyUnit;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::{AppError, AppState};
+
+/// Limits and headers of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Largest request body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Whether to send Strict-Transport-Security (only behind HTTPS).
+    pub hsts: bool,
+    /// Search and suggest requests one client address may make per second, sustained; `None`
+    /// turns the limit off (benchmarks).
+    pub search_per_second: Option<f64>,
+    /// Requests above the sustained rate a client may burst.
+    pub search_burst: f64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            hsts: false,
+            search_per_second: Some(20.0),
+            search_burst: 60.0,
+        }
+    }
+}
+
+/// Scripts and styles only from this origin, no inline code, no framing, forms post only here.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Wraps `router` in every layer of this module.
+pub fn wrap(router: Router, state: &AppState) -> Router {
+    let http = &state.config.http;
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
+        .layer(DefaultBodyLimit::max(http.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            http.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(http.hsts, security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_metrics,
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), route, request_id)
+                })
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state.metrics.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+async fn security_headers(State(hsts): State<bool>, request: Request, next: Next) -> Response {
+    let is_static = request.uri().path().starts_with("/static/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY);
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "same-origin");
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(self)",
+    );
+    if !is_static {
+        // Pages and API answers may hold personal data: no shared or back-button caching.
+        set(header::CACHE_CONTROL, "no-store");
+    }
+    if hsts {
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    response
+}
+
+async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limited = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|p| is_search_route(p.as_str()));
+    if limited {
+        let address = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        if let Err(retry_after_secs) = state.search_limiter.check(&address) {
+            return AppError::TooManyRequests { retry_after_secs }.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+fn is_search_route(route: &str) -> bool {
+    route.starts_with("/api/v1/search/") || route == "/api/v1/suggest" || route == "/search"
+}
+
+/// Token buckets per key: `per_second` sustained, `burst` at once.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate: Option<(f64, f64)>,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+/// Keys tracked before full buckets are pruned.
+const PRUNE_AT: usize = 10_000;
+
+impl RateLimiter {
+    /// Returns a limiter of `per_second` with `burst`, or one that never refuses for `None`.
+    pub fn new(per_second: Option<f64>, burst: f64) -> Self {
+        Self {
+            rate: per_second.filter(|r| *r > 0.0).map(|r| (r, burst.max(1.0))),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `key`, or says how many seconds until one is free.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
+        let Some((per_second, burst)) = self.rate else {
+            return Ok(());
+        };
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= PRUNE_AT {
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * per_second < burst
+            });
+        }
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / per_second).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_is_allowed_then_refused_per_key() {
+        let limiter = RateLimiter::new(Some(1.0), 3.0);
+        for _ in 0..3 {
+            assert!(limiter.check("a").is_ok());
+        }
+        assert_eq!(limiter.check("a"), Err(1));
+        assert!(
+            limiter.check("b").is_ok(),
+            "another address has its own bucket"
+        );
+        assert!(RateLimiter::new(None, 1.0).check("a").is_ok());
+    }
+}
