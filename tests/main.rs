@@ -1,10 +1,12 @@
 //! The integration tests: one binary, one module per area.
 
 mod accounts;
+mod api_fuzz;
 mod catalog_import;
 mod mail;
 mod matching;
 mod real_data;
+mod replicas;
 mod search_quality;
 mod search_sync;
 mod storage;

@@ -1,8 +1,11 @@
 //! Running the real `reskill` binary from tests.
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 
@@ -56,8 +59,109 @@ pub fn reskill(binary: &Path, data_dir: &Path, args: &[&str]) -> Command {
         .env_remove("DATABASE_URL")
         .env_remove("RESKILL_BIND")
         .env("RUST_LOG", "warn")
+        // Tests poll search from one address far faster than a person; the limiter has its own test.
+        .env("RESKILL_SEARCH_RATE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
     command
+}
+
+/// A `reskill serve` child, SIGKILLed when dropped.
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts `reskill serve` on a free port with `envs` set and waits until it answers.
+    pub fn start(binary: &Path, data_dir: &Path, envs: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let bind = format!("127.0.0.1:{port}");
+        let mut command = reskill(binary, data_dir, &["serve", "--bind", &bind]);
+        command.envs(envs.iter().copied());
+        let child = command.spawn()?;
+        let mut server = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while server.request("GET", "/healthz", None).map(|r| r.0).ok() != Some(200) {
+            if let Some(status) = server.child.try_wait()? {
+                bail!("reskill serve exited early: {status}");
+            }
+            ensure!(Instant::now() < deadline, "reskill serve did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(server)
+    }
+
+    /// A minimal HTTP/1.1 request; returns the status and body (the server answers login
+    /// with a Content-Length body).
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+    ) -> anyhow::Result<(u16, String)> {
+        self.send(method, path, json, "")
+    }
+
+    /// Like [`Server::request`], with a Bearer token.
+    pub fn request_with_token(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+        token: &str,
+    ) -> anyhow::Result<(u16, String)> {
+        self.send(
+            method,
+            path,
+            json,
+            &format!("Authorization: Bearer {token}\r\n"),
+        )
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+        extra_headers: &str,
+    ) -> anyhow::Result<(u16, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let body = json.unwrap_or("");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{extra_headers}\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw)?;
+        let text = String::from_utf8_lossy(&raw);
+        let (head, body) = text.split_once("\r\n\r\n").context("no HTTP header")?;
+        let status = head.split(' ').nth(1).context("no status")?.parse()?;
+        Ok((status, body.to_owned()))
+    }
+
+    /// Logs a demo account in; returns its access token.
+    pub fn login(&self, email: &str) -> anyhow::Result<String> {
+        let body = serde_json::json!({ "email": email, "password": "reskill-demo" }).to_string();
+        let (status, reply) = self.request("POST", "/api/v1/auth/login", Some(&body))?;
+        ensure!(status == 200, "login {email}: {status} {reply}");
+        let reply: serde_json::Value = serde_json::from_str(&reply)?;
+        Ok(reply["access_token"]
+            .as_str()
+            .context("no access_token")?
+            .to_owned())
+    }
 }
