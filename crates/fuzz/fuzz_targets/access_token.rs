@@ -44,7 +44,8 @@ fuzz_target!(|data: &[u8]| {
             let Ok(claims) = serde_json::from_slice::<serde_json::Value>(rest) else {
                 return;
             };
-            let Ok(token) = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &ENCODING)
+            let Ok(token) =
+                jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &ENCODING)
             else {
                 return;
             };
@@ -55,7 +56,10 @@ fuzz_target!(|data: &[u8]| {
         _ => {
             let mut headers = HeaderMap::new();
             let mut lines = rest.split(|&b| b == b'\n');
-            let name = lines.next().map(String::from_utf8_lossy).unwrap_or_default();
+            let name = lines
+                .next()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
             for line in lines {
                 if let Ok(value) = HeaderValue::from_bytes(line) {
                     headers.append(header::COOKIE, value);

@@ -15,7 +15,8 @@ use reskill_ingest::esco::{
 fn sources<'a>(parts: &[&'a [u8]]) -> EscoSources<'a> {
     let part = |index: usize| parts.get(index).copied();
     let required = |name: &str, index: usize| Source::from_bytes(name, part(index).unwrap_or(b""));
-    let optional = |name: &str, index: usize| part(index).map(|bytes| Source::from_bytes(name, bytes));
+    let optional =
+        |name: &str, index: usize| part(index).map(|bytes| Source::from_bytes(name, bytes));
     let mut sources = EscoSources::new(
         required(OCCUPATIONS_FILE, 0),
         required(SKILLS_FILE, 1),

@@ -13,9 +13,7 @@
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use reskill_search::{
-    IndexKind, OccupationDoc, SearchIndexes, SearchRequest, SkillDoc, SortOrder,
-};
+use reskill_search::{IndexKind, OccupationDoc, SearchIndexes, SearchRequest, SkillDoc, SortOrder};
 
 fn occupation(id: i64, title: &str, synonyms: &[&str], description: &str) -> OccupationDoc {
     OccupationDoc {
@@ -44,18 +42,49 @@ fn skill(id: i64, title: &str, synonyms: &[&str]) -> SkillDoc {
 static INDEXES: LazyLock<SearchIndexes> = LazyLock::new(|| {
     let indexes = SearchIndexes::in_ram().expect("in-RAM indexes open");
     let occupations = [
-        occupation(1, "contact centre agent", &["call centre agent", "customer service agent"], "Answer inbound calls."),
-        occupation(2, "bookkeeper", &["bookkeeping clerk", "accounts clerk"], "Record financial transactions."),
-        occupation(3, "accountant", &["chartered accountant"], "Analyse financial statements, taxes and audits."),
-        occupation(4, "nurse responsible for general care", &["registered nurse"], "Plan and evaluate patient care."),
-        occupation(5, "software developer", &["programmer", "software engineer"], "Implement software systems."),
-        occupation(6, "café manager", &["Café-Leiter", "gérant de café"], "Run a café: staff, stock, hygiene."),
+        occupation(
+            1,
+            "contact centre agent",
+            &["call centre agent", "customer service agent"],
+            "Answer inbound calls.",
+        ),
+        occupation(
+            2,
+            "bookkeeper",
+            &["bookkeeping clerk", "accounts clerk"],
+            "Record financial transactions.",
+        ),
+        occupation(
+            3,
+            "accountant",
+            &["chartered accountant"],
+            "Analyse financial statements, taxes and audits.",
+        ),
+        occupation(
+            4,
+            "nurse responsible for general care",
+            &["registered nurse"],
+            "Plan and evaluate patient care.",
+        ),
+        occupation(
+            5,
+            "software developer",
+            &["programmer", "software engineer"],
+            "Implement software systems.",
+        ),
+        occupation(
+            6,
+            "café manager",
+            &["Café-Leiter", "gérant de café"],
+            "Run a café: staff, stock, hygiene.",
+        ),
     ];
     // A long multi-byte description, so snippets cut and highlight around non-ASCII text.
     let long = "İstanbul straße ﬁnance 日本語 café, ".repeat(60) + "and the nurse's notes";
-    let occupations = occupations
-        .into_iter()
-        .chain([occupation(7, "Ünïcödé clerk İ", &["straße clerk"], &long)]);
+    let occupations =
+        occupations
+            .into_iter()
+            .chain([occupation(7, "Ünïcödé clerk İ", &["straße clerk"], &long)]);
     for doc in occupations {
         indexes.upsert(doc).expect("upsert occupation");
     }
@@ -94,13 +123,20 @@ fuzz_target!(|data: &[u8]| {
     let q = lines.next().unwrap_or_default();
     let cursor = lines.next().map(str::to_owned);
     let kind = KINDS[usize::from(mode >> 1) % 4];
-    let sort = if mode & 0x08 == 0 { SortOrder::Relevance } else { SortOrder::Date };
+    let sort = if mode & 0x08 == 0 {
+        SortOrder::Relevance
+    } else {
+        SortOrder::Date
+    };
     let limit = LIMITS[usize::from(mode >> 4) % 4];
     let mut request = SearchRequest::new(q, limit);
     request.sort = sort;
     request.cursor = cursor;
     if let Ok(response) = indexes.search(kind, &request) {
-        assert!(response.hits.len() <= limit, "a page holds at most `limit` hits");
+        assert!(
+            response.hits.len() <= limit,
+            "a page holds at most `limit` hits"
+        );
     }
     if let Ok(suggestions) = indexes.suggest(kind, q, limit) {
         assert!(suggestions.len() <= limit, "at most `limit` suggestions");
