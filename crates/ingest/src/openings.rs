@@ -630,7 +630,8 @@ pub fn relative_date(text: &str, anchor: NaiveDate) -> Option<NaiveDate> {
         "day" => anchor.checked_sub_days(Days::new(u64::from(n))),
         "week" => anchor.checked_sub_days(Days::new(7 * u64::from(n))),
         "month" => anchor.checked_sub_months(Months::new(n)),
-        "year" => anchor.checked_sub_months(Months::new(12 * n)),
+        // `n` comes from the file: "400000000 years ago" must not overflow the month count.
+        "year" => anchor.checked_sub_months(Months::new(n.checked_mul(12)?)),
         _ => None,
     }
 }
@@ -651,6 +652,17 @@ mod tests {
             NaiveDate::from_ymd_opt(2025, 4, 11)
         );
         assert_eq!(relative_date("yesterday", anchor), None);
+    }
+
+    /// Issue 9 (fuzzing): a year count whose month count overflows `u32` panicked with
+    /// "attempt to multiply with overflow" (and wrapped to a wrong date in release builds).
+    #[test]
+    fn huge_relative_dates_are_refused_not_overflowed() {
+        let anchor = NaiveDate::from_ymd_opt(2025, 4, 18).unwrap();
+        assert_eq!(relative_date("400000000 years ago", anchor), None);
+        assert_eq!(relative_date("4294967295 years ago", anchor), None);
+        assert_eq!(relative_date("4294967295 weeks ago", anchor), None);
+        assert_eq!(relative_date("4294967295 months ago", anchor), None);
     }
 
     #[test]
