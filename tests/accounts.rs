@@ -729,6 +729,33 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::POST, format!("/api/v1/workers/{w}/outcome"), Some(json!({"outcome": "training"})), [D, D, D, A, D, D, A]),
             case(M::DELETE, "/api/v1/me".into(), Some(json!({"password": PASSWORD})), [D, A, A, D, D, D, D]),
         ];
+        // The HTML pages (issue #7): anonymous visitors are sent to the login page.
+        let pages = vec![
+            case(M::GET, format!("/occupations/{clerk}"), None, [A, A, A, A, A, A, A]),
+            case(M::GET, format!("/occupations/{clerk}/pathways/{target}"), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/login".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/signup".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/my/plans".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/my/profile".into(), None, [D, A, A, D, D, D, D]),
+            case(M::POST, format!("/occupations/{clerk}/pathways/{target}/plan"), None, [D, A, A, D, D, D, D]),
+            case(M::POST, "/my/profile/skills".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/caseload".into(), None, [D, D, D, A, A, D, A]),
+            case(M::GET, "/caseload?sort=last_contact&risk_band=high".into(), None, [D, D, D, A, A, D, A]),
+            case(M::GET, format!("/caseload/workers/{w}"), None, [D, D, D, A, D, D, A]),
+            case(M::GET, format!("/caseload/plans/{plan_id}"), None, [D, D, D, A, D, D, A]),
+            // An empty form is refused as invalid (400) only after the actor was let through.
+            case(M::POST, format!("/caseload/plans/{plan_id}/steps"), None, [D, D, D, A, D, D, A]),
+            case(M::POST, format!("/caseload/workers/{w}/contacts"), None, [D, D, D, A, D, D, D]),
+            case(M::GET, "/employer/openings".into(), None, [D, D, D, D, D, A, D]),
+            case(M::GET, "/employer/openings/new?title=data%20analyst".into(), None, [D, D, D, D, D, A, D]),
+            case(M::GET, format!("/employer/openings/{opening_id}/candidates"), None, [D, D, D, D, D, A, A]),
+            case(M::POST, format!("/employer/openings/{opening_id}/interests"), None, [D, D, D, D, D, A, D]),
+            case(M::GET, "/admin".into(), None, [D, D, D, D, D, D, A]),
+        ];
+        let mut cases = cases;
+        let last_three = cases.split_off(cases.len() - 3);
+        cases.extend(pages);
+        cases.extend(last_three);
         let tokens = |actor: Actor| -> Option<&str> {
             match actor {
                 Actor::Anonymous => None,
@@ -749,7 +776,12 @@ async fn authorization_matrix_every_route_every_actor() {
                 let denied = matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
                 let ok = match case.expect[i] {
                     Expect::Allow => !denied && !reply.status.is_server_error(),
-                    Expect::Deny if *actor == Actor::Anonymous => reply.status == StatusCode::UNAUTHORIZED,
+                    Expect::Deny if *actor == Actor::Anonymous => {
+                        reply.status == StatusCode::UNAUTHORIZED
+                            || (reply.status == StatusCode::SEE_OTHER
+                                && !case.uri.starts_with("/api/")
+                                && reply.headers.get(header::LOCATION).and_then(|l| l.to_str().ok()).is_some_and(|l| l.starts_with("/login?next=")))
+                    }
                     Expect::Deny => denied,
                 };
                 if !ok {
@@ -1067,6 +1099,15 @@ async fn workflow_seeker_plan_step_raises_fit_and_employer_sees_readiness() {
     .await;
 }
 
+/// Whether a reply is an HTML page (a page's own 404 is routed, unlike the router's fallback).
+fn is_html(reply: &Reply) -> bool {
+    reply
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
 #[tokio::test]
 async fn openapi_document_covers_every_route() {
     for_each_backend(|t| async move {
@@ -1107,6 +1148,13 @@ async fn openapi_document_covers_every_route() {
             ("/api/v1/plans/{plan_id}", "patch"),
             ("/api/v1/employer/openings/{opening_id}/candidates", "get"),
             ("/api/v1/admin/figures", "get"),
+            ("/occupations/{id}", "get"),
+            ("/occupations/{id}/pathways/{target_id}", "get"),
+            ("/login", "post"),
+            ("/signup", "post"),
+            ("/my/plans", "get"),
+            ("/caseload/plans/{plan_id}", "get"),
+            ("/employer/openings/{opening_id}/candidates", "get"),
         ] {
             ensure!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -1138,6 +1186,7 @@ async fn openapi_document_covers_every_route() {
                     reply.status != StatusCode::METHOD_NOT_ALLOWED
                         && !(reply.status == StatusCode::NOT_FOUND
                             && reply.body.is_null()
+                            && !is_html(&reply)
                             && uri != "/static/site.css"),
                     "{method} {uri} (documented as {path}) is not routed: {}",
                     reply.status

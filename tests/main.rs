@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per area.
 
 mod accounts;
+mod browser;
 mod catalog_import;
 mod mail;
 mod matching;
