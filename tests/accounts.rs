@@ -737,6 +737,8 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::GET, "/signup".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/my/plans".into(), None, [D, A, A, D, D, D, D]),
             case(M::GET, "/my/profile".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/my/recommendations".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/my/searches".into(), None, [D, A, A, D, D, D, D]),
             case(M::POST, format!("/occupations/{clerk}/pathways/{target}/plan"), None, [D, A, A, D, D, D, D]),
             case(M::POST, "/my/profile/skills".into(), None, [D, A, A, D, D, D, D]),
             case(M::GET, "/caseload".into(), None, [D, D, D, A, A, D, A]),
@@ -1289,6 +1291,109 @@ async fn demo_accounts_can_log_in_with_their_profiles() {
             "{}",
             recommendations.body
         );
+        Ok(())
+    })
+    .await;
+}
+
+/// Sends a request to the pages and returns the status, headers and body text.
+async fn page(
+    app: &TestApp,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    form: Option<&str>,
+) -> anyhow::Result<(StatusCode, axum::http::HeaderMap, String)> {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let mut request = match form {
+        Some(form) => request
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))?,
+        None => request.body(Body::empty())?,
+    };
+    let n = CLIENT.fetch_add(1, Ordering::Relaxed);
+    request.extensions_mut().insert(ConnectInfo(SocketAddr::from((
+        [10, 200, (n >> 8) as u8, n as u8],
+        40_000,
+    ))));
+    let response = reskill_server::router(app.state.clone())
+        .oneshot(request)
+        .await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, headers, String::from_utf8(bytes.to_vec())?))
+}
+
+// Issue #7: bad input on a page is a clear HTML error (never a 500), a form with errors is shown
+// again with a summary linking to each field, and a cookie session needs the CSRF field.
+#[tokio::test]
+async fn pages_answer_bad_input_with_clear_html_errors() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let clerk = app.clerk()?;
+        let (caseworker, _) = app
+            .account(Role::Caseworker, "cw.pages@example.org", None)
+            .await?;
+        for (uri, token, expected) in [
+            ("/occupations/abc".to_owned(), None, StatusCode::BAD_REQUEST),
+            ("/occupations/999999999".to_owned(), None, StatusCode::NOT_FOUND),
+            (format!("/occupations/{clerk}/pathways/0"), None, StatusCode::BAD_REQUEST),
+            (format!("/occupations/{clerk}"), None, StatusCode::OK),
+            ("/caseload?sort=sideways".to_owned(), Some(caseworker.as_str()), StatusCode::BAD_REQUEST),
+            ("/caseload?min_days_since_contact=x".to_owned(), Some(caseworker.as_str()), StatusCode::BAD_REQUEST),
+            ("/caseload/workers/-4".to_owned(), Some(caseworker.as_str()), StatusCode::BAD_REQUEST),
+            ("/caseload".to_owned(), Some(caseworker.as_str()), StatusCode::OK),
+        ] {
+            let (status, headers, body) = page(&app, Method::GET, &uri, token, None).await?;
+            ensure!(status == expected, "{uri}: {status} {body}");
+            ensure!(
+                headers[header::CONTENT_TYPE].to_str()?.starts_with("text/html"),
+                "{uri} is not HTML"
+            );
+            ensure!(body.matches("<h1").count() == 1, "{uri}: not one h1");
+            ensure!(!body.contains("style=") && !body.contains("<script>"), "{uri}: inline style or script");
+        }
+        let (status, _, body) = page(&app, Method::POST, "/login", None, Some("email=&password=")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        ensure!(body.contains(r##"<a href="#email">"##) && body.contains(r#"aria-describedby="email-error""#), "{body}");
+        let (status, headers, _) = page(
+            &app,
+            Method::POST,
+            "/login",
+            None,
+            Some("email=cw.pages%40example.org&password=correct%20horse%20battery&next=%2Fcaseload"),
+        )
+        .await?;
+        ensure!(status == StatusCode::SEE_OTHER && headers[header::LOCATION].to_str()? == "/caseload", "{status}");
+        let cookies: Vec<&str> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        ensure!(cookies.iter().any(|c| c.starts_with("reskill_access=") && c.contains("HttpOnly")));
+        let (status, _, body) = page(&app, Method::POST, "/signup", None, Some("display_name=&email=nope&password=short")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        for field in ["display_name", "email", "password"] {
+            ensure!(body.contains(&format!(r##"<a href="#{field}">"##)), "no summary link to {field}");
+        }
+        // A form posted with the session cookie but without the CSRF field is refused.
+        let cookie = cookies
+            .iter()
+            .filter_map(|c| c.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/logout")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("csrf_token=wrong"))?;
+        let response = reskill_server::router(app.state.clone()).oneshot(request).await?;
+        ensure!(response.status() == StatusCode::FORBIDDEN, "{}", response.status());
         Ok(())
     })
     .await;

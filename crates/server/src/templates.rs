@@ -76,6 +76,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/admin.html"),
     ),
     (
+        "my_recommendations.html",
+        include_str!("../../../web/templates/my_recommendations.html"),
+    ),
+    (
+        "my_searches.html",
+        include_str!("../../../web/templates/my_searches.html"),
+    ),
+    (
         "macros.html",
         include_str!("../../../web/templates/macros.html"),
     ),

@@ -333,11 +333,11 @@ pub async fn save_own_plan(
         return Err(AppError::invalid("target", "no occupation has this key"));
     }
     let mut worker = worker.clone();
-    if let (None, Some(from)) = (worker.occupation_id, from) {
-        if engine.occupation(from).is_some() {
-            replace_profile(db, engine, &worker, ProfileInput::of(&worker, Some(from))).await?;
-            worker = people::worker_by_id(db, worker.id).await?;
-        }
+    if let (None, Some(from)) = (worker.occupation_id, from)
+        && engine.occupation(from).is_some()
+    {
+        replace_profile(db, engine, &worker, ProfileInput::of(&worker, Some(from))).await?;
+        worker = people::worker_by_id(db, worker.id).await?;
     }
     let skills = worker_skill_inputs(db, worker.id).await?;
     let input = super::caseload::PlanInput {

@@ -327,3 +327,8 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Admin => "/admin",
     }
 }
+
+/// Percent-encodes `text` for a query string value.
+pub fn query_escape(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -107,7 +107,7 @@ pub async fn show_occupation_page(
             "occupation": {
                 "id": occupation.id.0,
                 "label": occupation.preferred_label,
-                "description": occupation.description,
+                "description": short(&occupation.description, 400),
                 "alt_labels": occupation.alt_labels.iter().take(6).collect::<Vec<_>>(),
             },
             "risk": risk_context(&report.risk),
@@ -146,9 +146,20 @@ pub async fn show_pathway(
         .is_some_and(|u| u.role == Role::Seeker);
     let mut context = context;
     context["can_save"] = signed_in_seeker.into();
-    context["here"] = format!("/occupations/{}/pathways/{}", from.0, to.0).into();
+    let here = format!("/occupations/{}/pathways/{}", from.0, to.0);
+    context["here_q"] = super::query_escape(&here).into();
+    context["here"] = here.into();
     let title = format!("From {} to {}", report.from.label, report.to.label);
     render(&state, &visitor, "pathway.html", &title, context)
+}
+
+/// Returns `text` cut to `max` characters with an ellipsis.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// Builds the pathway page's context: gap chart rows, timeline steps with their weeks.
@@ -177,7 +188,7 @@ pub fn pathway_context(
         .enumerate()
         .map(|(i, (label, weight, held))| {
             json!({
-                "label": label,
+                "label": short(label, 40),
                 "held": held,
                 "y": i * 28,
                 "width": format!("{:.0}", 8.0 + 192.0 * weight / heaviest),
@@ -214,7 +225,7 @@ pub fn pathway_context(
         .unwrap_or_default();
     json!({
         "from": {"id": report.from.id.0, "label": report.from.label},
-        "to": {"id": report.to.id.0, "label": report.to.label},
+        "to": {"id": report.to.id.0, "label": report.to.label, "label_q": super::query_escape(&report.to.label)},
         "fit": (report.fit * 100.0).round(),
         "ready": report.gap.ready,
         "risk": report.risk.as_ref().map(|r| json!({

@@ -258,3 +258,129 @@ pub async fn delete_my_account(
     }
     Ok(response)
 }
+
+/// Shows the seeker's recommendations: safer occupations with the reasons (skills matched and
+/// missing, risk change and its source, plan weeks) and ranked openings.
+#[utoipa::path(get, path = "/my/recommendations", tag = "pages",
+    responses((status = 200, content_type = "text/html", body = String), (status = 303, description = "sign in first")))]
+pub async fn show_my_recommendations(State(state): State<AppState>, visitor: Visitor) -> PageResult {
+    let user = visitor.require(&[Role::Seeker])?;
+    let worker = policy::own_worker(&state.db, user).await?;
+    let recommendation = match workers::recommendations(&state, &worker, 6, 6).await {
+        Ok(r) => Some(r),
+        Err(AppError::Conflict(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let transitions: Vec<Value> = recommendation
+        .iter()
+        .flat_map(|r| r.transitions.iter())
+        .map(|t| {
+            json!({
+                "id": t.occupation.id.0,
+                "label": t.occupation.label,
+                "fit": (t.fit * 100.0).round(),
+                "matched": t.matched_skills.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
+                "missing": t.gap.essential.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
+                "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks.round()),
+                "risk": t.risk.as_ref().map(|r| json!({
+                    "before": r.before.as_ref().map(|b| b.band.as_str()),
+                    "after": r.after.band.as_str(),
+                    "source": r.source,
+                    "year": r.year,
+                })),
+                "demand": t.demand,
+            })
+        })
+        .collect();
+    let openings: Vec<Value> = recommendation
+        .iter()
+        .flat_map(|r| r.openings.iter())
+        .map(|o| {
+            json!({
+                "title": o.title,
+                "organisation": o.organisation,
+                "place": o.place_name.clone().or(o.region.clone()),
+                "url": o.url,
+                "posted_on": o.posted_on.to_string(),
+            })
+        })
+        .collect();
+    render(
+        &state,
+        &visitor,
+        "my_recommendations.html",
+        "Jobs within your reach",
+        json!({
+            "has_profile": recommendation.is_some(),
+            "occupation": worker.occupation_id.map(|o| o.0),
+            "transitions": transitions,
+            "openings": openings,
+        }),
+    )
+}
+
+/// Lists the seeker's saved searches.
+#[utoipa::path(get, path = "/my/searches", tag = "pages",
+    responses((status = 200, content_type = "text/html", body = String), (status = 303, description = "sign in first")))]
+pub async fn show_my_searches(State(state): State<AppState>, visitor: Visitor) -> PageResult {
+    let user = visitor.require(&[Role::Seeker])?;
+    let searches: Vec<Value> = people::saved_searches(&state.db, user.id, None, 200)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let href = format!(
+                "/search?kind={}&q={}",
+                super::query_escape(&s.kind),
+                super::query_escape(&s.query)
+            );
+            json!({"id": s.id, "kind": s.kind, "query": s.query, "href": href})
+        })
+        .collect();
+    render(
+        &state,
+        &visitor,
+        "my_searches.html",
+        "Your saved searches",
+        json!({"searches": searches}),
+    )
+}
+
+/// Saves the search a seeker is looking at.
+#[utoipa::path(post, path = "/my/searches", tag = "pages",
+    responses((status = 303, description = "saved")))]
+pub async fn save_my_search(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    body: Bytes,
+) -> PageResult {
+    let user = visitor.require(&[Role::Seeker])?;
+    let form = FormData::parse(&body);
+    visitor.check_csrf(&form)?;
+    let kind = form.text("kind");
+    if !["occupations", "skills", "courses", "openings"].contains(&kind.as_str()) {
+        return Err(AppError::invalid("kind", "choose occupations, courses or openings").into());
+    }
+    let query = form.text("q");
+    if query.chars().count() > 200 {
+        return Err(AppError::invalid("q", "a saved search is at most 200 characters").into());
+    }
+    people::create_saved_search(&state.db, user.id, &kind, &query, json!({})).await?;
+    see_other("/my/searches")
+}
+
+/// Deletes one of the seeker's saved searches.
+#[utoipa::path(post, path = "/my/searches/{search_id}/delete", tag = "pages",
+    params(("search_id" = i64, Path, description = "Saved search key")),
+    responses((status = 303, description = "deleted")))]
+pub async fn delete_my_search(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let user = visitor.require(&[Role::Seeker])?;
+    visitor.check_csrf(&FormData::parse(&body))?;
+    let id = positive_id(&id, "search")?;
+    people::delete_saved_search(&state.db, user.id, id).await?;
+    see_other("/my/searches")
+}

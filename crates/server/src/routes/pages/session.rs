@@ -58,7 +58,7 @@ pub async fn show_login(
         &visitor,
         "login.html",
         "Sign in",
-        json!({"next": next, "errors": [], "email": ""}),
+        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": [], "email": ""}),
     )
 }
 
@@ -93,7 +93,7 @@ pub async fn create_login(
         StatusCode::BAD_REQUEST,
         "login.html",
         "Sign in",
-        json!({"next": next, "errors": errors, "email": email}),
+        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": errors, "email": email}),
     )
 }
 
@@ -112,7 +112,7 @@ pub async fn show_signup(
         &visitor,
         "signup.html",
         "Create an account",
-        json!({"next": next, "errors": [], "form": {"role": "seeker"}}),
+        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": [], "form": {"role": "seeker"}}),
     )
 }
 
@@ -189,6 +189,7 @@ pub async fn create_signup(
         "signup.html",
         "Create an account",
         json!({
+            "next_q": next.as_deref().map(super::query_escape),
             "next": next,
             "errors": errors,
             "form": {"display_name": display_name, "email": email, "role": role.as_str(), "organisation_name": organisation},
