@@ -130,7 +130,7 @@ async function seekerJourney(browser) {
   check((await page.locator("#gap-title").count()) === 1, "the pathway shows the skill gap");
   await screenshot(page, "pathway");
   const pathway = page.url();
-  await Promise.all([page.waitForNavigation(), page.click("text=Create an account to save this plan")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Create an account to save this plan" }).click()]);
   // An empty form shows the error summary linked to each field.
   await Promise.all([page.waitForNavigation(), page.click("form.form button[type=submit]")]);
   check((await page.locator(".error-summary a[href='#email']").count()) === 1, "the error summary links to the email field");
@@ -143,7 +143,7 @@ async function seekerJourney(browser) {
   await Promise.all([page.waitForNavigation(), page.click("form.form button[type=submit]")]);
   check(page.url() === pathway, `sign-up returns to the pathway, not ${page.url()}`);
   await audit(page, "pathway signed in");
-  await Promise.all([page.waitForNavigation(), page.click("text=Save this plan")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save this plan" }).click()]);
   check(page.url().includes("/my/plans"), "saving shows the plans");
   await audit(page, "my plans");
   check((await page.locator("section.plan").count()) === 1, "one plan saved");
@@ -165,7 +165,7 @@ async function seekerJourney(browser) {
   await page.goto(`${BASE}/my/recommendations`);
   await audit(page, "my recommendations");
   await page.goto(`${BASE}/search?kind=courses&q=spreadsheet`);
-  await Promise.all([page.waitForNavigation(), page.click("text=Save this search")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save this search" }).click()]);
   check((await page.locator(".cards .card").count()) === 1, "the search is saved");
   await audit(page, "my searches");
   await page.close();
@@ -183,7 +183,7 @@ async function caseworkerJourney(browser) {
   await Promise.all([page.waitForNavigation(), page.locator("tbody tr td a").first().click()]);
   await audit(page, "worker");
   await screenshot(page, "worker");
-  await Promise.all([page.waitForNavigation(), page.click("text=Build a plan")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Build a plan" }).click()]);
   check(page.url().includes("/caseload/plans/"), "building a plan opens the plan builder");
   await audit(page, "plan builder");
   const steps = async () => page.locator("#steps .timeline > li").count();
@@ -206,7 +206,7 @@ async function caseworkerJourney(browser) {
   }
   await audit(page, "plan builder edited");
   await screenshot(page, "plan-builder");
-  await Promise.all([page.waitForNavigation(), page.click("text=Assign plan to")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Assign plan to" }).click()]);
   check((await page.locator(".notice").textContent()).includes("active"), "the plan is assigned");
   await page.close();
 }
@@ -216,10 +216,10 @@ async function employerJourney(browser) {
   await signIn(page, "nadia.rahman@example.org");
   check(page.url().endsWith("/employer/openings"), `an employer starts at the openings, not ${page.url()}`);
   await audit(page, "employer openings");
-  await Promise.all([page.waitForNavigation(), page.click("text=Post a role")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Post a role" }).click()]);
   await audit(page, "opening editor");
   await page.fill("#title-lookup", "customer service representative");
-  await Promise.all([page.waitForNavigation(), page.click("text=Suggest skills")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Suggest skills" }).click()]);
   const suggested = await page.locator(".skill-picker input[type=checkbox]:checked").count();
   check(suggested > 0, "skills are suggested from the title");
   await audit(page, "opening editor with skills");
@@ -227,11 +227,11 @@ async function employerJourney(browser) {
   await page.fill("#title", "Customer support advisor");
   await page.fill("#place_name", "Birmingham");
   await page.fill("#salary_min", "not a number");
-  await Promise.all([page.waitForNavigation(), page.click("text=Publish the role")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Publish the role" }).click()]);
   check((await page.locator(".error-summary a[href='#salary_min']").count()) === 1, "a bad salary is reported");
   await audit(page, "opening editor with errors");
   await page.fill("#salary_min", "24000");
-  await Promise.all([page.waitForNavigation(), page.click("text=Publish the role")]);
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Publish the role" }).click()]);
   check(page.url().includes("/candidates"), `publishing shows the candidates, not ${page.url()}`);
   await audit(page, "candidates");
   const cards = page.locator(".cards .card");
