@@ -1315,10 +1315,12 @@ async fn page(
         None => request.body(Body::empty())?,
     };
     let n = CLIENT.fetch_add(1, Ordering::Relaxed);
-    request.extensions_mut().insert(ConnectInfo(SocketAddr::from((
-        [10, 200, (n >> 8) as u8, n as u8],
-        40_000,
-    ))));
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((
+            [10, 200, (n >> 8) as u8, n as u8],
+            40_000,
+        ))));
     let response = reskill_server::router(app.state.clone())
         .oneshot(request)
         .await?;
@@ -1340,45 +1342,98 @@ async fn pages_answer_bad_input_with_clear_html_errors() {
             .await?;
         for (uri, token, expected) in [
             ("/occupations/abc".to_owned(), None, StatusCode::BAD_REQUEST),
-            ("/occupations/999999999".to_owned(), None, StatusCode::NOT_FOUND),
-            (format!("/occupations/{clerk}/pathways/0"), None, StatusCode::BAD_REQUEST),
+            (
+                "/occupations/999999999".to_owned(),
+                None,
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                format!("/occupations/{clerk}/pathways/0"),
+                None,
+                StatusCode::BAD_REQUEST,
+            ),
             (format!("/occupations/{clerk}"), None, StatusCode::OK),
-            ("/caseload?sort=sideways".to_owned(), Some(caseworker.as_str()), StatusCode::BAD_REQUEST),
-            ("/caseload?min_days_since_contact=x".to_owned(), Some(caseworker.as_str()), StatusCode::BAD_REQUEST),
-            ("/caseload/workers/-4".to_owned(), Some(caseworker.as_str()), StatusCode::BAD_REQUEST),
-            ("/caseload".to_owned(), Some(caseworker.as_str()), StatusCode::OK),
+            (
+                "/caseload?sort=sideways".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/caseload?min_days_since_contact=x".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/caseload/workers/-4".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/caseload".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::OK,
+            ),
         ] {
             let (status, headers, body) = page(&app, Method::GET, &uri, token, None).await?;
             ensure!(status == expected, "{uri}: {status} {body}");
             ensure!(
-                headers[header::CONTENT_TYPE].to_str()?.starts_with("text/html"),
+                headers[header::CONTENT_TYPE]
+                    .to_str()?
+                    .starts_with("text/html"),
                 "{uri} is not HTML"
             );
             ensure!(body.matches("<h1").count() == 1, "{uri}: not one h1");
-            ensure!(!body.contains("style=") && !body.contains("<script>"), "{uri}: inline style or script");
+            ensure!(
+                !body.contains("style=") && !body.contains("<script>"),
+                "{uri}: inline style or script"
+            );
         }
-        let (status, _, body) = page(&app, Method::POST, "/login", None, Some("email=&password=")).await?;
+        let (status, _, body) =
+            page(&app, Method::POST, "/login", None, Some("email=&password=")).await?;
         ensure!(status == StatusCode::BAD_REQUEST, "{status}");
-        ensure!(body.contains(r##"<a href="#email">"##) && body.contains(r#"aria-describedby="email-error""#), "{body}");
+        ensure!(
+            body.contains(r##"<a href="#email">"##)
+                && body.contains(r#"aria-describedby="email-error""#),
+            "{body}"
+        );
         let (status, headers, _) = page(
             &app,
             Method::POST,
             "/login",
             None,
-            Some("email=cw.pages%40example.org&password=correct%20horse%20battery&next=%2Fcaseload"),
+            Some(
+                "email=cw.pages%40example.org&password=correct%20horse%20battery&next=%2Fcaseload",
+            ),
         )
         .await?;
-        ensure!(status == StatusCode::SEE_OTHER && headers[header::LOCATION].to_str()? == "/caseload", "{status}");
+        ensure!(
+            status == StatusCode::SEE_OTHER && headers[header::LOCATION].to_str()? == "/caseload",
+            "{status}"
+        );
         let cookies: Vec<&str> = headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .collect();
-        ensure!(cookies.iter().any(|c| c.starts_with("reskill_access=") && c.contains("HttpOnly")));
-        let (status, _, body) = page(&app, Method::POST, "/signup", None, Some("display_name=&email=nope&password=short")).await?;
+        ensure!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with("reskill_access=") && c.contains("HttpOnly"))
+        );
+        let (status, _, body) = page(
+            &app,
+            Method::POST,
+            "/signup",
+            None,
+            Some("display_name=&email=nope&password=short"),
+        )
+        .await?;
         ensure!(status == StatusCode::BAD_REQUEST, "{status}");
         for field in ["display_name", "email", "password"] {
-            ensure!(body.contains(&format!(r##"<a href="#{field}">"##)), "no summary link to {field}");
+            ensure!(
+                body.contains(&format!(r##"<a href="#{field}">"##)),
+                "no summary link to {field}"
+            );
         }
         // A form posted with the session cookie but without the CSRF field is refused.
         let cookie = cookies
@@ -1392,8 +1447,14 @@ async fn pages_answer_bad_input_with_clear_html_errors() {
             .header(header::COOKIE, cookie)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from("csrf_token=wrong"))?;
-        let response = reskill_server::router(app.state.clone()).oneshot(request).await?;
-        ensure!(response.status() == StatusCode::FORBIDDEN, "{}", response.status());
+        let response = reskill_server::router(app.state.clone())
+            .oneshot(request)
+            .await?;
+        ensure!(
+            response.status() == StatusCode::FORBIDDEN,
+            "{}",
+            response.status()
+        );
         Ok(())
     })
     .await;

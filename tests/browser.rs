@@ -81,15 +81,17 @@ fn browser_journeys_seeker_caseworker_employer_with_axe() -> anyhow::Result<()> 
     let data_dir = tempfile::tempdir()?;
     let port = free_port()?;
     let bind = format!("127.0.0.1:{port}");
-    let mut server = Server(
-        reskill(&binary, data_dir.path(), &["serve", "--bind", &bind]).spawn()?,
-    );
+    let mut server =
+        Server(reskill(&binary, data_dir.path(), &["serve", "--bind", &bind]).spawn()?);
     let deadline = Instant::now() + Duration::from_secs(180);
     while !healthy(port) {
         if let Some(status) = server.0.try_wait()? {
             bail!("reskill serve exited early: {status}");
         }
-        ensure!(Instant::now() < deadline, "reskill serve did not become ready");
+        ensure!(
+            Instant::now() < deadline,
+            "reskill serve did not become ready"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     // Screenshots go to docs/screenshots when asked (to refresh the committed set), otherwise

@@ -252,7 +252,10 @@ pub struct OpeningRequest {
     pub expires_on: Option<NaiveDate>,
 }
 
-pub(crate) fn parse_opening(state: &AppState, body: OpeningRequest) -> Result<OpeningDraft, AppError> {
+pub(crate) fn parse_opening(
+    state: &AppState,
+    body: OpeningRequest,
+) -> Result<OpeningDraft, AppError> {
     let engine = state.engine();
     let title = validate_text(&body.title, "title", 2, 200)?;
     let occupation = match body.occupation_id {
@@ -534,9 +537,14 @@ pub async fn create_interest(
 ) -> Result<(StatusCode, Json<InterestView>), AppError> {
     let opening = policy::manage_opening(&state.db, &user, OpeningId(id)).await?;
     let message = validate_text(body.message.as_deref().unwrap_or(""), "message", 0, 2_000)?;
-    let interest =
-        employers::express_interest(&state.db, &user, &opening, WorkerId(body.worker_id), &message)
-            .await?;
+    let interest = employers::express_interest(
+        &state.db,
+        &user,
+        &opening,
+        WorkerId(body.worker_id),
+        &message,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(interest.into())))
 }
 

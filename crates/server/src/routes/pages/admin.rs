@@ -6,8 +6,8 @@ use reskill_core::accounts::Role;
 use serde_json::{Value, json};
 
 use super::{PageResult, Visitor, render};
-use crate::routes::admin::{show_figures, show_import_status};
 use crate::AppState;
+use crate::routes::admin::{show_figures, show_import_status};
 
 /// Rows shown of users and organisations.
 const LISTED: u64 = 50;
@@ -17,7 +17,9 @@ const LISTED: u64 = 50;
     responses((status = 200, content_type = "text/html", body = String), (status = 303, description = "sign in first")))]
 pub async fn show_admin(State(state): State<AppState>, visitor: Visitor) -> PageResult {
     let user = visitor.require(&[Role::Admin])?;
-    let status = show_import_status(State(state.clone()), user.clone()).await?.0;
+    let status = show_import_status(State(state.clone()), user.clone())
+        .await?
+        .0;
     let figures = show_figures(State(state.clone()), user.clone()).await?.0;
     let users = reskill_store::accounts::list_users(&state.db, None, None, None, LISTED).await?;
     let organisations =
@@ -33,7 +35,11 @@ pub async fn show_admin(State(state): State<AppState>, visitor: Visitor) -> Page
         .iter()
         .enumerate()
         .map(|(i, band)| {
-            let n = figures.workers_by_risk_band.get(*band).copied().unwrap_or(0);
+            let n = figures
+                .workers_by_risk_band
+                .get(*band)
+                .copied()
+                .unwrap_or(0);
             json!({"band": band, "count": n, "y": i * 30, "width": 4 + 300 * n / most})
         })
         .collect();

@@ -33,10 +33,13 @@ pub async fn show_caseload(
     // Empty select values mean "any": drop them before the API's strict parser sees them.
     let query: String = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .filter(|(k, v)| !v.is_empty() && k != "cursor" && k != "limit")
-        .fold(form_urlencoded::Serializer::new(String::new()), |mut s, (k, v)| {
-            s.append_pair(&k, &v);
-            s
-        })
+        .fold(
+            form_urlencoded::Serializer::new(String::new()),
+            |mut s, (k, v)| {
+                s.append_pair(&k, &v);
+                s
+            },
+        )
         .finish();
     let params: CaseloadParams = serde_urlencoded::from_str(&query)
         .map_err(|e| AppError::invalid("query", format!("the filters are not valid: {e}")))?;
@@ -91,7 +94,7 @@ pub async fn show_worker_page(
             json!({
                 "id": t.occupation.id.0,
                 "label": t.occupation.label,
-                "fit": (t.fit * 100.0).round(),
+                "fit": super::percent(t.fit),
                 "missing": t.gap.essential.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
                 "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks),
                 "band_after": t.risk.as_ref().map(|r| r.after.band.as_str()),
@@ -211,7 +214,7 @@ pub async fn show_plan_builder(
             "plan": view,
             "worker_name": worker_name,
             "worker_id": grant.worker.id.0,
-            "covered": (coverage.covered_share * 100.0).round(),
+            "covered": super::percent(coverage.covered_share),
             "coverage": coverage,
             "can_write": user.role == Role::Caseworker || user.role == Role::Admin,
         }),

@@ -106,7 +106,10 @@ pub async fn show_opening_editor(
     let title = query.title.unwrap_or_default();
     let mut errors = Vec::new();
     if title.chars().count() > 200 {
-        errors.push(field_error("title", "The title must be at most 200 characters"));
+        errors.push(field_error(
+            "title",
+            "The title must be at most 200 characters",
+        ));
     }
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -135,7 +138,10 @@ pub async fn create_opening_page(
     let mut errors = Vec::new();
     let title = form.text("title");
     if title.chars().count() < 2 {
-        errors.push(field_error("title", "Enter a job title of at least 2 characters"));
+        errors.push(field_error(
+            "title",
+            "Enter a job title of at least 2 characters",
+        ));
     }
     let occupation_id = match form.get("occupation_id").filter(|v| !v.is_empty()) {
         None => None,
@@ -196,7 +202,13 @@ pub async fn create_opening_page(
             Err(AppError::Internal(e)) => return Err(AppError::Internal(e).into()),
             Err(e) => errors.push(form_error(
                 &e,
-                &["title", "description", "place_name", "salary_min", "salary_max"],
+                &[
+                    "title",
+                    "description",
+                    "place_name",
+                    "salary_min",
+                    "salary_max",
+                ],
                 "title",
             )),
         }
@@ -228,14 +240,9 @@ pub async fn show_candidates_page(
     let user = visitor.require(&[Role::Employer, Role::Admin])?;
     let opening = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
     let candidates = employers::candidates(&state, user, &opening).await?;
-    let interests = reskill_store::people::interests(
-        &state.db,
-        None,
-        Some(&[opening.id]),
-        None,
-        10_000,
-    )
-    .await?;
+    let interests =
+        reskill_store::people::interests(&state.db, None, Some(&[opening.id]), None, 10_000)
+            .await?;
     let rows: Vec<Value> = candidates
         .iter()
         .take(50)
@@ -252,8 +259,8 @@ pub async fn show_candidates_page(
                 "email": c.email.clone().filter(|_| c.revealed),
                 "region": c.region,
                 "occupation": c.occupation.as_ref().map(|o| o.label.clone()),
-                "fit_now": (c.fit_now * 100.0).round(),
-                "fit_after": (c.fit_after_plan * 100.0).round(),
+                "fit_now": super::percent(c.fit_now),
+                "fit_after": super::percent(c.fit_after_plan),
                 "ready_now": c.ready_in_weeks <= 0.0,
                 "weeks": c.ready_in_weeks.ceil(),
                 "missing": c.missing_after_plan.iter().take(4).map(|s| s.label.clone()).collect::<Vec<_>>(),
@@ -290,7 +297,10 @@ pub async fn express_interest_page(
     let form = FormData::parse(&body);
     visitor.check_csrf(&form)?;
     let opening = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
-    let worker = WorkerId(positive_id(form.get("worker_id").unwrap_or(""), "worker_id")?);
+    let worker = WorkerId(positive_id(
+        form.get("worker_id").unwrap_or(""),
+        "worker_id",
+    )?);
     let message = form.text("message");
     if message.chars().count() > 2_000 {
         return Err(

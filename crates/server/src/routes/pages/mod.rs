@@ -169,15 +169,19 @@ impl IntoResponse for PageError {
                 "There is a problem with the request",
                 message.clone(),
             ),
-            AppError::Conflict(message) => {
-                (StatusCode::CONFLICT, "That cannot be done now", message.clone())
-            }
+            AppError::Conflict(message) => (
+                StatusCode::CONFLICT,
+                "That cannot be done now",
+                message.clone(),
+            ),
             AppError::Unauthorized(message) => {
                 (StatusCode::UNAUTHORIZED, "Sign in first", message.clone())
             }
-            AppError::Forbidden(message) => {
-                (StatusCode::FORBIDDEN, "You cannot see this page", message.clone())
-            }
+            AppError::Forbidden(message) => (
+                StatusCode::FORBIDDEN,
+                "You cannot see this page",
+                message.clone(),
+            ),
             AppError::TooManyRequests { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
@@ -236,12 +240,7 @@ pub fn render_with_status(
         map.insert("nav".into(), visitor.nav());
     }
     let page = state.templates.render(name, context)?;
-    Ok((
-        status,
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(page),
-    )
-        .into_response())
+    Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response())
 }
 
 /// Redirects to `to` with 303 See Other (the answer to a form post).
@@ -331,4 +330,14 @@ pub fn home_of(role: Role) -> &'static str {
 /// Percent-encodes `text` for a query string value.
 pub fn query_escape(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Returns a share in [0, 1] as a whole percentage.
+pub fn percent(share: f64) -> i64 {
+    (share * 100.0).round() as i64
+}
+
+/// Returns a number rounded to a whole one, for display.
+pub fn whole(value: f64) -> i64 {
+    value.round() as i64
 }

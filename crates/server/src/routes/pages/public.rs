@@ -23,7 +23,7 @@ fn gauge(score: f64) -> Value {
     json!({
         "x": format!("{:.1}", 100.0 + 80.0 * angle.cos()),
         "y": format!("{:.1}", 104.0 - 80.0 * angle.sin()),
-        "percent": (score * 100.0).round(),
+        "percent": super::percent(score),
     })
 }
 
@@ -45,14 +45,14 @@ fn risk_context(risk: &Option<RiskDetail>) -> Value {
         "source": shown.reading.source,
         "year": shown.reading.year,
         "score": shown.reading.score,
-        "percentile": shown.reading.percentile.round(),
+        "percentile": shown.reading.percentile.round() as i64,
         "inherited": shown.inherited,
         "gauge": gauge(shown.reading.score),
         "others": risk.readings.iter().filter(|r| r.reading.source != shown.reading.source).map(|r| json!({
             "source": r.reading.source,
             "year": r.reading.year,
             "band": r.reading.band.as_str(),
-            "percentile": r.reading.percentile.round(),
+            "percentile": r.reading.percentile.round() as i64,
         })).collect::<Vec<_>>(),
     })
 }
@@ -90,11 +90,11 @@ pub async fn show_occupation_page(
             json!({
                 "id": t.occupation.id.0,
                 "label": t.occupation.label,
-                "fit": (t.fit * 100.0).round(),
+                "fit": super::percent(t.fit),
                 "missing": t.gap.essential.len(),
                 "demand": t.demand,
                 "band_after": t.risk.as_ref().map(|r| r.after.band.as_str()),
-                "reduction": t.risk.as_ref().and_then(|r| r.reduction_points).map(f64::round),
+                "reduction": t.risk.as_ref().and_then(|r| r.reduction_points).map(super::whole),
             })
         })
         .collect();
@@ -112,7 +112,7 @@ pub async fn show_occupation_page(
             },
             "risk": risk_context(&report.risk),
             "transitions": transitions,
-            "viable_fit": (report.thresholds.viable_fit * 100.0).round(),
+            "viable_fit": super::percent(report.thresholds.viable_fit),
         }),
     )
 }
@@ -226,14 +226,14 @@ pub fn pathway_context(
     json!({
         "from": {"id": report.from.id.0, "label": report.from.label},
         "to": {"id": report.to.id.0, "label": report.to.label, "label_q": super::query_escape(&report.to.label)},
-        "fit": (report.fit * 100.0).round(),
+        "fit": super::percent(report.fit),
         "ready": report.gap.ready,
         "risk": report.risk.as_ref().map(|r| json!({
             "source": r.source,
             "year": r.year,
             "before": r.before.as_ref().map(|b| b.band.as_str()),
             "after": r.after.band.as_str(),
-            "reduction": r.reduction_points.map(f64::round),
+            "reduction": r.reduction_points.map(super::whole),
         })),
         "chart": chart,
         "chart_height": rows.len() * 28,
@@ -243,7 +243,7 @@ pub fn pathway_context(
         "plan": report.plan.as_ref().map(|p| json!({
             "total_weeks": p.plan.total_weeks,
             "total_cost": p.plan.total_cost,
-            "covered": (p.plan.covered_share * 100.0).round(),
+            "covered": super::percent(p.plan.covered_share),
             "uncovered": p.plan.uncovered.iter().map(|u| u.skill.label.clone()).collect::<Vec<_>>(),
         })),
         "openings": openings.iter().map(|o| json!({

@@ -12,8 +12,7 @@ use reskill_store::people;
 use serde_json::{Value, json};
 
 use super::{
-    FormData, PageResult, Visitor, field_error, positive_id, render, render_with_status,
-    see_other,
+    FormData, PageResult, Visitor, field_error, positive_id, render, render_with_status, see_other,
 };
 use crate::auth::cookies::clearing_cookies;
 use crate::policy::{self, Access};
@@ -39,9 +38,8 @@ pub async fn save_pathway_plan(
     let from = OccupationId(positive_id(&from, "occupation")?);
     let to = OccupationId(positive_id(&to, "target")?);
     let worker = policy::own_worker(&state.db, user).await?;
-    let plan =
-        workers::save_own_plan(&state.db, &state.engine(), user.id, &worker, Some(from), to)
-            .await?;
+    let plan = workers::save_own_plan(&state.db, &state.engine(), user.id, &worker, Some(from), to)
+        .await?;
     see_other(&format!("/my/plans#plan-{}", plan.id))
 }
 
@@ -263,7 +261,10 @@ pub async fn delete_my_account(
 /// missing, risk change and its source, plan weeks) and ranked openings.
 #[utoipa::path(get, path = "/my/recommendations", tag = "pages",
     responses((status = 200, content_type = "text/html", body = String), (status = 303, description = "sign in first")))]
-pub async fn show_my_recommendations(State(state): State<AppState>, visitor: Visitor) -> PageResult {
+pub async fn show_my_recommendations(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> PageResult {
     let user = visitor.require(&[Role::Seeker])?;
     let worker = policy::own_worker(&state.db, user).await?;
     let recommendation = match workers::recommendations(&state, &worker, 6, 6).await {
@@ -278,10 +279,10 @@ pub async fn show_my_recommendations(State(state): State<AppState>, visitor: Vis
             json!({
                 "id": t.occupation.id.0,
                 "label": t.occupation.label,
-                "fit": (t.fit * 100.0).round(),
+                "fit": super::percent(t.fit),
                 "matched": t.matched_skills.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
                 "missing": t.gap.essential.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
-                "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks.round()),
+                "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks.round() as i64),
                 "risk": t.risk.as_ref().map(|r| json!({
                     "before": r.before.as_ref().map(|b| b.band.as_str()),
                     "after": r.after.band.as_str(),
