@@ -743,6 +743,35 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::POST, format!("/api/v1/workers/{w}/outcome"), Some(json!({"outcome": "training"})), [D, D, D, A, D, D, A]),
             case(M::DELETE, "/api/v1/me".into(), Some(json!({"password": PASSWORD})), [D, A, A, D, D, D, D]),
         ];
+        // The HTML pages (issue #7): anonymous visitors are sent to the login page.
+        let pages = vec![
+            case(M::GET, format!("/occupations/{clerk}"), None, [A, A, A, A, A, A, A]),
+            case(M::GET, format!("/occupations/{clerk}/pathways/{target}"), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/login".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/signup".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/my/plans".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/my/profile".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/my/recommendations".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/my/searches".into(), None, [D, A, A, D, D, D, D]),
+            case(M::POST, format!("/occupations/{clerk}/pathways/{target}/plan"), None, [D, A, A, D, D, D, D]),
+            case(M::POST, "/my/profile/skills".into(), None, [D, A, A, D, D, D, D]),
+            case(M::GET, "/caseload".into(), None, [D, D, D, A, A, D, A]),
+            case(M::GET, "/caseload?sort=last_contact&risk_band=high".into(), None, [D, D, D, A, A, D, A]),
+            case(M::GET, format!("/caseload/workers/{w}"), None, [D, D, D, A, D, D, A]),
+            case(M::GET, format!("/caseload/plans/{plan_id}"), None, [D, D, D, A, D, D, A]),
+            // An empty form is refused as invalid (400) only after the actor was let through.
+            case(M::POST, format!("/caseload/plans/{plan_id}/steps"), None, [D, D, D, A, D, D, A]),
+            case(M::POST, format!("/caseload/workers/{w}/contacts"), None, [D, D, D, A, D, D, D]),
+            case(M::GET, "/employer/openings".into(), None, [D, D, D, D, D, A, D]),
+            case(M::GET, "/employer/openings/new?title=data%20analyst".into(), None, [D, D, D, D, D, A, D]),
+            case(M::GET, format!("/employer/openings/{opening_id}/candidates"), None, [D, D, D, D, D, A, A]),
+            case(M::POST, format!("/employer/openings/{opening_id}/interests"), None, [D, D, D, D, D, A, D]),
+            case(M::GET, "/admin".into(), None, [D, D, D, D, D, D, A]),
+        ];
+        let mut cases = cases;
+        let last_three = cases.split_off(cases.len() - 3);
+        cases.extend(pages);
+        cases.extend(last_three);
         let tokens = |actor: Actor| -> Option<&str> {
             match actor {
                 Actor::Anonymous => None,
@@ -763,7 +792,12 @@ async fn authorization_matrix_every_route_every_actor() {
                 let denied = matches!(reply.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
                 let ok = match case.expect[i] {
                     Expect::Allow => !denied && !reply.status.is_server_error(),
-                    Expect::Deny if *actor == Actor::Anonymous => reply.status == StatusCode::UNAUTHORIZED,
+                    Expect::Deny if *actor == Actor::Anonymous => {
+                        reply.status == StatusCode::UNAUTHORIZED
+                            || (reply.status == StatusCode::SEE_OTHER
+                                && !case.uri.starts_with("/api/")
+                                && reply.headers.get(header::LOCATION).and_then(|l| l.to_str().ok()).is_some_and(|l| l.starts_with("/login?next=")))
+                    }
                     Expect::Deny => denied,
                 };
                 if !ok {
@@ -1081,6 +1115,15 @@ async fn workflow_seeker_plan_step_raises_fit_and_employer_sees_readiness() {
     .await;
 }
 
+/// Whether a reply is an HTML page (a page's own 404 is routed, unlike the router's fallback).
+fn is_html(reply: &Reply) -> bool {
+    reply
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
 #[tokio::test]
 async fn openapi_document_covers_every_route() {
     for_each_backend(|t| async move {
@@ -1122,6 +1165,13 @@ async fn openapi_document_covers_every_route() {
             ("/api/v1/plans/{plan_id}", "patch"),
             ("/api/v1/employer/openings/{opening_id}/candidates", "get"),
             ("/api/v1/admin/figures", "get"),
+            ("/occupations/{id}", "get"),
+            ("/occupations/{id}/pathways/{target_id}", "get"),
+            ("/login", "post"),
+            ("/signup", "post"),
+            ("/my/plans", "get"),
+            ("/caseload/plans/{plan_id}", "get"),
+            ("/employer/openings/{opening_id}/candidates", "get"),
         ] {
             ensure!(
                 paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -1153,6 +1203,7 @@ async fn openapi_document_covers_every_route() {
                     reply.status != StatusCode::METHOD_NOT_ALLOWED
                         && !(reply.status == StatusCode::NOT_FOUND
                             && reply.body.is_null()
+                            && !is_html(&reply)
                             && uri != "/static/site.css"),
                     "{method} {uri} (documented as {path}) is not routed: {}",
                     reply.status
@@ -1460,6 +1511,170 @@ async fn database_outage_gives_503_quickly_and_service_resumes() {
         );
         ensure!(app.get("/readyz", None).await?.status == StatusCode::OK);
         relay.cut();
+        Ok(())
+    })
+    .await;
+}
+
+/// Sends a request to the pages and returns the status, headers and body text.
+async fn page(
+    app: &TestApp,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    form: Option<&str>,
+) -> anyhow::Result<(StatusCode, axum::http::HeaderMap, String)> {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let mut request = match form {
+        Some(form) => request
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))?,
+        None => request.body(Body::empty())?,
+    };
+    let n = CLIENT.fetch_add(1, Ordering::Relaxed);
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((
+            [10, 200, (n >> 8) as u8, n as u8],
+            40_000,
+        ))));
+    let response = reskill_server::router(app.state.clone())
+        .oneshot(request)
+        .await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, headers, String::from_utf8(bytes.to_vec())?))
+}
+
+// Issue #7: bad input on a page is a clear HTML error (never a 500), a form with errors is shown
+// again with a summary linking to each field, and a cookie session needs the CSRF field.
+#[tokio::test]
+async fn pages_answer_bad_input_with_clear_html_errors() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let clerk = app.clerk()?;
+        let (caseworker, _) = app
+            .account(Role::Caseworker, "cw.pages@example.org", None)
+            .await?;
+        for (uri, token, expected) in [
+            ("/occupations/abc".to_owned(), None, StatusCode::BAD_REQUEST),
+            (
+                "/occupations/999999999".to_owned(),
+                None,
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                format!("/occupations/{clerk}/pathways/0"),
+                None,
+                StatusCode::BAD_REQUEST,
+            ),
+            (format!("/occupations/{clerk}"), None, StatusCode::OK),
+            (
+                "/caseload?sort=sideways".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/caseload?min_days_since_contact=x".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/caseload/workers/-4".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                "/caseload".to_owned(),
+                Some(caseworker.as_str()),
+                StatusCode::OK,
+            ),
+        ] {
+            let (status, headers, body) = page(&app, Method::GET, &uri, token, None).await?;
+            ensure!(status == expected, "{uri}: {status} {body}");
+            ensure!(
+                headers[header::CONTENT_TYPE]
+                    .to_str()?
+                    .starts_with("text/html"),
+                "{uri} is not HTML"
+            );
+            ensure!(body.matches("<h1").count() == 1, "{uri}: not one h1");
+            ensure!(
+                !body.contains("style=") && !body.contains("<script>"),
+                "{uri}: inline style or script"
+            );
+        }
+        let (status, _, body) =
+            page(&app, Method::POST, "/login", None, Some("email=&password=")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        ensure!(
+            body.contains(r##"<a href="#email">"##)
+                && body.contains(r#"aria-describedby="email-error""#),
+            "{body}"
+        );
+        let (status, headers, _) = page(
+            &app,
+            Method::POST,
+            "/login",
+            None,
+            Some(
+                "email=cw.pages%40example.org&password=correct%20horse%20battery&next=%2Fcaseload",
+            ),
+        )
+        .await?;
+        ensure!(
+            status == StatusCode::SEE_OTHER && headers[header::LOCATION].to_str()? == "/caseload",
+            "{status}"
+        );
+        let cookies: Vec<&str> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        ensure!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with("reskill_access=") && c.contains("HttpOnly"))
+        );
+        let (status, _, body) = page(
+            &app,
+            Method::POST,
+            "/signup",
+            None,
+            Some("display_name=&email=nope&password=short"),
+        )
+        .await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        for field in ["display_name", "email", "password"] {
+            ensure!(
+                body.contains(&format!(r##"<a href="#{field}">"##)),
+                "no summary link to {field}"
+            );
+        }
+        // A form posted with the session cookie but without the CSRF field is refused.
+        let cookie = cookies
+            .iter()
+            .filter_map(|c| c.split(';').next())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/logout")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("csrf_token=wrong"))?;
+        let response = reskill_server::router(app.state.clone())
+            .oneshot(request)
+            .await?;
+        ensure!(
+            response.status() == StatusCode::FORBIDDEN,
+            "{}",
+            response.status()
+        );
         Ok(())
     })
     .await;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod api_fuzz;
+mod browser;
 mod catalog_import;
 mod mail;
 mod matching;

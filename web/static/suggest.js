@@ -1,5 +1,5 @@
 // Progressive enhancement: autocomplete for search boxes marked with data-suggest-kind-from
-// (the id of the <select> naming the index). Without this script the form still works.
+// (the id of the <select> naming the index) or data-suggest-kind (the index itself). Without this script the form still works.
 // Follows the WAI-ARIA 1.2 combobox pattern; no inline scripts or styles (CSP-friendly).
 (function () {
   "use strict";
@@ -8,6 +8,7 @@
 
   function enhance(input) {
     var kindSelect = document.getElementById(input.getAttribute("data-suggest-kind-from"));
+    var fixedKind = input.getAttribute("data-suggest-kind");
     var listId = "suggest-list-" + (++counter);
     var list = document.createElement("ul");
     list.id = listId;
@@ -32,7 +33,7 @@
     var latest = 0;
 
     function kind() {
-      return kindSelect ? kindSelect.value : "occupations";
+      return kindSelect ? kindSelect.value : (fixedKind || "occupations");
     }
 
     function close() {
@@ -134,5 +135,5 @@
     }
   }
 
-  document.querySelectorAll("input[data-suggest-kind-from]").forEach(enhance);
+  document.querySelectorAll("input[data-suggest-kind-from], input[data-suggest-kind]").forEach(enhance);
 })();

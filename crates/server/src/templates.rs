@@ -24,6 +24,70 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/unsubscribe.html"),
     ),
     (
+        "login.html",
+        include_str!("../../../web/templates/login.html"),
+    ),
+    (
+        "signup.html",
+        include_str!("../../../web/templates/signup.html"),
+    ),
+    (
+        "occupation.html",
+        include_str!("../../../web/templates/occupation.html"),
+    ),
+    (
+        "pathway.html",
+        include_str!("../../../web/templates/pathway.html"),
+    ),
+    (
+        "my_plans.html",
+        include_str!("../../../web/templates/my_plans.html"),
+    ),
+    (
+        "my_profile.html",
+        include_str!("../../../web/templates/my_profile.html"),
+    ),
+    (
+        "caseload.html",
+        include_str!("../../../web/templates/caseload.html"),
+    ),
+    (
+        "worker.html",
+        include_str!("../../../web/templates/worker.html"),
+    ),
+    (
+        "plan_builder.html",
+        include_str!("../../../web/templates/plan_builder.html"),
+    ),
+    (
+        "employer_openings.html",
+        include_str!("../../../web/templates/employer_openings.html"),
+    ),
+    (
+        "opening_new.html",
+        include_str!("../../../web/templates/opening_new.html"),
+    ),
+    (
+        "candidates.html",
+        include_str!("../../../web/templates/candidates.html"),
+    ),
+    (
+        "admin.html",
+        include_str!("../../../web/templates/admin.html"),
+    ),
+    (
+        "my_recommendations.html",
+        include_str!("../../../web/templates/my_recommendations.html"),
+    ),
+    (
+        "my_searches.html",
+        include_str!("../../../web/templates/my_searches.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../../web/templates/macros.html"),
+    ),
+    (
         "error.html",
         include_str!("../../../web/templates/error.html"),
     ),
@@ -43,6 +107,13 @@ impl Templates {
             env.add_template(name, source)?;
         }
         Ok(Self { env })
+    }
+
+    /// Returns the template set loaded once per process, for error pages rendered where no
+    /// state is at hand (`IntoResponse`).
+    pub fn shared() -> &'static Templates {
+        static SHARED: std::sync::OnceLock<Templates> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| Templates::load().expect("templates compiled into the binary parse"))
     }
 
     /// Renders `name` with `context`.

@@ -45,7 +45,7 @@ pub struct CaseloadParams {
     pub limit: Option<u32>,
 }
 
-async fn load_caseload(
+pub(crate) async fn load_caseload(
     state: &AppState,
     user: &CurrentUser,
     params: &CaseloadParams,

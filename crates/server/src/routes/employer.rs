@@ -252,7 +252,10 @@ pub struct OpeningRequest {
     pub expires_on: Option<NaiveDate>,
 }
 
-fn parse_opening(state: &AppState, body: OpeningRequest) -> Result<OpeningDraft, AppError> {
+pub(crate) fn parse_opening(
+    state: &AppState,
+    body: OpeningRequest,
+) -> Result<OpeningDraft, AppError> {
     let engine = state.engine();
     let title = validate_text(&body.title, "title", 2, 200)?;
     let occupation = match body.occupation_id {
@@ -390,12 +393,7 @@ pub async fn create_opening(
 ) -> Result<(StatusCode, Json<OpeningView>), AppError> {
     let organisation = policy::employer_organisation(&user)?;
     let draft = parse_opening(&state, body)?;
-    let txn = reskill_store::db::begin_write(&state.db).await?;
-    let opening = reskill_store::openings::create_opening(&txn, organisation, draft).await?;
-    // The change log row written with it carries the opening to the search index.
-    txn.commit()
-        .await
-        .map_err(reskill_store::StorageError::from)?;
+    let opening = employers::create_opening(&state.db, organisation, draft).await?;
     Ok((StatusCode::CREATED, Json(opening.into())))
 }
 
@@ -539,30 +537,14 @@ pub async fn create_interest(
 ) -> Result<(StatusCode, Json<InterestView>), AppError> {
     let opening = policy::manage_opening(&state.db, &user, OpeningId(id)).await?;
     let message = validate_text(body.message.as_deref().unwrap_or(""), "message", 0, 2_000)?;
-    let worker = WorkerId(body.worker_id);
-    employers::check_candidate(&state.db, &user, worker, &[opening.id]).await?;
-    let txn = reskill_store::db::begin_write(&state.db).await?;
-    let interest = people::create_interest(&txn, opening.id, worker, user.id, &message).await?;
-    if let Some(account) = people::worker_by_id(&txn, worker).await?.user_id {
-        let account = reskill_store::accounts::user_by_id(&txn, account).await?;
-        reskill_store::accounts::enqueue_email(
-            &txn,
-            reskill_store::accounts::NewEmail {
-                dedupe_key: format!("interest:{}", interest.id),
-                to: account.email,
-                template: "employer_interest".to_owned(),
-                payload: serde_json::json!({
-                    "display_name": account.display_name,
-                    "opening_title": opening.title,
-                    "interest_id": interest.id,
-                }),
-            },
-        )
-        .await?;
-    }
-    txn.commit()
-        .await
-        .map_err(reskill_store::StorageError::from)?;
+    let interest = employers::express_interest(
+        &state.db,
+        &user,
+        &opening,
+        WorkerId(body.worker_id),
+        &message,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(interest.into())))
 }
 

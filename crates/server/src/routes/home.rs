@@ -8,11 +8,14 @@ use crate::{AppError, AppState};
 
 /// Renders the home page.
 #[utoipa::path(get, path = "/", tag = "pages", responses((status = 200, content_type = "text/html", body = String)))]
-pub async fn show_home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
+pub async fn show_home(
+    State(state): State<AppState>,
+    visitor: crate::routes::pages::Visitor,
+) -> Result<Html<String>, AppError> {
     let stats = reskill_store::stats::stats(&state.db).await?;
     let page = state.templates.render(
         "home.html",
-        json!({ "title": "What do you do now?", "stats": stats }),
+        json!({ "title": "What do you do now?", "stats": stats, "nav": visitor.nav() }),
     )?;
     Ok(Html(page))
 }

@@ -1,12 +1,13 @@
 //! The router: pages, the API under /api/v1, health and static assets.
 
-mod admin;
+pub(crate) mod admin;
 mod auth;
-mod caseworker;
-mod employer;
+pub(crate) mod caseworker;
+pub(crate) mod employer;
 mod health;
 mod home;
 mod occupations;
+pub mod pages;
 mod recommendations;
 mod search;
 pub(crate) mod seeker;
@@ -91,6 +92,42 @@ pub fn api() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(show_openapi))
         .merge(accounts_api())
+        .merge(pages_router())
+}
+
+/// The HTML pages of issue #7 (public, seeker, caseworker, employer); each calls the same
+/// services as the API.
+pub fn pages_router() -> OpenApiRouter<AppState> {
+    use pages::{admin as ad, caseworker as cw, employer as em, public, seeker as sk, session};
+    OpenApiRouter::new()
+        .routes(routes!(public::show_occupation_page))
+        .routes(routes!(public::show_pathway))
+        .routes(routes!(session::show_login, session::create_login))
+        .routes(routes!(session::show_signup, session::create_signup))
+        .routes(routes!(session::create_logout))
+        .routes(routes!(sk::save_pathway_plan))
+        .routes(routes!(sk::show_my_plans))
+        .routes(routes!(sk::complete_my_step))
+        .routes(routes!(sk::show_my_profile))
+        .routes(routes!(sk::show_my_recommendations))
+        .routes(routes!(sk::show_my_searches, sk::save_my_search))
+        .routes(routes!(sk::delete_my_search))
+        .routes(routes!(sk::add_my_skill))
+        .routes(routes!(sk::remove_my_skill))
+        .routes(routes!(sk::save_my_consents))
+        .routes(routes!(sk::delete_my_account))
+        .routes(routes!(cw::show_caseload))
+        .routes(routes!(cw::show_worker_page))
+        .routes(routes!(cw::start_plan))
+        .routes(routes!(cw::add_contact))
+        .routes(routes!(cw::show_plan_builder))
+        .routes(routes!(cw::change_plan_steps))
+        .routes(routes!(cw::assign_plan))
+        .routes(routes!(em::show_employer_openings, em::create_opening_page))
+        .routes(routes!(em::show_opening_editor))
+        .routes(routes!(em::show_candidates_page))
+        .routes(routes!(em::express_interest_page))
+        .routes(routes!(ad::show_admin))
 }
 
 /// The accounts, roles and workflows API (issue #5), with its OpenAPI description generated

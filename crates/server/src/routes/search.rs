@@ -488,6 +488,7 @@ fn query_string(params: &[(String, String)]) -> String {
 #[utoipa::path(get, path = "/search", tag = "pages", params(("q" = Option<String>, Query, description = "query"), ("kind" = Option<String>, Query, description = "index")), responses((status = 200, content_type = "text/html", body = String)))]
 pub async fn show_search(
     State(state): State<AppState>,
+    visitor: crate::routes::pages::Visitor,
     Query(params): Query<Params>,
 ) -> Result<Response, AppError> {
     let kind = match single(&params, "kind").ok().flatten() {
@@ -581,6 +582,7 @@ pub async fn show_search(
                 ("q".to_owned(), q.to_owned()),
                 ("kind".to_owned(), kind.as_str().to_owned()),
             ])),
+            "nav": visitor.nav(),
         }),
     )?;
     Ok((status, Html(page)).into_response())

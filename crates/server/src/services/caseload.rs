@@ -536,3 +536,93 @@ pub async fn record_outcome(
         .map_err(reskill_store::StorageError::from)?;
     Ok(updated)
 }
+
+/// What a plan's courses do for a worker's gap to its target: the share of the essential gap
+/// (by weight) they cover, the weeks and cost they take, and what stays missing.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanCoverage {
+    /// Covered share of the essential gap's weight, 0 to 1 (1 when there is no gap).
+    pub covered_share: f64,
+    /// Total weeks of the courses.
+    pub weeks: f64,
+    /// Total cost of the courses.
+    pub cost: f64,
+    /// Essential skills no course of the plan teaches.
+    pub missing: Vec<String>,
+    /// Courses that teach part of the gap, not yet in the plan (shortest first).
+    pub candidates: Vec<CourseOption>,
+}
+
+/// A course that could be added to a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct CourseOption {
+    /// Key.
+    pub id: i64,
+    /// Title.
+    pub title: String,
+    /// Weeks.
+    pub weeks: f64,
+    /// How many missing essential skills it teaches.
+    pub teaches: usize,
+}
+
+/// Computes the coverage of `courses` over the gap of `skills` to `target`.
+pub fn plan_coverage(
+    engine: &Engine,
+    skills: &[reskill_core::matching::WorkerSkill],
+    target: OccupationId,
+    courses: &[CourseId],
+) -> PlanCoverage {
+    let matcher = engine.matcher();
+    let profile = matcher.profile(skills);
+    let gap = matcher.gap(&profile, target);
+    let essential: Vec<_> = gap.map(|g| g.essential).unwrap_or_default();
+    let inputs: Vec<_> = courses
+        .iter()
+        .filter_map(|id| engine.courses.iter().find(|c| c.id == *id))
+        .collect();
+    let taught = |skill: reskill_core::SkillId| inputs.iter().any(|c| c.skills.contains(&skill));
+    let total: f64 = essential.iter().map(|s| s.requirement_weight).sum();
+    let covered: f64 = essential
+        .iter()
+        .filter(|s| taught(s.skill.id))
+        .map(|s| s.requirement_weight)
+        .sum();
+    let missing_ids: Vec<_> = essential
+        .iter()
+        .filter(|s| !taught(s.skill.id))
+        .map(|s| s.skill.id)
+        .collect();
+    let mut candidates: Vec<CourseOption> = engine
+        .courses
+        .iter()
+        .filter(|c| !courses.contains(&c.id))
+        .filter_map(|c| {
+            let teaches = missing_ids.iter().filter(|s| c.skills.contains(s)).count();
+            (teaches > 0).then(|| CourseOption {
+                id: c.id.0,
+                title: course_title(engine, c.id),
+                weeks: c.weeks,
+                teaches,
+            })
+        })
+        .collect();
+    candidates.sort_by(|a, b| {
+        b.teaches
+            .cmp(&a.teaches)
+            .then(a.weeks.total_cmp(&b.weeks))
+            .then(a.id.cmp(&b.id))
+    });
+    candidates.truncate(15);
+    PlanCoverage {
+        covered_share: if total > 0.0 { covered / total } else { 1.0 },
+        weeks: inputs.iter().map(|c| c.weeks).sum(),
+        cost: inputs.iter().map(|c| c.cost).sum(),
+        missing: essential
+            .iter()
+            .filter(|s| !taught(s.skill.id))
+            .map(|s| s.skill.label.clone())
+            .collect(),
+        candidates,
+    }
+}

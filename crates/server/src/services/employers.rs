@@ -243,3 +243,53 @@ pub async fn check_candidate(
     policy::candidate(db, user, id, organisation_openings).await?;
     Ok(())
 }
+
+/// Records an employer's interest in a consenting candidate for `opening` and emails the
+/// candidate (through the outbox, in the same transaction).
+pub async fn express_interest(
+    db: &DatabaseConnection,
+    user: &CurrentUser,
+    opening: &ManagedOpening,
+    worker: WorkerId,
+    message: &str,
+) -> Result<people::Interest, AppError> {
+    check_candidate(db, user, worker, &[opening.id]).await?;
+    let txn = reskill_store::db::begin_write(db).await?;
+    let interest = people::create_interest(&txn, opening.id, worker, user.id, message).await?;
+    if let Some(account) = people::worker_by_id(&txn, worker).await?.user_id {
+        let account = reskill_store::accounts::user_by_id(&txn, account).await?;
+        reskill_store::accounts::enqueue_email(
+            &txn,
+            reskill_store::accounts::NewEmail {
+                dedupe_key: format!("interest:{}", interest.id),
+                to: account.email,
+                template: "employer_interest".to_owned(),
+                payload: serde_json::json!({
+                    "display_name": account.display_name,
+                    "opening_title": opening.title,
+                    "interest_id": interest.id,
+                }),
+            },
+        )
+        .await?;
+    }
+    txn.commit()
+        .await
+        .map_err(reskill_store::StorageError::from)?;
+    Ok(interest)
+}
+
+/// Creates an opening for `organisation`; the change-log row written with it carries it to
+/// the search index.
+pub async fn create_opening(
+    db: &DatabaseConnection,
+    organisation: reskill_core::OrganisationId,
+    draft: reskill_store::openings::OpeningDraft,
+) -> Result<ManagedOpening, AppError> {
+    let txn = reskill_store::db::begin_write(db).await?;
+    let opening = reskill_store::openings::create_opening(&txn, organisation, draft).await?;
+    txn.commit()
+        .await
+        .map_err(reskill_store::StorageError::from)?;
+    Ok(opening)
+}

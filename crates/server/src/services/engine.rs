@@ -521,6 +521,23 @@ impl Engine {
     }
 }
 
+/// Returns up to `limit` open openings for occupation `target`, newest first, from the
+/// openings index (the candidate stage of [`recommend`]), read from the store.
+pub async fn openings_for(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    target: OccupationId,
+    limit: usize,
+) -> anyhow::Result<Vec<OpeningCandidate>> {
+    let today = chrono::Utc::now().date_naive();
+    let search = search.clone();
+    let ids = super::blocking(move || {
+        Ok(search.opening_ids(&[target.0], &OpeningFilters::default(), limit)?)
+    })
+    .await?;
+    Ok(reskill_store::matching::opening_candidates_by_ids(db, &ids, today).await?)
+}
+
 /// Risk of one occupation from every source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RiskDetail {

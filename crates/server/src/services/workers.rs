@@ -317,3 +317,76 @@ pub async fn set_consent(
     }
     Ok(())
 }
+
+/// Saves a plan a seeker chose for themselves: the engine's course plan from their skills to
+/// `target`, active, with no caseworker (so no "plan assigned" email goes to its own author).
+/// A worker with no occupation yet gets `from`, so their skills are inferred from it first.
+pub async fn save_own_plan(
+    db: &DatabaseConnection,
+    engine: &Engine,
+    user: UserId,
+    worker: &Worker,
+    from: Option<OccupationId>,
+    target: OccupationId,
+) -> Result<PlanView, AppError> {
+    if engine.occupation(target).is_none() {
+        return Err(AppError::invalid("target", "no occupation has this key"));
+    }
+    let mut worker = worker.clone();
+    if let (None, Some(from)) = (worker.occupation_id, from)
+        && engine.occupation(from).is_some()
+    {
+        replace_profile(db, engine, &worker, ProfileInput::of(&worker, Some(from))).await?;
+        worker = people::worker_by_id(db, worker.id).await?;
+    }
+    let skills = worker_skill_inputs(db, worker.id).await?;
+    let input = super::caseload::PlanInput {
+        target,
+        steps: None,
+        target_openings: Vec::new(),
+        milestones: Vec::new(),
+        notes: String::new(),
+        status: PlanStatus::Active,
+    };
+    let steps = super::caseload::build_steps(engine, &worker, &skills, &input);
+    let txn = reskill_store::db::begin_write(db).await?;
+    let plan = people::create_plan(
+        &txn,
+        people::NewPlan {
+            worker: worker.id,
+            caseworker: None,
+            target_occupation: target,
+            status: PlanStatus::Active,
+            notes: String::new(),
+            steps,
+        },
+        Some(user),
+        json!({"created": {"target_occupation": target, "status": "active", "by": "seeker"}}),
+    )
+    .await?;
+    txn.commit()
+        .await
+        .map_err(reskill_store::StorageError::from)?;
+    Ok(PlanView::build(engine, plan))
+}
+
+impl ProfileInput {
+    /// Returns the stored profile of `worker` as an input, with `occupation` instead of its own.
+    pub fn of(worker: &Worker, occupation: Option<OccupationId>) -> Self {
+        Self {
+            display_name: worker.display_name.clone(),
+            occupation,
+            place_name: worker.place_name.clone(),
+            region: worker.region.clone(),
+            country: worker.country.clone(),
+            coordinates: worker.lat.zip(worker.lon),
+            mode: worker
+                .pref_mode
+                .as_deref()
+                .and_then(|m| CourseMode::parse(m).ok()),
+            max_travel_km: worker.max_travel_km,
+            max_training_weeks: worker.max_training_weeks,
+            budget: worker.budget,
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Sign up, log in and log out as HTML forms: the same account services as the API, and the
+//! same session cookies (`session_cookies`).
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use reskill_core::accounts::{Email, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{
+    FormData, PageResult, Visitor, field_error, form_error, home_of, render, render_with_status,
+};
+use crate::auth::ClientIp;
+use crate::auth::cookies::{clearing_cookies, session_cookies};
+use crate::services::accounts::{self, NewAccount, Session};
+use crate::{AppError, AppState};
+
+/// Where to go after signing in.
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Returns `next` when it is a path on this site (never another origin).
+fn safe_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .map(str::to_owned)
+}
+
+fn signed_in(state: &AppState, session: Session, next: Option<String>) -> PageResult {
+    let to = next.unwrap_or_else(|| home_of(session.user.role).to_owned());
+    let mut response = Redirect::to(&to).into_response();
+    for value in session_cookies(
+        &state.auth.config,
+        &session.access_token,
+        &session.refresh_token,
+        &session.csrf_token,
+    ) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// Shows the login form.
+#[utoipa::path(get, path = "/login", tag = "pages",
+    params(("next" = Option<String>, Query, description = "Path to return to")),
+    responses((status = 200, content_type = "text/html", body = String)))]
+pub async fn show_login(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<NextQuery>,
+) -> PageResult {
+    let next = safe_next(query.next.as_deref());
+    render(
+        &state,
+        &visitor,
+        "login.html",
+        "Sign in",
+        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": [], "email": ""}),
+    )
+}
+
+/// Signs in from the login form and redirects to where the visitor was going.
+#[utoipa::path(post, path = "/login", tag = "pages",
+    responses((status = 303, description = "signed in"), (status = 400, content_type = "text/html", body = String)))]
+pub async fn create_login(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    ClientIp(client): ClientIp,
+    body: Bytes,
+) -> PageResult {
+    let form = FormData::parse(&body);
+    let (email, password) = (form.text("email"), form.get("password").unwrap_or(""));
+    let next = safe_next(form.get("next"));
+    let mut errors: Vec<Value> = Vec::new();
+    if email.is_empty() {
+        errors.push(field_error("email", "Enter your email address"));
+    }
+    if password.is_empty() {
+        errors.push(field_error("password", "Enter your password"));
+    }
+    if errors.is_empty() {
+        match accounts::login(&state, &client, &email, password.to_owned()).await {
+            Ok(session) => return signed_in(&state, session, next),
+            Err(error) => errors.push(form_error(&error, &["email", "password"], "email")),
+        }
+    }
+    render_with_status(
+        &state,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        "login.html",
+        "Sign in",
+        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": errors, "email": email}),
+    )
+}
+
+/// Shows the sign-up form.
+#[utoipa::path(get, path = "/signup", tag = "pages",
+    params(("next" = Option<String>, Query, description = "Path to return to")),
+    responses((status = 200, content_type = "text/html", body = String)))]
+pub async fn show_signup(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<NextQuery>,
+) -> PageResult {
+    let next = safe_next(query.next.as_deref());
+    render(
+        &state,
+        &visitor,
+        "signup.html",
+        "Create an account",
+        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": [], "form": {"role": "seeker"}}),
+    )
+}
+
+/// Creates an account from the sign-up form, signs it in and redirects.
+#[utoipa::path(post, path = "/signup", tag = "pages",
+    responses((status = 303, description = "account created and signed in"), (status = 400, content_type = "text/html", body = String)))]
+pub async fn create_signup(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    body: Bytes,
+) -> PageResult {
+    let form = FormData::parse(&body);
+    let next = safe_next(form.get("next"));
+    let display_name = form.text("display_name");
+    let email = form.text("email");
+    let password = form.get("password").unwrap_or("").to_owned();
+    let organisation = form.text("organisation_name");
+    let role = match form.get("role") {
+        Some("employer") => Role::Employer,
+        _ => Role::Seeker,
+    };
+    let mut errors: Vec<Value> = Vec::new();
+    if display_name.is_empty() {
+        errors.push(field_error("display_name", "Enter your name"));
+    }
+    let parsed_email = match Email::parse(&email) {
+        Ok(e) => Some(e),
+        Err(_) => {
+            errors.push(field_error(
+                "email",
+                "Enter an email address like name@example.org",
+            ));
+            None
+        }
+    };
+    if password.chars().count() < 10 {
+        errors.push(field_error(
+            "password",
+            "Choose a password of at least 10 characters",
+        ));
+    }
+    if role == Role::Employer && organisation.is_empty() {
+        errors.push(field_error(
+            "organisation_name",
+            "Enter the name of your organisation",
+        ));
+    }
+    if let (true, Some(email)) = (errors.is_empty(), parsed_email) {
+        let account = NewAccount {
+            email,
+            password,
+            display_name: display_name.clone(),
+            role,
+            organisation_id: None,
+            new_organisation: (role == Role::Employer).then(|| organisation.clone()),
+        };
+        match accounts::register(&state, account).await {
+            Ok(session) => return signed_in(&state, session, next),
+            Err(AppError::Conflict(_)) => errors.push(field_error(
+                "email",
+                "An account with this email address already exists; sign in instead",
+            )),
+            Err(error) => errors.push(form_error(
+                &error,
+                &["display_name", "email", "password", "organisation_name"],
+                "email",
+            )),
+        }
+    }
+    render_with_status(
+        &state,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        "signup.html",
+        "Create an account",
+        json!({
+            "next_q": next.as_deref().map(super::query_escape),
+            "next": next,
+            "errors": errors,
+            "form": {"display_name": display_name, "email": email, "role": role.as_str(), "organisation_name": organisation},
+        }),
+    )
+}
+
+/// Signs out: clears the session cookies and goes home.
+#[utoipa::path(post, path = "/logout", tag = "pages",
+    responses((status = 303, description = "signed out")))]
+pub async fn create_logout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    body: Bytes,
+) -> PageResult {
+    let form = FormData::parse(&body);
+    if let Some(user) = &visitor.user {
+        visitor.check_csrf(&form)?;
+        // The refresh cookie is scoped to the API's auth routes, so it is not sent here:
+        // revoke every refresh token of the account instead.
+        accounts::logout(&state.db, user.id, None, true).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    for value in clearing_cookies(&state.auth.config) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
