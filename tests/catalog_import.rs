@@ -19,7 +19,7 @@ use reskill_server::services::import;
 use reskill_store::tagging::{DocumentFilter, ManualTags};
 use reskill_tests::data::shared_data;
 use reskill_tests::db::{TestDb, for_each_backend};
-use reskill_tests::process::{reskill, reskill_binary};
+use reskill_tests::process::{Server, reskill, reskill_binary};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 /// Every CSV of a bundle folder, sorted.
@@ -403,9 +403,10 @@ async fn openings_round_trip_through_jobposting_jsonld() {
     .await;
 }
 
-/// `reskill import openings` killed with SIGKILL mid-import, then run again: it resumes after
-/// its last committed batch, and a third run inserts nothing (nothing was lost) while no dedupe
-/// key is stored twice (nothing was doubled).
+/// `reskill import openings` killed with SIGKILL at three points of one file, each time run
+/// again: every run resumes after its last committed batch, a final run inserts nothing
+/// (nothing was lost), no dedupe key is stored twice (nothing was doubled), and a server started
+/// afterwards has indexes that match the database.
 #[tokio::test]
 async fn sigkilled_import_resumes_without_loss_or_duplicates() {
     let Some(data) = shared_data() else { return };
@@ -427,41 +428,39 @@ async fn sigkilled_import_resumes_without_loss_or_duplicates() {
             let file = data.join("openings/nyc_jobs_postings_cleaned.csv");
             let file = file.to_str().context("path")?;
             let import = ["import", "openings", file, "--batch-size", "250"];
-            let mut child = run(&import).spawn()?;
-            // Kill once at least one batch has committed and before the last.
-            let deadline = Instant::now() + Duration::from_secs(600);
-            let done = loop {
-                let done = scalar(
-                    &t.db,
-                    "SELECT COALESCE(MAX(records_done), 0) FROM import_checkpoints",
-                )
-                .await
-                .unwrap_or(0);
-                let total = scalar(
-                    &t.db,
-                    "SELECT COALESCE(MAX(records_total), 0) FROM import_checkpoints",
-                )
-                .await
-                .unwrap_or(0);
-                if done > 0 {
-                    ensure!(done < total, "import finished before it could be killed");
-                    break done;
-                }
-                ensure!(child.try_wait()?.is_none(), "import ended early");
-                ensure!(Instant::now() < deadline, "no batch committed in time");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            };
-            child.kill()?;
-            child.wait()?;
+            // Kill at several points: once the first batch has committed, then past a third and
+            // past two thirds of the file; each run after a kill must resume from its checkpoint.
+            let mut kills = Vec::new();
+            for fraction in [0.0, 0.35, 0.7] {
+                let mut child = run(&import).spawn()?;
+                let deadline = Instant::now() + Duration::from_secs(600);
+                let done = loop {
+                    let (done, total) = checkpoint(&t.db).await;
+                    // A run that started over would move the checkpoint back.
+                    let last = kills.last().copied().unwrap_or(0);
+                    ensure!(done >= last, "checkpoint moved back from {last} to {done}");
+                    if done > 0 && done as f64 > fraction * total as f64 {
+                        ensure!(done < total, "import finished before it could be killed");
+                        break done;
+                    }
+                    ensure!(child.try_wait()?.is_none(), "import ended early");
+                    ensure!(Instant::now() < deadline, "no batch committed in time");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                };
+                child.kill()?;
+                child.wait()?;
+                kills.push(done);
+            }
             let stored_after_kill = scalar(&t.db, "SELECT COUNT(*) FROM openings").await? as u64;
             ensure!(stored_after_kill > 0);
+            eprintln!("{:?}: import killed after {kills:?} records", t.backend);
 
             let output = run(&import).stdout(Stdio::piped()).output()?;
             ensure!(output.status.success(), "resumed import: {}", output.status);
             let text = String::from_utf8_lossy(&output.stdout);
             ensure!(
                 text.contains("resumed after"),
-                "the second run did not resume (killed after {done} records):\n{text}"
+                "the last run did not resume (killed after {kills:?} records):\n{text}"
             );
             let after_resume = scalar(&t.db, "SELECT COUNT(*) FROM openings").await?;
 
@@ -480,6 +479,11 @@ async fn sigkilled_import_resumes_without_loss_or_duplicates() {
             )
             .await?;
             ensure!(doubled == 0, "{doubled} dedupe keys stored twice");
+
+            // A server started on the same data folder serves indexes that match the database.
+            let server = Server::start(&binary, dir.path(), &[("DATABASE_URL", &t.url)])?;
+            server.assert_indexes_match_database(&t.db).await?;
+            server.kill()?;
             Ok(())
         }
     })
@@ -542,4 +546,21 @@ async fn title_to_occupation_accuracy_on_held_out_alt_labels() -> anyhow::Result
     );
     t.cleanup().await?;
     Ok(())
+}
+
+/// `(records_done, records_total)` of the furthest import checkpoint; zeros before the first.
+async fn checkpoint(db: &sea_orm::DatabaseConnection) -> (i64, i64) {
+    let done = scalar(
+        db,
+        "SELECT COALESCE(MAX(records_done), 0) FROM import_checkpoints",
+    )
+    .await
+    .unwrap_or(0);
+    let total = scalar(
+        db,
+        "SELECT COALESCE(MAX(records_total), 0) FROM import_checkpoints",
+    )
+    .await
+    .unwrap_or(0);
+    (done, total)
 }

@@ -10,4 +10,5 @@ mod real_data;
 mod replicas;
 mod search_quality;
 mod search_sync;
+mod settings;
 mod storage;

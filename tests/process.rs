@@ -150,7 +150,67 @@ impl Server {
         let text = String::from_utf8_lossy(&raw);
         let (head, body) = text.split_once("\r\n\r\n").context("no HTTP header")?;
         let status = head.split(' ').nth(1).context("no status")?.parse()?;
-        Ok((status, body.to_owned()))
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        };
+        Ok((status, body))
+    }
+
+    /// A GET; returns the status and body.
+    pub fn get(&self, path: &str) -> anyhow::Result<(u16, String)> {
+        self.request("GET", path, None)
+    }
+
+    /// Returns `total` of a search.
+    pub fn total(&self, kind: &str, query: &str) -> anyhow::Result<u64> {
+        let (status, body) = self.get(&format!("/api/v1/search/{kind}?limit=1&q={query}"))?;
+        ensure!(status == 200, "search {kind} {query:?}: {status} {body}");
+        let json: serde_json::Value = serde_json::from_str(&body)?;
+        json["total"].as_u64().context("no total")
+    }
+
+    /// Checks that every index holds exactly the documents the database says it should, by the
+    /// document counts `/readyz` reports (search totals stop being exact past 10,000 hits).
+    /// Polls for a few seconds, since the follower may still be applying the last changes.
+    pub async fn assert_indexes_match_database(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+    ) -> anyhow::Result<()> {
+        let counts = reskill_store::documents::document_counts(db).await?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let (status, body) = self.get("/readyz")?;
+            ensure!(status == 200, "/readyz: {status} {body}");
+            let ready: serde_json::Value = serde_json::from_str(&body)?;
+            let mismatch = [
+                ("occupations", counts.occupations),
+                ("skills", counts.skills),
+                ("courses", counts.courses),
+                ("openings", counts.searchable_openings),
+            ]
+            .into_iter()
+            .find_map(|(kind, want)| {
+                let have = ready["indexes"][kind]["documents"].as_u64();
+                (have != Some(want)).then(|| format!("{kind}: index has {have:?}, database {want}"))
+            });
+            match mismatch {
+                None => return Ok(()),
+                Some(mismatch) if Instant::now() > deadline => bail!(mismatch),
+                Some(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+    }
+
+    /// SIGKILL on Unix: no graceful shutdown, no final commit.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
     }
 
     /// Logs a demo account in; returns its access token.
@@ -164,4 +224,20 @@ impl Server {
             .context("no access_token")?
             .to_owned())
     }
+}
+
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
 }

@@ -3,109 +3,12 @@
 //! mid-indexing and of `reskill reindex` mid-rebuild, a restarted server's indexes hold exactly
 //! what the database holds.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail, ensure};
+use anyhow::ensure;
 use chrono::Utc;
 use reskill_core::catalog::{NewOpening, OpeningStatus, Place};
-use reskill_store::documents;
-use reskill_tests::process::{free_port, reskill, reskill_binary};
-
-/// A `reskill serve` child process, SIGKILLed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(binary: &Path, data_dir: &Path) -> anyhow::Result<Self> {
-        let port = free_port()?;
-        let bind = format!("127.0.0.1:{port}");
-        let child = reskill(binary, data_dir, &["serve", "--bind", &bind]).spawn()?;
-        let mut server = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Ok((200, _)) = server.get("/healthz") {
-                return Ok(server);
-            }
-            if let Some(status) = server.child.try_wait()? {
-                bail!("reskill serve exited early: {status}");
-            }
-            ensure!(Instant::now() < deadline, "reskill serve did not come up");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// A minimal HTTP/1.1 GET; returns the status and body.
-    fn get(&self, path: &str) -> anyhow::Result<(u16, String)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        )?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw)?;
-        let text = String::from_utf8_lossy(&raw);
-        let (head, body) = text.split_once("\r\n\r\n").context("no HTTP header")?;
-        let status = head
-            .split(' ')
-            .nth(1)
-            .context("no status")?
-            .parse::<u16>()?;
-        let body = if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            dechunk(body)
-        } else {
-            body.to_owned()
-        };
-        Ok((status, body))
-    }
-
-    /// Returns `total` of a search.
-    fn total(&self, kind: &str, query: &str) -> anyhow::Result<u64> {
-        let (status, body) = self.get(&format!("/api/v1/search/{kind}?limit=1&q={query}"))?;
-        ensure!(status == 200, "search {kind} {query:?}: {status} {body}");
-        let json: serde_json::Value = serde_json::from_str(&body)?;
-        json["total"].as_u64().context("no total")
-    }
-
-    fn kill(mut self) -> anyhow::Result<()> {
-        // SIGKILL on Unix: no graceful shutdown, no final commit.
-        self.child.kill()?;
-        self.child.wait()?;
-        Ok(())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn dechunk(body: &str) -> String {
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || after.len() < size {
-            break;
-        }
-        out.push_str(&after[..size]);
-        rest = after[size..].trim_start_matches("\r\n");
-    }
-    out
-}
+use reskill_tests::process::{Server, reskill, reskill_binary};
 
 fn opening(n: usize, marker: &str, status: OpeningStatus) -> NewOpening {
     NewOpening {
@@ -149,24 +52,6 @@ fn wait_for_total(server: &Server, kind: &str, q: &str, want: u64) -> anyhow::Re
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// Checks that every index holds exactly the documents the database says it should.
-async fn assert_indexes_match_database(
-    server: &Server,
-    db: &sea_orm::DatabaseConnection,
-) -> anyhow::Result<()> {
-    let counts = documents::document_counts(db).await?;
-    for (kind, want) in [
-        ("occupations", counts.occupations),
-        ("skills", counts.skills),
-        ("courses", counts.courses),
-        ("openings", counts.searchable_openings),
-    ] {
-        let total = server.total(kind, "")?;
-        ensure!(total == want, "{kind}: index has {total}, database {want}");
-    }
-    Ok(())
 }
 
 /// The search API and page on the demo data: statuses, problem+json fields, highlights.
@@ -228,13 +113,13 @@ async fn writes_reach_search_within_a_second_and_sigkill_loses_nothing() -> anyh
     let data_dir = dir.path();
 
     // 1. A fresh server loads the demo; then a write through the store is searchable soon.
-    let server = Server::start(&binary, data_dir)?;
+    let server = Server::start(&binary, data_dir, &[])?;
     let url = format!(
         "sqlite://{}?mode=rwc",
         data_dir.join("reskill.db").display()
     );
     let db = reskill_store::connect(&url).await?;
-    assert_indexes_match_database(&server, &db).await?;
+    server.assert_indexes_match_database(&db).await?;
     check_api_contract(&server)?;
 
     let fresh: Vec<NewOpening> = (0..50)
@@ -252,12 +137,31 @@ async fn writes_reach_search_within_a_second_and_sigkill_loses_nothing() -> anyh
     let took = wait_for_total(&server, "openings", "zanzibarqux", 40)?;
     println!("10 closed openings gone after {} ms", took.as_millis());
 
-    // 3. SIGKILL while the follower is applying a large batch.
-    let batch: Vec<NewOpening> = (0..3_000)
-        .map(|n| opening(n, "quokkavale", OpeningStatus::Open))
-        .collect();
-    reskill_store::catalog::upsert_openings(&db, &batch).await?;
-    std::thread::sleep(Duration::from_millis(150));
+    // 3. SIGKILL while the follower is applying a large batch, at several points: each restart
+    // repairs the index from the database before the next batch and kill.
+    let mut server = server;
+    let mut killed_batches = Vec::new();
+    for (round, delay_ms) in [30u64, 150, 400].into_iter().enumerate() {
+        // Words far apart, so typo tolerance never mixes the batches up.
+        let marker = ["quokkavale", "narwhalcove", "ibexhollow"][round].to_owned();
+        let batch: Vec<NewOpening> = (0..1_000)
+            .map(|n| opening(n, &marker, OpeningStatus::Open))
+            .collect();
+        reskill_store::catalog::upsert_openings(&db, &batch).await?;
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let seen = server.total("openings", &marker)?;
+        server.kill()?;
+        println!("killed {delay_ms} ms after a 1,000-opening write, {seen} of it searchable");
+        killed_batches.push(marker);
+        server = Server::start(&binary, data_dir, &[])?;
+        server.assert_indexes_match_database(&db).await?;
+        for marker in &killed_batches {
+            ensure!(
+                server.total("openings", marker)? == 1_000,
+                "{marker} after restart"
+            );
+        }
+    }
     server.kill()?;
 
     // 4. More writes while no server runs, then `reskill reindex` killed at several points.
@@ -279,10 +183,12 @@ async fn writes_reach_search_within_a_second_and_sigkill_loses_nothing() -> anyh
     println!("reindex killed mid-way {} times of 5", 5 - finished);
 
     // 5. A restarted server repairs its indexes from the database.
-    let server = Server::start(&binary, data_dir)?;
-    assert_indexes_match_database(&server, &db).await?;
+    let server = Server::start(&binary, data_dir, &[])?;
+    server.assert_indexes_match_database(&db).await?;
     ensure!(server.total("openings", "zanzibarqux")? == 40);
-    ensure!(server.total("openings", "quokkavale")? == 3_000);
+    for marker in &killed_batches {
+        ensure!(server.total("openings", marker)? == 1_000);
+    }
     ensure!(server.total("openings", "wombatfield")? == 500);
 
     // 6. And keeps following: a write after the restart is searchable too.

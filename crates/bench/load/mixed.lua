@@ -1,6 +1,8 @@
 -- Mixed read workload for wrk (docs/BENCHMARKS.md, "Load and soak"): searches of each kind,
 -- suggestions, occupation pages and recommendations, in fixed proportions.
 -- Usage: wrk -t2 -c16 -d60s --latency -s crates/bench/load/mixed.lua http://127.0.0.1:8080
+-- RESKILL_LOAD_DELAY_MS=N pauses N ms before each request of a connection (wrk's delay hook), so
+-- a soak can run at a chosen fraction of the saturation rate (wrk itself cannot pace).
 
 local queries = { "clerk", "customer service", "data analyst", "nurse", "bookeeping",
   "call centre agent", "software developer", "warehouse", "teacher", "accounting" }
@@ -9,6 +11,11 @@ local counter = 0
 
 local function pick(list) return list[(counter % #list) + 1] end
 local function escape(text) return (text:gsub(" ", "%%20")) end
+
+local pause = tonumber(os.getenv("RESKILL_LOAD_DELAY_MS") or "0")
+if pause > 0 then
+  delay = function() return pause end
+end
 
 request = function()
   counter = counter + 1

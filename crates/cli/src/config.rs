@@ -219,3 +219,237 @@ impl Settings {
             .with_context(|| format!("failed to create data folder {}", self.data_dir.display()))
     }
 }
+
+/// Settings read from the environment outside clap (tracing starts before anything else).
+const OTHER_SETTINGS: [&str; 2] = ["RESKILL_LOG", "RESKILL_LOG_FORMAT"];
+
+/// The optional settings file (`--config FILE` or `RESKILL_CONFIG`): one `NAME=VALUE` per line,
+/// named like the environment variables (`RESKILL_BIND=0.0.0.0:8080`), `#` starts a comment, a
+/// value may be quoted. A flag wins over the environment, which wins over the file, which wins
+/// over the built-in default.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsFile {
+    path: PathBuf,
+    values: std::collections::BTreeMap<String, String>,
+}
+
+impl SettingsFile {
+    /// Reads and checks `path`; `known` are the names it may set.
+    pub fn read(
+        path: &std::path::Path,
+        known: &std::collections::BTreeSet<String>,
+    ) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+        Self::parse(path, &text, known)
+    }
+
+    /// Parses the text of a settings file; errors name the file, the line and the reason.
+    pub fn parse(
+        path: &std::path::Path,
+        text: &str,
+        known: &std::collections::BTreeSet<String>,
+    ) -> anyhow::Result<Self> {
+        let mut values = std::collections::BTreeMap::new();
+        let mut lines_of = std::collections::BTreeMap::new();
+        for (index, line) in text.lines().enumerate() {
+            let number = index + 1;
+            let at = || format!("{}:{number}", path.display());
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((name, value)) = line.split_once('=') else {
+                anyhow::bail!("{}: expected NAME=VALUE, found {line:?}", at());
+            };
+            let name = name.trim();
+            if name == "RESKILL_CONFIG" {
+                anyhow::bail!("{}: a settings file cannot name another one", at());
+            }
+            if !known.contains(name) && !OTHER_SETTINGS.contains(&name) {
+                anyhow::bail!(
+                    "{}: unknown setting {name:?}; the names are the environment variables in the \
+                     README's settings table, such as RESKILL_BIND or DATABASE_URL",
+                    at()
+                );
+            }
+            if let Some(first) = lines_of.insert(name.to_owned(), number) {
+                anyhow::bail!("{}: {name} is already set on line {first}", at());
+            }
+            values.insert(name.to_owned(), unquote(value.trim()).to_owned());
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            values,
+        })
+    }
+
+    /// The file's value for `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    /// Where the file was read from.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Makes every value in the file the default of the argument reading that environment
+    /// variable, so flags and the environment still win.
+    pub fn apply(&self, mut command: clap::Command) -> clap::Command {
+        let with_default = |arg: clap::Arg, value: &str| {
+            // Hidden: secrets such as DATABASE_URL must not show up in --help.
+            arg.default_value(value.to_owned()).hide_default_value(true)
+        };
+        for (id, value) in self.targets(&command) {
+            command = command.mut_arg(id, |arg| with_default(arg, value));
+        }
+        let subcommands: Vec<String> = command
+            .get_subcommands()
+            .map(|s| s.get_name().to_owned())
+            .collect();
+        for name in subcommands {
+            command = command.mut_subcommand(name, |mut sub| {
+                for (id, value) in self.targets(&sub) {
+                    sub = sub.mut_arg(id, |arg| with_default(arg, value));
+                }
+                sub
+            });
+        }
+        command
+    }
+
+    /// The ids of `command`'s own arguments that this file sets, with their values.
+    fn targets(&self, command: &clap::Command) -> Vec<(String, &str)> {
+        command
+            .get_arguments()
+            .filter_map(|arg| {
+                let value = self.get(arg.get_env()?.to_str()?)?;
+                Some((arg.get_id().as_str().to_owned(), value))
+            })
+            .collect()
+    }
+}
+
+/// The environment variable names of every argument of `command` and its subcommands.
+pub fn setting_names(command: &clap::Command) -> std::collections::BTreeSet<String> {
+    let mut names: std::collections::BTreeSet<String> = command
+        .get_arguments()
+        .filter_map(|arg| arg.get_env()?.to_str().map(str::to_owned))
+        .collect();
+    for sub in command.get_subcommands() {
+        names.extend(setting_names(sub));
+    }
+    names
+}
+
+/// The environment's value of `name`, else the settings file's.
+pub fn env_or_file(name: &str, file: Option<&SettingsFile>) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .or_else(|| file.and_then(|f| f.get(name)).map(str::to_owned))
+}
+
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|v| v.strip_suffix(quote))
+        {
+            return inner;
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use clap::CommandFactory;
+
+    use super::*;
+    use crate::{Cli, Command};
+
+    fn known() -> std::collections::BTreeSet<String> {
+        setting_names(&Cli::command())
+    }
+
+    fn file(text: &str) -> anyhow::Result<SettingsFile> {
+        SettingsFile::parse(Path::new("reskill.env"), text, &known())
+    }
+
+    #[test]
+    fn reads_names_values_comments_and_quotes() -> anyhow::Result<()> {
+        let f = file(
+            "# production\n\nRESKILL_BIND = 0.0.0.0:9000\nDATABASE_URL=\"postgres://a:b@h/db?x=1\"\n\
+             RESKILL_MAIL_FROM='Reskill <jobs@example.org>'\nRESKILL_LOG=warn\n",
+        )?;
+        assert_eq!(f.get("RESKILL_BIND"), Some("0.0.0.0:9000"));
+        assert_eq!(f.get("DATABASE_URL"), Some("postgres://a:b@h/db?x=1"));
+        assert_eq!(
+            f.get("RESKILL_MAIL_FROM"),
+            Some("Reskill <jobs@example.org>")
+        );
+        assert_eq!(f.get("RESKILL_LOG"), Some("warn"));
+        assert_eq!(f.get("RESKILL_SEARCH_RATE"), None);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_lines_name_the_file_the_line_and_the_reason() {
+        let error = |text: &str| file(text).map(|_| ()).unwrap_err().to_string();
+        let e = error("RESKILL_BIND=1.2.3.4:1\n\nRESKILL_NOPE=1\n");
+        assert!(
+            e.starts_with("reskill.env:3: unknown setting \"RESKILL_NOPE\""),
+            "{e}"
+        );
+        let e = error("# ok\nRESKILL_BIND\n");
+        assert!(e.starts_with("reskill.env:2: expected NAME=VALUE"), "{e}");
+        let e = error("RESKILL_BIND=a\nRESKILL_BIND=b\n");
+        assert!(
+            e.contains("reskill.env:2: RESKILL_BIND is already set on line 1"),
+            "{e}"
+        );
+        let e = error("RESKILL_CONFIG=other.env\n");
+        assert!(e.starts_with("reskill.env:1:"), "{e}");
+        let e = error("reskill_bind=a\n");
+        assert!(e.contains("unknown setting"), "{e}");
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() -> anyhow::Result<()> {
+        let f = file("RESKILL_SEARCH_BURST=7\nRESKILL_MAIL_BATCH=33\nRESKILL_BIND=127.0.0.1:9\n")?;
+        let parse = |args: &[&str]| -> anyhow::Result<Cli> {
+            let matches = f.apply(Cli::command()).try_get_matches_from(args)?;
+            Ok(<Cli as clap::FromArgMatches>::from_arg_matches(&matches)?)
+        };
+        let cli = parse(&["reskill", "serve"])?;
+        assert_eq!(cli.search_burst, 7.0);
+        assert_eq!(cli.mail_batch, 33);
+        assert!(matches!(cli.command, Some(Command::Serve(ref s)) if s.bind == "127.0.0.1:9"));
+        let cli = parse(&[
+            "reskill",
+            "--search-burst",
+            "9",
+            "serve",
+            "--bind",
+            "127.0.0.1:1",
+        ])?;
+        assert_eq!(cli.search_burst, 9.0);
+        assert!(matches!(cli.command, Some(Command::Serve(ref s)) if s.bind == "127.0.0.1:1"));
+        // Without the file, the built-in defaults.
+        let matches = Cli::command().try_get_matches_from(["reskill", "stats"])?;
+        let cli = <Cli as clap::FromArgMatches>::from_arg_matches(&matches)?;
+        assert_eq!(cli.mail_batch, 100);
+        Ok(())
+    }
+
+    #[test]
+    fn file_values_stay_out_of_help() -> anyhow::Result<()> {
+        let f = file("DATABASE_URL=postgres://user:hunter2@db/reskill\n")?;
+        let help = f.apply(Cli::command()).render_long_help().to_string();
+        assert!(!help.contains("hunter2"), "{help}");
+        Ok(())
+    }
+}

@@ -165,9 +165,70 @@ pub struct Cli {
     )]
     pub search_burst: f64,
 
+    /// Optional settings file: NAME=VALUE lines named like the environment variables below
+    /// (RESKILL_BIND=0.0.0.0:8080). Flags and environment variables win over it.
+    #[arg(long, global = true, env = "RESKILL_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// The settings file that was read, for the settings clap does not parse.
+    #[arg(skip)]
+    pub settings_file: Option<config::SettingsFile>,
+
     /// What to do (default: serve).
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Parses the process's command line, with the settings file's values as defaults.
+pub fn parse() -> anyhow::Result<Cli> {
+    parse_from(std::env::args_os())
+}
+
+/// Parses `args` (the program name first). Clap's own errors and `--help` exit the process as
+/// `Cli::parse` does; a bad settings file is an error.
+pub fn parse_from<I, T>(args: I) -> anyhow::Result<Cli>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString>,
+{
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let mut command = Cli::command();
+    let file = match config_path(&args) {
+        Some(path) => {
+            let file = config::SettingsFile::read(&path, &config::setting_names(&command))?;
+            command = file.apply(command);
+            Some(file)
+        }
+        None => None,
+    };
+    let matches = command
+        .try_get_matches_from(args)
+        .unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.settings_file = file;
+    Ok(cli)
+}
+
+/// `--config FILE` / `--config=FILE` from the arguments, else `RESKILL_CONFIG`; needed before
+/// clap runs because the file supplies clap's defaults.
+fn config_path(args: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let mut args = args.iter().skip(1);
+    while let Some(arg) = args.next() {
+        let arg = arg.to_string_lossy();
+        if arg == "--" {
+            break;
+        }
+        if arg == "--config" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(path) = arg.strip_prefix("--config=") {
+            return Some(PathBuf::from(path));
+        }
+    }
+    std::env::var_os("RESKILL_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// The subcommands.
@@ -263,10 +324,13 @@ pub struct ServeArgs {
     pub no_demo: bool,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
+impl ServeArgs {
+    /// The options of a bare `reskill` (no subcommand): clap has not parsed `serve`'s arguments,
+    /// so the address comes from the environment or the settings file.
+    pub fn implied(file: Option<&config::SettingsFile>) -> Self {
         Self {
-            bind: std::env::var("RESKILL_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
+            bind: config::env_or_file("RESKILL_BIND", file)
+                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             no_demo: false,
         }
     }
@@ -532,13 +596,17 @@ pub enum OutputFormat {
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_cli(&cli)?;
-    init_tracing();
+    let file = cli.settings_file.clone();
+    init_tracing(file.as_ref());
+    if let Some(file) = &file {
+        tracing::info!(path = %file.path().display(), "read settings file");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async move {
         match cli.command {
-            None => commands::serve::run(&settings, ServeArgs::default()).await,
+            None => commands::serve::run(&settings, ServeArgs::implied(file.as_ref())).await,
             Some(Command::Serve(args)) => commands::serve::run(&settings, args).await,
             Some(Command::Import(import)) => commands::import::run(&settings, import).await,
             Some(Command::Demo(args)) => commands::demo::run(&settings, args).await,
@@ -557,14 +625,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     })
 }
 
-fn init_tracing() {
+fn init_tracing(file: Option<&config::SettingsFile>) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("RESKILL_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tantivy=warn"));
+    let filter = config::env_or_file("RESKILL_LOG", file)
+        .and_then(|directives| EnvFilter::try_new(directives).ok())
+        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tantivy=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    let _ = if std::env::var("RESKILL_LOG_FORMAT").as_deref() == Ok("json") {
+    let _ = if config::env_or_file("RESKILL_LOG_FORMAT", file).as_deref() == Some("json") {
         builder.json().try_init()
     } else {
         builder.try_init()

@@ -1,10 +1,7 @@
 //! The `reskill` binary: parses the command line and hands over to the library.
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    let cli = reskill_cli::Cli::parse();
-    match reskill_cli::run(cli) {
+    match reskill_cli::parse().and_then(reskill_cli::run) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

@@ -1,0 +1,106 @@
+//! The optional settings file (issue 9), through the real binary: it is read from `--config` or
+//! `RESKILL_CONFIG`, the environment wins over it, and a bad line stops the process with the
+//! file, the line and the reason.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::ensure;
+use reskill_tests::process::{free_port, reskill_binary};
+
+/// `reskill ARGS…` with none of the settings this test sets taken from the caller's environment.
+fn bare(binary: &std::path::Path, args: &[&str]) -> Command {
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .env_remove("RESKILL_CONFIG")
+        .env_remove("RESKILL_DATA_DIR")
+        .env_remove("DATABASE_URL")
+        .env_remove("RESKILL_BIND")
+        .env("RESKILL_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
+#[test]
+fn settings_file_is_read_below_the_environment_and_bad_lines_are_refused() -> anyhow::Result<()> {
+    let binary = reskill_binary()?;
+    let dir = tempfile::tempdir()?;
+    let (from_file, from_env) = (dir.path().join("from-file"), dir.path().join("from-env"));
+    let config = dir.path().join("reskill.env");
+    std::fs::write(
+        &config,
+        format!(
+            "# settings for the test\nRESKILL_DATA_DIR=\"{}\"\n",
+            from_file.display()
+        ),
+    )?;
+    let config_arg = config.to_str().unwrap_or_default();
+
+    // The file sets the data folder.
+    let output = bare(&binary, &["--config", config_arg, "stats"]).output()?;
+    ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    ensure!(
+        from_file.join("reskill.db").is_file(),
+        "no database in the file's folder"
+    );
+
+    // The environment wins over the file.
+    let output = bare(&binary, &["stats"])
+        .env("RESKILL_CONFIG", &config)
+        .env("RESKILL_DATA_DIR", &from_env)
+        .output()?;
+    ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    ensure!(
+        from_env.join("reskill.db").is_file(),
+        "the environment lost to the file"
+    );
+
+    // A bare `reskill` serves on the file's address.
+    let port = free_port()?;
+    std::fs::write(
+        &config,
+        format!(
+            "RESKILL_DATA_DIR={}\nRESKILL_BIND=127.0.0.1:{port}\nRESKILL_SEARCH_RATE=0\n",
+            from_file.display()
+        ),
+    )?;
+    let mut server = bare(&binary, &[])
+        .env("RESKILL_CONFIG", &config)
+        .stderr(Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let up = loop {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break true;
+        }
+        if server.try_wait()?.is_some() || Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = server.kill();
+    server.wait()?;
+    ensure!(up, "reskill did not listen on the file's RESKILL_BIND");
+
+    // A bad line: nothing runs, and the error names the file and line.
+    std::fs::write(&config, "RESKILL_BIND=127.0.0.1:1\nRESKILL_NOPE=1\n")?;
+    let output = bare(&binary, &["--config", config_arg, "stats"]).output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    ensure!(!output.status.success(), "a bad settings file was accepted");
+    ensure!(
+        stderr.contains(&format!("{config_arg}:2: unknown setting \"RESKILL_NOPE\"")),
+        "{stderr}"
+    );
+    Ok(())
+}
