@@ -3,7 +3,8 @@
 // assigning a plan, an employer posting a role and seeing a ranked candidate. axe-core runs on
 // every page visited (any serious or critical violation fails), each page's transferred bytes
 // must stay under 100 kB, and screenshots of the key pages are written at 1280 and 360 px
-// (JPEG, quality 70, the viewport only, to keep docs/screenshots small).
+// (JPEG, quality 70, the viewport only, and only the pages the README shows, to keep
+// docs/screenshots small).
 //
 // Usage: RESKILL_BASE_URL=http://127.0.0.1:PORT [RESKILL_SCREENSHOT_DIR=dir]
 //        [CHROMIUM_PATH=/usr/bin/chromium] node journeys.mjs
@@ -117,7 +118,6 @@ async function seekerJourney(browser) {
     await page.goto(`${BASE}/search?q=${encodeURIComponent("customer service")}&kind=occupations`);
   }
   await audit(page, "search");
-  await screenshot(page, "search");
   const hits = await page.locator(".hits h3 a").evaluateAll((links) => links.map((a) => a.href));
   check(hits.length > 0, "the search finds occupations");
   let found = false;
@@ -144,7 +144,6 @@ async function seekerJourney(browser) {
   check((await page.locator(".error-summary a[href='#email']").count()) === 1, "the error summary links to the email field");
   check((await page.getAttribute("#display_name", "aria-describedby")) === "display_name-error", "the field is described by its error");
   await audit(page, "signup with errors");
-  await screenshot(page, "signup-errors");
   await page.fill("#display_name", "Browser Seeker");
   await page.fill("#email", `seeker.${Date.now()}@example.org`);
   await page.fill("#password", "a long enough phrase");
@@ -169,7 +168,6 @@ async function seekerJourney(browser) {
   const skillsAfter = await page.locator("#skills tbody tr").count();
   check(skillsAfter > skillsBefore || (await page.locator("td:has-text('added by you')").count()) > 0, "a declared skill is shown with its origin");
   check((await page.locator("td:has-text('from your job')").count()) > 0, "inferred skills show their origin");
-  await screenshot(page, "my-profile");
   await page.goto(`${BASE}/my/recommendations`);
   await audit(page, "my recommendations");
   await page.goto(`${BASE}/search?kind=courses&q=spreadsheet`);
@@ -184,13 +182,11 @@ async function caseworkerJourney(browser) {
   await signIn(page, "helen.brooks@example.org");
   check(page.url().endsWith("/caseload"), `a caseworker starts at the caseload, not ${page.url()}`);
   await audit(page, "caseload");
-  await screenshot(page, "caseload");
   await page.goto(`${BASE}/caseload?sort=last_contact&risk_band=`);
   await audit(page, "caseload sorted");
   check((await page.locator("tbody tr").count()) > 0, "the caseload lists workers");
   await Promise.all([page.waitForNavigation(), page.locator("tbody tr td a").first().click()]);
   await audit(page, "worker");
-  await screenshot(page, "worker");
   await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Build a plan" }).click()]);
   check(page.url().includes("/caseload/plans/"), "building a plan opens the plan builder");
   await audit(page, "plan builder");
@@ -231,7 +227,6 @@ async function employerJourney(browser) {
   const suggested = await page.locator(".skill-picker input[type=checkbox]:checked").count();
   check(suggested > 0, "skills are suggested from the title");
   await audit(page, "opening editor with skills");
-  await screenshot(page, "opening-editor");
   await page.fill("#title", "Customer support advisor");
   await page.fill("#place_name", "Birmingham");
   await page.fill("#salary_min", "not a number");
@@ -270,7 +265,6 @@ async function employerJourney(browser) {
   const closed = page.locator("tr", { hasText: "Customer support advisor, hybrid" }).first();
   check((await closed.textContent()).includes("Closed"), "the opening is closed");
   await audit(page, "employer openings after close");
-  await screenshot(page, "employer-openings");
   await page.close();
 }
 
@@ -306,10 +300,8 @@ async function adminJourney(browser) {
   check(page.url().endsWith("/admin"), `an admin starts at the admin page, not ${page.url()}`);
   await audit(page, "admin");
   check((await page.locator("svg[role=img]").count()) === 1, "the figures have a chart");
-  await screenshot(page, "admin");
   await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Users" }).click()]);
   await audit(page, "admin users");
-  await screenshot(page, "admin-users");
   const sofia = () => page.locator("tr", { hasText: "sofia.marchetti@example.org" });
   await Promise.all([page.waitForNavigation(), sofia().getByRole("button", { name: /^Disable/ }).click()]);
   check((await sofia().textContent()).includes("Disabled"), "the account is disabled");
