@@ -1757,10 +1757,9 @@ async fn pages_refresh_an_expired_access_cookie_from_the_refresh_cookie() {
         };
         let (refresh, csrf) = (value("reskill_refresh")?, value("reskill_csrf")?);
         ensure!(
-            headers
-                .get_all(header::SET_COOKIE)
-                .iter()
-                .any(|c| c.to_str().is_ok_and(|c| c.starts_with("reskill_refresh=") && c.contains("Path=/;"))),
+            headers.get_all(header::SET_COOKIE).iter().any(|c| c
+                .to_str()
+                .is_ok_and(|c| c.starts_with("reskill_refresh=") && c.contains("Path=/;"))),
             "the refresh cookie must reach the pages"
         );
         let keys = &app.state.auth.tokens;
@@ -1781,7 +1780,9 @@ async fn pages_refresh_an_expired_access_cookie_from_the_refresh_cookie() {
         .await?;
         ensure!(
             status == StatusCode::SEE_OTHER
-                && headers[header::LOCATION].to_str()?.starts_with("/login?next="),
+                && headers[header::LOCATION]
+                    .to_str()?
+                    .starts_with("/login?next="),
             "{status}"
         );
 
@@ -1808,9 +1809,14 @@ async fn pages_refresh_an_expired_access_cookie_from_the_refresh_cookie() {
             .map(|(_, v)| v.clone())
             .context("no new refresh cookie")?;
         ensure!(new_refresh != refresh, "the refresh token must rotate");
-        ensure!(keys.verify(&access).is_ok(), "the new access token must verify");
         ensure!(
-            renewed.iter().any(|(n, v)| n == "reskill_csrf" && *v == csrf),
+            keys.verify(&access).is_ok(),
+            "the new access token must verify"
+        );
+        ensure!(
+            renewed
+                .iter()
+                .any(|(n, v)| n == "reskill_csrf" && *v == csrf),
             "the CSRF token of forms already shown is kept"
         );
 
@@ -1828,7 +1834,11 @@ async fn pages_refresh_an_expired_access_cookie_from_the_refresh_cookie() {
             status == StatusCode::SEE_OTHER && headers[header::LOCATION] == "/my/searches",
             "{status} {body}"
         );
-        ensure!(set_cookies(&headers).iter().any(|(n, v)| n == "reskill_access" && !v.is_empty()));
+        ensure!(
+            set_cookies(&headers)
+                .iter()
+                .any(|(n, v)| n == "reskill_access" && !v.is_empty())
+        );
 
         // A refresh token that no longer works clears the cookies and asks to sign in.
         let (status, headers, _) = cookie_page(
@@ -1841,7 +1851,9 @@ async fn pages_refresh_an_expired_access_cookie_from_the_refresh_cookie() {
         .await?;
         ensure!(status == StatusCode::SEE_OTHER, "{status}");
         ensure!(
-            set_cookies(&headers).iter().any(|(n, v)| n == "reskill_refresh" && v.is_empty()),
+            set_cookies(&headers)
+                .iter()
+                .any(|(n, v)| n == "reskill_refresh" && v.is_empty()),
             "the dead refresh cookie is cleared"
         );
         Ok(())
@@ -1867,9 +1879,14 @@ async fn home_question_goes_straight_to_a_confidently_named_occupation() {
             Ok(headers[header::LOCATION].to_str()?.to_owned())
         };
         let q = label.to_uppercase().replace(' ', "%20");
-        let (status, headers, _) = page(&app, Method::GET, &format!("/find?q={q}"), None, None).await?;
+        let (status, headers, _) =
+            page(&app, Method::GET, &format!("/find?q={q}"), None, None).await?;
         ensure!(status == StatusCode::SEE_OTHER, "{status}");
-        ensure!(location(&headers)? == format!("/occupations/{clerk}"), "{:?}", location(&headers));
+        ensure!(
+            location(&headers)? == format!("/occupations/{clerk}"),
+            "{:?}",
+            location(&headers)
+        );
         for (uri, expected) in [
             ("/find?q=zzqqxx", "/search?q=zzqqxx&kind=occupations"),
             ("/find?q=clerk&kind=courses", "/search?q=clerk&kind=courses"),
@@ -1877,7 +1894,11 @@ async fn home_question_goes_straight_to_a_confidently_named_occupation() {
         ] {
             let (status, headers, _) = page(&app, Method::GET, uri, None, None).await?;
             ensure!(status == StatusCode::SEE_OTHER, "{uri}: {status}");
-            ensure!(location(&headers)? == expected, "{uri}: {:?}", location(&headers));
+            ensure!(
+                location(&headers)? == expected,
+                "{uri}: {:?}",
+                location(&headers)
+            );
         }
         Ok(())
     })

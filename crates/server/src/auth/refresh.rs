@@ -55,7 +55,11 @@ fn replace_cookies(headers: &mut HeaderMap, replaced: &[(&str, &str)]) {
         })
         .map(str::to_owned)
         .collect();
-    pairs.extend(replaced.iter().map(|(name, value)| format!("{name}={value}")));
+    pairs.extend(
+        replaced
+            .iter()
+            .map(|(name, value)| format!("{name}={value}")),
+    );
     headers.remove(header::COOKIE);
     if let Ok(value) = HeaderValue::from_str(&pairs.join("; ")) {
         headers.insert(header::COOKIE, value);
@@ -134,7 +138,10 @@ mod tests {
     #[test]
     fn replacing_cookies_keeps_the_others() {
         let mut headers = HeaderMap::new();
-        headers.append(header::COOKIE, HeaderValue::from_static("a=1; reskill_access=old"));
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; reskill_access=old"),
+        );
         headers.append(header::COOKIE, HeaderValue::from_static("b=2"));
         replace_cookies(&mut headers, &[(ACCESS_COOKIE, "new")]);
         assert_eq!(cookie(&headers, ACCESS_COOKIE).as_deref(), Some("new"));

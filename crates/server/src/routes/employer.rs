@@ -443,7 +443,9 @@ pub async fn close_opening(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<OpeningView>, AppError> {
     let current = policy::manage_opening(&state.db, &user, OpeningId(id)).await?;
-    Ok(Json(employers::close_opening(&state.db, &current).await?.into()))
+    Ok(Json(
+        employers::close_opening(&state.db, &current).await?.into(),
+    ))
 }
 
 /// A title to suggest skills for.

@@ -236,7 +236,12 @@ pub async fn create_admin_organisation(
     let (_, form) = visitor.posted(&[Role::Admin], &body)?;
     let (name, kind) = (form.text("name"), form.text("kind"));
     let error = match accounts::create_organisation(&state.db, &name, &kind).await {
-        Ok(created) => return see_other(&format!("/admin/organisations#organisation-{}", created.id.0)),
+        Ok(created) => {
+            return see_other(&format!(
+                "/admin/organisations#organisation-{}",
+                created.id.0
+            ));
+        }
         Err(AppError::Internal(e)) => return Err(AppError::Internal(e).into()),
         Err(AppError::Conflict(_)) => {
             field_error("name", "An organisation with this name already exists")

@@ -4,9 +4,9 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use reskill_core::accounts::Role;
 use reskill_core::{OpeningId, SkillId, WorkerId};
 use reskill_store::openings::ManagedOpening;
-use reskill_core::accounts::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -107,7 +107,9 @@ async fn editor(
     let chosen: Vec<Value> = editing
         .chosen
         .iter()
-        .map(|(id, essential)| json!({"skill": SkillView::of(&engine, *id), "essential": essential}))
+        .map(
+            |(id, essential)| json!({"skill": SkillView::of(&engine, *id), "essential": essential}),
+        )
         .collect();
     let offered: Vec<&SkillView> = suggestions
         .essential
@@ -160,7 +162,15 @@ pub async fn show_opening_editor(
     } else {
         StatusCode::BAD_REQUEST
     };
-    editor(&state, &visitor, status, json!({"title": title}), errors, None).await
+    editor(
+        &state,
+        &visitor,
+        status,
+        json!({"title": title}),
+        errors,
+        None,
+    )
+    .await
 }
 
 fn optional_text(form: &FormData, name: &str) -> Option<String> {
@@ -273,7 +283,15 @@ pub async fn create_opening_page(
             Err(e) => errors.push(form_error(&e, EDITOR_FIELDS, "title")),
         }
     }
-    editor(&state, &visitor, StatusCode::BAD_REQUEST, echo(&form), errors, None).await
+    editor(
+        &state,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        echo(&form),
+        errors,
+        None,
+    )
+    .await
 }
 
 /// Shows the editor prefilled with one of the organisation's openings.
@@ -299,7 +317,15 @@ pub async fn show_opening_edit(
         opening: &opening,
         chosen: opening.skills.clone(),
     };
-    editor(&state, &visitor, StatusCode::OK, form, Vec::new(), Some(editing)).await
+    editor(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        form,
+        Vec::new(),
+        Some(editing),
+    )
+    .await
 }
 
 /// Saves the edited opening, with the same rules and error summary as a new one; what the

@@ -99,7 +99,11 @@ impl Visitor {
 
     /// Returns the signed-in user (holding one of `roles`) and the posted form, once its CSRF
     /// token is checked: the start of every form handler of a signed-in page.
-    pub fn posted(&self, roles: &[Role], body: &[u8]) -> Result<(&CurrentUser, FormData), PageError> {
+    pub fn posted(
+        &self,
+        roles: &[Role],
+        body: &[u8],
+    ) -> Result<(&CurrentUser, FormData), PageError> {
         let user = self.require(roles)?;
         let form = FormData::parse(body);
         self.check_csrf(&form)?;

@@ -317,7 +317,11 @@ pub async fn find_from_home(
 ) -> PageResult {
     let q = query.q.unwrap_or_default().trim().to_owned();
     let kind = query.kind.unwrap_or_else(|| "occupations".to_owned());
-    let results = format!("/search?q={}&kind={}", query_escape(&q), query_escape(&kind));
+    let results = format!(
+        "/search?q={}&kind={}",
+        query_escape(&q),
+        query_escape(&kind)
+    );
     if kind != "occupations" || q.is_empty() || q.chars().count() > 500 {
         return see_other(&results);
     }
@@ -361,20 +365,32 @@ mod tests {
 
     #[test]
     fn exact_title_goes_to_the_occupation_even_among_close_hits() {
-        let hits = [hit(1, "Call centre agent", 5.0), hit(2, "Call centre manager", 4.9)];
-        assert_eq!(confident_occupation("  call-centre AGENT ", 40, &hits), Some(1));
+        let hits = [
+            hit(1, "Call centre agent", 5.0),
+            hit(2, "Call centre manager", 4.9),
+        ];
+        assert_eq!(
+            confident_occupation("  call-centre AGENT ", 40, &hits),
+            Some(1)
+        );
     }
 
     #[test]
     fn a_single_hit_or_a_clear_winner_goes_to_the_occupation() {
-        assert_eq!(confident_occupation("welder", 1, &[hit(7, "Welder (metal)", 3.0)]), Some(7));
+        assert_eq!(
+            confident_occupation("welder", 1, &[hit(7, "Welder (metal)", 3.0)]),
+            Some(7)
+        );
         let hits = [hit(3, "Data analyst", 9.0), hit(4, "Data entry clerk", 4.0)];
         assert_eq!(confident_occupation("analyst of data", 12, &hits), Some(3));
     }
 
     #[test]
     fn near_ties_and_nothing_go_to_the_results() {
-        let hits = [hit(3, "Nurse assistant", 6.0), hit(4, "Specialist nurse", 5.0)];
+        let hits = [
+            hit(3, "Nurse assistant", 6.0),
+            hit(4, "Specialist nurse", 5.0),
+        ];
         assert_eq!(confident_occupation("nurse", 30, &hits), None);
         assert_eq!(confident_occupation("nurse", 0, &[]), None);
         assert_eq!(confident_occupation("  ", 1, &[hit(1, "x", 1.0)]), None);
