@@ -767,6 +767,18 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::GET, format!("/employer/openings/{opening_id}/candidates"), None, [D, D, D, D, D, A, A]),
             case(M::POST, format!("/employer/openings/{opening_id}/interests"), None, [D, D, D, D, D, A, D]),
             case(M::GET, "/admin".into(), None, [D, D, D, D, D, D, A]),
+            case(M::GET, "/find?q=data%20entry%20clerk".into(), None, [A, A, A, A, A, A, A]),
+            case(M::GET, "/my/interests".into(), None, [D, A, A, D, D, D, D]),
+            case(M::POST, format!("/my/interests/{interest_id}/answer"), None, [D, A, A, D, D, D, D]),
+            case(M::GET, format!("/employer/openings/{opening_id}/edit"), None, [D, D, D, D, D, A, D]),
+            case(M::POST, format!("/employer/openings/{opening_id}"), None, [D, D, D, D, D, A, D]),
+            case(M::GET, "/admin/users".into(), None, [D, D, D, D, D, D, A]),
+            case(M::POST, format!("/admin/users/{other_seeker_id}/role"), None, [D, D, D, D, D, D, A]),
+            case(M::POST, format!("/admin/users/{other_seeker_id}/disabled"), None, [D, D, D, D, D, D, A]),
+            case(M::GET, "/admin/organisations".into(), None, [D, D, D, D, D, D, A]),
+            case(M::POST, "/admin/organisations".into(), None, [D, D, D, D, D, D, A]),
+            // Last of the pages: it closes the opening.
+            case(M::POST, format!("/employer/openings/{opening_id}/close"), None, [D, D, D, D, D, A, D]),
         ];
         let mut cases = cases;
         let last_three = cases.split_off(cases.len() - 3);
@@ -1675,6 +1687,355 @@ async fn pages_answer_bad_input_with_clear_html_errors() {
             "{}",
             response.status()
         );
+        Ok(())
+    })
+    .await;
+}
+
+/// Returns the `name=value` pairs of a response's `Set-Cookie` headers.
+fn set_cookies(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// Sends a page request carried by cookies (as a browser does), with an optional form.
+async fn cookie_page(
+    app: &TestApp,
+    method: Method,
+    uri: &str,
+    cookies: &str,
+    form: Option<&str>,
+) -> anyhow::Result<(StatusCode, axum::http::HeaderMap, String)> {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::COOKIE, cookies);
+    let request = match form {
+        Some(form) => request
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))?,
+        None => request.body(Body::empty())?,
+    };
+    let response = reskill_server::router(app.state.clone())
+        .oneshot(request)
+        .await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await?.to_bytes();
+    Ok((status, headers, String::from_utf8(bytes.to_vec())?))
+}
+
+// Issue #7: a page request whose access cookie expired (or was dropped by the browser after
+// its Max-Age) but whose refresh cookie is valid is served, and the answer sets new cookies.
+#[tokio::test]
+async fn pages_refresh_an_expired_access_cookie_from_the_refresh_cookie() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let (_, seeker_id, _) = app.seeker("refresh.me@example.org").await?;
+        let (status, headers, _) = page(
+            &app,
+            Method::POST,
+            "/login",
+            None,
+            Some("email=refresh.me%40example.org&password=correct%20horse%20battery"),
+        )
+        .await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        let issued = set_cookies(&headers);
+        let value = |name: &str| {
+            issued
+                .iter()
+                .find(|(n, v)| n == name && !v.is_empty())
+                .map(|(_, v)| v.clone())
+                .context(format!("no {name} cookie"))
+        };
+        let (refresh, csrf) = (value("reskill_refresh")?, value("reskill_csrf")?);
+        ensure!(
+            headers.get_all(header::SET_COOKIE).iter().any(|c| c
+                .to_str()
+                .is_ok_and(|c| c.starts_with("reskill_refresh=") && c.contains("Path=/;"))),
+            "the refresh cookie must reach the pages"
+        );
+        let keys = &app.state.auth.tokens;
+        let mut claims = keys.claims_for(reskill_core::UserId(seeker_id), Role::Seeker);
+        claims.exp = claims.iat - 3_600;
+        claims.nbf = claims.exp - 900;
+        claims.iat = claims.nbf;
+        let expired = keys.sign(&claims)?;
+
+        // Without a refresh cookie, an expired session goes to the login page.
+        let (status, headers, _) = cookie_page(
+            &app,
+            Method::GET,
+            "/my/plans",
+            &format!("reskill_access={expired}; reskill_csrf={csrf}"),
+            None,
+        )
+        .await?;
+        ensure!(
+            status == StatusCode::SEE_OTHER
+                && headers[header::LOCATION]
+                    .to_str()?
+                    .starts_with("/login?next="),
+            "{status}"
+        );
+
+        // With it, the page is shown and the session renewed (the refresh token rotates).
+        let (status, headers, body) = cookie_page(
+            &app,
+            Method::GET,
+            "/my/plans",
+            &format!("reskill_access={expired}; reskill_refresh={refresh}; reskill_csrf={csrf}"),
+            None,
+        )
+        .await?;
+        ensure!(status == StatusCode::OK, "{status} {body}");
+        ensure!(body.contains("Your plans"), "{body}");
+        let renewed = set_cookies(&headers);
+        let access = renewed
+            .iter()
+            .find(|(n, v)| n == "reskill_access" && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .context("no new access cookie")?;
+        let new_refresh = renewed
+            .iter()
+            .find(|(n, v)| n == "reskill_refresh" && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .context("no new refresh cookie")?;
+        ensure!(new_refresh != refresh, "the refresh token must rotate");
+        ensure!(
+            keys.verify(&access).is_ok(),
+            "the new access token must verify"
+        );
+        ensure!(
+            renewed
+                .iter()
+                .any(|(n, v)| n == "reskill_csrf" && *v == csrf),
+            "the CSRF token of forms already shown is kept"
+        );
+
+        // A browser drops the access cookie after its Max-Age: a form posted then (with the
+        // CSRF token it was rendered with) still goes through.
+        let (status, headers, body) = cookie_page(
+            &app,
+            Method::POST,
+            "/my/searches",
+            &format!("reskill_refresh={new_refresh}; reskill_csrf={csrf}"),
+            Some(&format!("csrf_token={csrf}&kind=courses&q=excel")),
+        )
+        .await?;
+        ensure!(
+            status == StatusCode::SEE_OTHER && headers[header::LOCATION] == "/my/searches",
+            "{status} {body}"
+        );
+        ensure!(
+            set_cookies(&headers)
+                .iter()
+                .any(|(n, v)| n == "reskill_access" && !v.is_empty())
+        );
+
+        // A refresh token that no longer works clears the cookies and asks to sign in.
+        let (status, headers, _) = cookie_page(
+            &app,
+            Method::GET,
+            "/my/plans",
+            &format!("reskill_refresh=not-a-token; reskill_csrf={csrf}"),
+            None,
+        )
+        .await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        ensure!(
+            set_cookies(&headers)
+                .iter()
+                .any(|(n, v)| n == "reskill_refresh" && v.is_empty()),
+            "the dead refresh cookie is cleared"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+// Issue #7: the home page's question lands on the occupation when the words name one
+// confidently, and on the search results otherwise.
+#[tokio::test]
+async fn home_question_goes_straight_to_a_confidently_named_occupation() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let clerk = app.clerk()?;
+        let label = app
+            .state
+            .engine()
+            .occupation(reskill_core::OccupationId(clerk))
+            .context("no clerk")?
+            .label
+            .clone();
+        let location = |headers: &axum::http::HeaderMap| -> anyhow::Result<String> {
+            Ok(headers[header::LOCATION].to_str()?.to_owned())
+        };
+        let q = label.to_uppercase().replace(' ', "%20");
+        let (status, headers, _) =
+            page(&app, Method::GET, &format!("/find?q={q}"), None, None).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        ensure!(
+            location(&headers)? == format!("/occupations/{clerk}"),
+            "{:?}",
+            location(&headers)
+        );
+        for (uri, expected) in [
+            ("/find?q=zzqqxx", "/search?q=zzqqxx&kind=occupations"),
+            ("/find?q=clerk&kind=courses", "/search?q=clerk&kind=courses"),
+            ("/find?q=", "/search?q=&kind=occupations"),
+        ] {
+            let (status, headers, _) = page(&app, Method::GET, uri, None, None).await?;
+            ensure!(status == StatusCode::SEE_OTHER, "{uri}: {status}");
+            ensure!(
+                location(&headers)? == expected,
+                "{uri}: {:?}",
+                location(&headers)
+            );
+        }
+        Ok(())
+    })
+    .await;
+}
+
+// Issue #7: a seeker answers an employer's interest on a page (accepting reveals them); the
+// employer edits and closes an opening; an admin changes a role, cannot disable themselves,
+// and creates an organisation. Forms re-shown with errors link each error to its field.
+#[tokio::test]
+async fn pages_answer_interest_edit_and_close_openings_manage_users_and_organisations() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let clerk = app.clerk()?;
+        let (admin, admin_id) = app.account(Role::Admin, "admin.pages@example.org", None).await?;
+        let (seeker, _, worker) = app.seeker("sara.pages@example.org").await?;
+        let (other_seeker, other_id, _) = app.seeker("otto.pages@example.org").await?;
+        let organisation = reskill_store::accounts::create_organisation(&t.db, "Pages Ltd", "employer")
+            .await?
+            .id
+            .0;
+        let (employer, _) = app
+            .account(Role::Employer, "erin.pages@example.org", Some(organisation))
+            .await?;
+        let r = app
+            .send(Method::PUT, "/api/v1/me/profile", Some(&seeker), Some(&json!({"occupation_id": clerk})))
+            .await?;
+        ensure!(r.status == StatusCode::OK, "{}", r.body);
+        let r = app
+            .post("/api/v1/me/consents", Some(&seeker), &json!({"purpose": "share_with_employers", "text_version": "2026-11"}))
+            .await?;
+        ensure!(r.status == StatusCode::NO_CONTENT, "{}", r.body);
+        let opening = app
+            .post("/api/v1/employer/openings", Some(&employer), &json!({"title": "Records assistant", "occupation_id": clerk, "region": "Yorkshire", "salary_min": 21000.0}))
+            .await?;
+        ensure!(opening.status == StatusCode::CREATED, "{}", opening.body);
+        let opening_id = opening.body["id"].as_i64().unwrap();
+        let interest = app
+            .post(&format!("/api/v1/employer/openings/{opening_id}/interests"), Some(&employer), &json!({"worker_id": worker, "message": "We would like to talk"}))
+            .await?;
+        ensure!(interest.status == StatusCode::CREATED, "{}", interest.body);
+        let interest_id = interest.body["id"].as_i64().unwrap();
+
+        // The seeker sees who is interested and in which role, and accepts.
+        let (status, _, body) = page(&app, Method::GET, "/my/interests", Some(&seeker), None).await?;
+        ensure!(status == StatusCode::OK, "{status}");
+        for text in ["Records assistant", "Pages Ltd", "We would like to talk", "Accept and share"] {
+            ensure!(body.contains(text), "no {text:?} on the interests page");
+        }
+        let answer = format!("/my/interests/{interest_id}/answer");
+        let (status, _, _) = page(&app, Method::POST, &answer, Some(&other_seeker), Some("answer=accept")).await?;
+        ensure!(status == StatusCode::FORBIDDEN, "another seeker answered: {status}");
+        let (status, _, _) = page(&app, Method::POST, &answer, Some(&seeker), Some("answer=maybe")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        let (status, headers, _) = page(&app, Method::POST, &answer, Some(&seeker), Some("answer=accept")).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        ensure!(headers[header::LOCATION] == format!("/my/interests#interest-{interest_id}").as_str());
+        let (_, _, body) = page(&app, Method::GET, "/my/interests", Some(&seeker), None).await?;
+        ensure!(body.contains("Accepted") && !body.contains("Accept and share"), "{body}");
+        let (status, _, _) = page(&app, Method::POST, &answer, Some(&seeker), Some("answer=decline")).await?;
+        ensure!(status == StatusCode::CONFLICT, "answered twice: {status}");
+        let candidates = app
+            .get(&format!("/api/v1/employer/openings/{opening_id}/candidates"), Some(&employer))
+            .await?;
+        let revealed = candidates.body["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain(candidates.body.as_array().into_iter().flatten())
+            .any(|c| c["email"] == "sara.pages@example.org");
+        ensure!(revealed, "accepting reveals the seeker: {}", candidates.body);
+
+        // The employer edits the opening: prefilled, same errors as the create form, and what
+        // the form does not show (region, status) is kept.
+        let edit = format!("/employer/openings/{opening_id}/edit");
+        let (status, _, body) = page(&app, Method::GET, &edit, Some(&employer), None).await?;
+        ensure!(status == StatusCode::OK, "{status}");
+        ensure!(body.contains(r#"value="Records assistant""#) && body.contains(r#"value="21000""#), "not prefilled");
+        ensure!(body.contains(r#"name="skill""#) && body.contains("checked"), "the opening's skills are not ticked");
+        let skills: Vec<String> = body
+            .match_indices(r#"name="skill" value=""#)
+            .filter_map(|(i, m)| body[i + m.len()..].split('"').next().map(str::to_owned))
+            .collect();
+        ensure!(!skills.is_empty(), "no skills in the editor");
+        let update = format!("/employer/openings/{opening_id}");
+        let (status, _, body) = page(&app, Method::POST, &update, Some(&employer), Some("title=X&salary_min=lots")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        for field in ["title", "salary_min"] {
+            ensure!(body.contains(&format!(r##"<a href="#{field}">"##)), "no summary link to {field}");
+        }
+        let form = format!(
+            "title=Senior+records+assistant&occupation_id={clerk}&salary_min=23000&place_name=Leeds&skill={}&essential={}",
+            skills[0], skills[0]
+        );
+        let (status, headers, body) = page(&app, Method::POST, &update, Some(&employer), Some(&form)).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status} {body}");
+        ensure!(headers[header::LOCATION] == format!("/employer/openings#opening-{opening_id}").as_str());
+        let shown = app.get(&format!("/api/v1/employer/openings/{opening_id}"), Some(&employer)).await?;
+        ensure!(shown.body["title"] == "Senior records assistant", "{}", shown.body);
+        ensure!(shown.body["region"] == "Yorkshire" && shown.body["status"] == "open", "{}", shown.body);
+        ensure!(shown.body["skills"].as_array().map(Vec::len) == Some(1), "{}", shown.body);
+        let (_, _, body) = page(&app, Method::GET, "/employer/openings", Some(&employer), None).await?;
+        ensure!(body.contains(&format!("/employer/openings/{opening_id}/close")), "no close button");
+        let (status, _, _) = page(&app, Method::POST, &format!("/employer/openings/{opening_id}/close"), Some(&employer), Some("")).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        let shown = app.get(&format!("/api/v1/employer/openings/{opening_id}"), Some(&employer)).await?;
+        ensure!(shown.body["status"] == "closed", "{}", shown.body);
+        let (_, _, body) = page(&app, Method::GET, "/employer/openings", Some(&employer), None).await?;
+        ensure!(!body.contains(&format!("/employer/openings/{opening_id}/close")), "a closed opening offers to close");
+
+        // The admin lists users with role, organisation and creation date, and changes them.
+        let (status, _, body) = page(&app, Method::GET, "/admin/users", Some(&admin), None).await?;
+        ensure!(status == StatusCode::OK, "{status}");
+        ensure!(body.contains("erin.pages@example.org") && body.contains("Pages Ltd"), "users table");
+        let (status, _, _) = page(&app, Method::POST, &format!("/admin/users/{other_id}/role"), Some(&admin), Some("role=caseworker")).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        let changed = reskill_store::accounts::user_by_id(&t.db, reskill_core::UserId(other_id)).await?;
+        ensure!(changed.role == Role::Caseworker, "{changed:?}");
+        let (status, _, _) = page(&app, Method::POST, &format!("/admin/users/{other_id}/disabled"), Some(&admin), Some("disabled=yes")).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        ensure!(reskill_store::accounts::user_by_id(&t.db, reskill_core::UserId(other_id)).await?.disabled);
+        let (status, _, body) = page(&app, Method::POST, &format!("/admin/users/{admin_id}/disabled"), Some(&admin), Some("disabled=yes")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "an admin disabled themselves: {status}");
+        ensure!(body.contains(&format!(r##"<a href="#disabled-{admin_id}">"##)), "{body}");
+        let audit = reskill_store::audit::list(&t.db, None, None, None, 10_000).await?;
+        ensure!(audit.iter().filter(|e| e.action == "user.update").count() >= 2, "changes are audited");
+
+        // Organisations: listed, created, and a duplicate name is an error on the name field.
+        let (status, _, body) = page(&app, Method::GET, "/admin/organisations", Some(&admin), None).await?;
+        ensure!(status == StatusCode::OK && body.contains("Pages Ltd"), "{status}");
+        let (status, headers, _) = page(&app, Method::POST, "/admin/organisations", Some(&admin), Some("name=Job+Centre+North&kind=service")).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        ensure!(headers[header::LOCATION].to_str()?.starts_with("/admin/organisations#organisation-"));
+        let (status, _, body) = page(&app, Method::POST, "/admin/organisations", Some(&admin), Some("name=Job+Centre+North&kind=service")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST && body.contains(r##"<a href="#name">"##), "{status}");
+        let (status, _, body) = page(&app, Method::POST, "/admin/organisations", Some(&admin), Some("name=Somewhere&kind=club")).await?;
+        ensure!(status == StatusCode::BAD_REQUEST && body.contains(r##"<a href="#kind">"##), "{status}");
         Ok(())
     })
     .await;

@@ -1,7 +1,8 @@
 //! What every request passes through, outermost first: a request id (kept from the client's
 //! `X-Request-Id` or made here, and echoed), a tracing span naming the route template (never the
 //! raw path or query, which may carry tokens), latency metrics, security headers, a time limit,
-//! a body size limit, and on search a rate limit per client address.
+//! a body size limit, on search a rate limit per client address, and on pages the renewal of
+//! an expired session from its refresh cookie (`crate::auth::refresh`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -60,6 +61,10 @@ pub fn wrap(router: Router, state: &AppState) -> Router {
     let http = &state.config.http;
     let request_id = HeaderName::from_static("x-request-id");
     router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::auth::refresh::refresh_page_session,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(http.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))

@@ -84,6 +84,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/my_searches.html"),
     ),
     (
+        "my_interests.html",
+        include_str!("../../../web/templates/my_interests.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../../web/templates/admin_users.html"),
+    ),
+    (
+        "admin_organisations.html",
+        include_str!("../../../web/templates/admin_organisations.html"),
+    ),
+    (
         "macros.html",
         include_str!("../../../web/templates/macros.html"),
     ),

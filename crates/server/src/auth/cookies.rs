@@ -1,6 +1,7 @@
-//! The cookie carrier for the web pages: an HttpOnly access cookie, an HttpOnly refresh cookie
-//! scoped to the auth routes, and a readable CSRF cookie whose value every unsafe request
-//! carried by cookie must echo (header `X-CSRF-Token`, or form field `csrf_token`).
+//! The cookie carrier for the web pages: an HttpOnly access cookie, an HttpOnly SameSite=Strict
+//! refresh cookie (sent to the pages too, so they can renew an expired access cookie; see
+//! `super::refresh`), and a readable CSRF cookie whose value every unsafe request carried by
+//! cookie must echo (header `X-CSRF-Token`, or form field `csrf_token`).
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -9,14 +10,17 @@ use super::tokens::constant_time_eq;
 
 /// The access token's cookie.
 pub const ACCESS_COOKIE: &str = "reskill_access";
-/// The refresh token's cookie (sent only to /api/v1/auth).
+/// The refresh token's cookie.
 pub const REFRESH_COOKIE: &str = "reskill_refresh";
 /// The CSRF token's cookie (readable by the page, so forms can echo it).
 pub const CSRF_COOKIE: &str = "reskill_csrf";
 /// The header echoing the CSRF cookie.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// Path the refresh cookie is limited to.
-const REFRESH_PATH: &str = "/api/v1/auth";
+/// Path of the refresh cookie: every page, so a page can refresh an expired session.
+const REFRESH_PATH: &str = "/";
+/// Path the refresh cookie had before pages refreshed sessions; cleared on sign-out so an old
+/// cookie does not linger beside the new one.
+const LEGACY_REFRESH_PATH: &str = "/api/v1/auth";
 
 /// Returns the value of cookie `name` in the request's `Cookie` headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -96,6 +100,15 @@ pub fn clearing_cookies(config: &AuthConfig) -> Vec<HeaderValue> {
     [
         set_cookie(ACCESS_COOKIE, "", "/", 0, true, "Lax", config),
         set_cookie(REFRESH_COOKIE, "", REFRESH_PATH, 0, true, "Strict", config),
+        set_cookie(
+            REFRESH_COOKIE,
+            "",
+            LEGACY_REFRESH_PATH,
+            0,
+            true,
+            "Strict",
+            config,
+        ),
         set_cookie(CSRF_COOKIE, "", "/", 0, false, "Strict", config),
     ]
     .into_iter()
@@ -135,7 +148,8 @@ mod tests {
         let config = AuthConfig::default();
         let set = session_cookies(&config, "a", "r", "c");
         assert!(set[0].to_str().unwrap().contains("HttpOnly"));
-        assert!(set[1].to_str().unwrap().contains("Path=/api/v1/auth"));
+        assert!(set[1].to_str().unwrap().contains("Path=/;"));
+        assert!(set[1].to_str().unwrap().contains("SameSite=Strict"));
         assert!(!set[2].to_str().unwrap().contains("HttpOnly"));
     }
 }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod keys;
 pub mod password;
 pub mod rate_limit;
+pub mod refresh;
 pub mod tokens;
 
 use std::time::Duration;

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use reskill_core::accounts::{Email, Outcome, PlanStatus, Role, validate_text};
+use reskill_core::accounts::{Email, Outcome, PlanStatus, Role};
 use reskill_core::{OrganisationId, UserId, WorkerId};
 use reskill_store::people;
 use serde::{Deserialize, Serialize};
@@ -163,36 +163,17 @@ pub async fn update_user(
     ApiJson(body): ApiJson<UserUpdateRequest>,
 ) -> Result<Json<UserView>, AppError> {
     admin(&user)?;
-    let target = UserId(id);
-    if target == user.id && body.disabled == Some(true) {
-        return Err(AppError::invalid(
-            "disabled",
-            "you cannot disable your own account",
-        ));
-    }
-    let update = reskill_store::accounts::UserUpdate {
+    let change = accounts::AccountChange {
         role: body
             .role
             .as_deref()
             .map(|r| Role::parse_field(r, "role"))
             .transpose()?,
-        disabled: None,
-        organisation_id: body.organisation_id.map(|o| Some(OrganisationId(o))),
-        display_name: body
-            .display_name
-            .map(|n| validate_text(&n, "display_name", 1, 100))
-            .transpose()?,
+        disabled: body.disabled,
+        organisation_id: body.organisation_id.map(OrganisationId),
+        display_name: body.display_name,
     };
-    if let Some(Some(org)) = update.organisation_id {
-        reskill_store::accounts::organisation_by_id(&state.db, org)
-            .await
-            .map_err(|_| AppError::invalid("organisation_id", "no organisation has this id"))?;
-    }
-    let mut updated = reskill_store::accounts::update_user(&state.db, target, update).await?;
-    if let Some(disabled) = body.disabled {
-        updated = accounts::set_disabled(&state.db, target, disabled).await?;
-    }
-    policy::audit(&state.db, &user, "user.update", "user", Some(id), None).await?;
+    let updated = accounts::change_account(&state.db, &user, UserId(id), change).await?;
     Ok(Json(updated.into()))
 }
 
@@ -243,15 +224,7 @@ pub async fn create_organisation(
     ApiJson(body): ApiJson<OrganisationRequest>,
 ) -> Result<(StatusCode, Json<OrganisationView>), AppError> {
     admin(&user)?;
-    let name = validate_text(&body.name, "name", 2, 200)?;
-    if !["employer", "service", "provider"].contains(&body.kind.as_str()) {
-        return Err(AppError::invalid(
-            "kind",
-            "kind must be employer, service or provider",
-        ));
-    }
-    let organisation =
-        reskill_store::accounts::create_organisation(&state.db, &name, &body.kind).await?;
+    let organisation = accounts::create_organisation(&state.db, &body.name, &body.kind).await?;
     Ok((StatusCode::CREATED, Json(organisation.into())))
 }
 

@@ -428,11 +428,7 @@ pub async fn replace_opening(
 ) -> Result<Json<OpeningView>, AppError> {
     let current = policy::manage_opening(&state.db, &user, OpeningId(id)).await?;
     let draft = parse_opening(&state, body)?;
-    let txn = reskill_store::db::begin_write(&state.db).await?;
-    let opening = reskill_store::openings::update_opening(&txn, current.id, draft).await?;
-    txn.commit()
-        .await
-        .map_err(reskill_store::StorageError::from)?;
+    let opening = employers::update_opening(&state.db, current.id, draft).await?;
     Ok(Json(opening.into()))
 }
 
@@ -447,28 +443,9 @@ pub async fn close_opening(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<OpeningView>, AppError> {
     let current = policy::manage_opening(&state.db, &user, OpeningId(id)).await?;
-    let draft = OpeningDraft {
-        title: current.title.clone(),
-        occupation_id: current.occupation_id,
-        description: current.description.clone(),
-        place_name: current.place_name.clone(),
-        region: current.region.clone(),
-        country: current.country.clone(),
-        coordinates: current.lat.zip(current.lon),
-        remote: current.remote,
-        salary_min: current.salary_min,
-        salary_max: current.salary_max,
-        currency: current.currency.clone(),
-        status: OpeningStatus::Closed,
-        expires_on: current.expires_on,
-        skills: current.skills.clone(),
-    };
-    let txn = reskill_store::db::begin_write(&state.db).await?;
-    let opening = reskill_store::openings::update_opening(&txn, current.id, draft).await?;
-    txn.commit()
-        .await
-        .map_err(reskill_store::StorageError::from)?;
-    Ok(Json(opening.into()))
+    Ok(Json(
+        employers::close_opening(&state.db, &current).await?.into(),
+    ))
 }
 
 /// A title to suggest skills for.

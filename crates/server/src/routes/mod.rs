@@ -102,6 +102,7 @@ pub fn pages_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(public::show_occupation_page))
         .routes(routes!(public::show_pathway))
+        .routes(routes!(public::find_from_home))
         .routes(routes!(session::show_login, session::create_login))
         .routes(routes!(session::show_signup, session::create_signup))
         .routes(routes!(session::create_logout))
@@ -116,6 +117,8 @@ pub fn pages_router() -> OpenApiRouter<AppState> {
         .routes(routes!(sk::remove_my_skill))
         .routes(routes!(sk::save_my_consents))
         .routes(routes!(sk::delete_my_account))
+        .routes(routes!(sk::show_my_interests))
+        .routes(routes!(sk::answer_my_interest))
         .routes(routes!(cw::show_caseload))
         .routes(routes!(cw::show_worker_page))
         .routes(routes!(cw::start_plan))
@@ -125,9 +128,19 @@ pub fn pages_router() -> OpenApiRouter<AppState> {
         .routes(routes!(cw::assign_plan))
         .routes(routes!(em::show_employer_openings, em::create_opening_page))
         .routes(routes!(em::show_opening_editor))
+        .routes(routes!(em::show_opening_edit))
+        .routes(routes!(em::update_opening_page))
+        .routes(routes!(em::close_opening_page))
         .routes(routes!(em::show_candidates_page))
         .routes(routes!(em::express_interest_page))
         .routes(routes!(ad::show_admin))
+        .routes(routes!(ad::show_admin_users))
+        .routes(routes!(ad::change_user_role))
+        .routes(routes!(ad::set_user_disabled))
+        .routes(routes!(
+            ad::show_admin_organisations,
+            ad::create_admin_organisation
+        ))
 }
 
 /// The accounts, roles and workflows API (issue #5), with its OpenAPI description generated

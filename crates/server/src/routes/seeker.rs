@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use reskill_core::accounts::{ConsentPurpose, InterestStatus, validate_text};
+use reskill_core::accounts::{ConsentPurpose, validate_text};
 use reskill_core::catalog::CourseMode;
 use reskill_core::{OccupationId, OpeningId, PlanId, SkillId};
 use reskill_store::people;
@@ -610,25 +610,8 @@ pub async fn answer_interest(
     ApiJson(body): ApiJson<InterestAnswer>,
 ) -> Result<Json<InterestView>, AppError> {
     let worker = policy::own_worker(&state.db, &user).await?;
-    let interest = people::interest_by_id(&state.db, id)
-        .await
-        .map_err(|_| AppError::forbidden("this interest is not addressed to you"))?;
-    if interest.worker != worker.id {
-        return Err(AppError::forbidden("this interest is not addressed to you"));
-    }
-    if interest.status != InterestStatus::Pending {
-        return Err(AppError::Conflict(
-            "this interest was already answered".into(),
-        ));
-    }
-    let status = if body.accept {
-        InterestStatus::Accepted
-    } else {
-        InterestStatus::Declined
-    };
-    Ok(Json(
-        people::answer_interest(&state.db, id, status).await?.into(),
-    ))
+    let interest = workers::answer_interest(&state.db, &worker, id, body.accept).await?;
+    Ok(Json(interest.into()))
 }
 
 /// Lists the seeker's plans.

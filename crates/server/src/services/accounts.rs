@@ -459,3 +459,71 @@ pub async fn set_disabled(
         .map_err(reskill_store::StorageError::from)?;
     Ok(updated)
 }
+
+/// Changes an admin makes to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    /// New role.
+    pub role: Option<Role>,
+    /// Disable (revokes every session) or re-enable.
+    pub disabled: Option<bool>,
+    /// New organisation.
+    pub organisation_id: Option<OrganisationId>,
+    /// New name.
+    pub display_name: Option<String>,
+}
+
+/// Applies an admin's `change` to account `target` and audits it; an admin cannot disable
+/// their own account. The caller has checked that `admin` is an admin.
+pub async fn change_account(
+    db: &DatabaseConnection,
+    admin: &crate::auth::CurrentUser,
+    target: UserId,
+    change: AccountChange,
+) -> Result<User, AppError> {
+    if target == admin.id && change.disabled == Some(true) {
+        return Err(AppError::invalid(
+            "disabled",
+            "you cannot disable your own account",
+        ));
+    }
+    if let Some(org) = change.organisation_id {
+        store::organisation_by_id(db, org)
+            .await
+            .map_err(|_| AppError::invalid("organisation_id", "no organisation has this id"))?;
+    }
+    let update = store::UserUpdate {
+        role: change.role,
+        disabled: None,
+        organisation_id: change.organisation_id.map(Some),
+        display_name: change
+            .display_name
+            .map(|n| validate_text(&n, "display_name", 1, 100))
+            .transpose()?,
+    };
+    let mut updated = store::update_user(db, target, update).await?;
+    if let Some(disabled) = change.disabled {
+        updated = set_disabled(db, target, disabled).await?;
+    }
+    crate::policy::audit(db, admin, "user.update", "user", Some(target.0), None).await?;
+    Ok(updated)
+}
+
+/// Kinds an organisation can be.
+pub const ORGANISATION_KINDS: &[&str] = &["employer", "service", "provider"];
+
+/// Creates an organisation named `name` (2 to 200 characters, unique) of `kind`.
+pub async fn create_organisation(
+    db: &DatabaseConnection,
+    name: &str,
+    kind: &str,
+) -> Result<store::Organisation, AppError> {
+    let name = validate_text(name, "name", 2, 200)?;
+    if !ORGANISATION_KINDS.contains(&kind) {
+        return Err(AppError::invalid(
+            "kind",
+            "kind must be employer, service or provider",
+        ));
+    }
+    Ok(store::create_organisation(db, &name, kind).await?)
+}

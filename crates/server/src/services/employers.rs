@@ -293,3 +293,42 @@ pub async fn create_opening(
         .map_err(reskill_store::StorageError::from)?;
     Ok(opening)
 }
+
+/// Replaces opening `id` (already checked by `policy::manage_opening`) with `draft`; the
+/// change-log row written with it carries the change to the search index.
+pub async fn update_opening(
+    db: &DatabaseConnection,
+    id: reskill_core::OpeningId,
+    draft: reskill_store::openings::OpeningDraft,
+) -> Result<ManagedOpening, AppError> {
+    let txn = reskill_store::db::begin_write(db).await?;
+    let opening = reskill_store::openings::update_opening(&txn, id, draft).await?;
+    txn.commit()
+        .await
+        .map_err(reskill_store::StorageError::from)?;
+    Ok(opening)
+}
+
+/// Closes `current`, keeping everything else about it.
+pub async fn close_opening(
+    db: &DatabaseConnection,
+    current: &ManagedOpening,
+) -> Result<ManagedOpening, AppError> {
+    let draft = reskill_store::openings::OpeningDraft {
+        title: current.title.clone(),
+        occupation_id: current.occupation_id,
+        description: current.description.clone(),
+        place_name: current.place_name.clone(),
+        region: current.region.clone(),
+        country: current.country.clone(),
+        coordinates: current.lat.zip(current.lon),
+        remote: current.remote,
+        salary_min: current.salary_min,
+        salary_max: current.salary_max,
+        currency: current.currency.clone(),
+        status: reskill_core::catalog::OpeningStatus::Closed,
+        expires_on: current.expires_on,
+        skills: current.skills.clone(),
+    };
+    update_opening(db, current.id, draft).await
+}

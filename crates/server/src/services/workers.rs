@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use reskill_core::accounts::{ConsentPurpose, PlanStatus, SkillOriginKind, StepKind, StepStatus};
+use reskill_core::accounts::{
+    ConsentPurpose, InterestStatus, PlanStatus, SkillOriginKind, StepKind, StepStatus,
+};
 use reskill_core::catalog::CourseMode;
 use reskill_core::matching::{GeoPoint, PlanConstraints};
 use reskill_core::{OccupationId, PlanId, SkillId, UserId, WorkerId};
@@ -389,4 +391,70 @@ impl ProfileInput {
             budget: worker.budget,
         }
     }
+}
+
+/// An employer's expression of interest as the worker sees it: who, for which role.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InterestForWorker {
+    /// The interest.
+    #[serde(flatten)]
+    pub interest: crate::views::InterestView,
+    /// Title of the opening.
+    pub opening_title: String,
+    /// Name of the opening's organisation, where it has one.
+    pub organisation: Option<String>,
+}
+
+/// Returns the expressions of interest addressed to `worker`, newest first, with the opening's
+/// title and organisation.
+pub async fn interests_for(
+    db: &impl ConnectionTrait,
+    worker: WorkerId,
+) -> Result<Vec<InterestForWorker>, AppError> {
+    let mut listed = Vec::new();
+    for interest in people::interests(db, Some(worker), None, None, 1_000).await? {
+        let opening = reskill_store::openings::managed_opening(db, interest.opening).await?;
+        let organisation = match opening.as_ref().and_then(|o| o.organisation_id) {
+            Some(id) => Some(
+                reskill_store::accounts::organisation_by_id(db, id)
+                    .await?
+                    .name,
+            ),
+            None => None,
+        };
+        listed.push(InterestForWorker {
+            opening_title: opening.map(|o| o.title).unwrap_or_default(),
+            organisation,
+            interest: interest.into(),
+        });
+    }
+    listed.reverse();
+    Ok(listed)
+}
+
+/// Answers an expression of interest addressed to `worker`: accepting reveals the worker's
+/// name and contact details to the opening's organisation (see `policy::candidate`).
+pub async fn answer_interest(
+    db: &impl ConnectionTrait,
+    worker: &Worker,
+    id: i64,
+    accept: bool,
+) -> Result<people::Interest, AppError> {
+    let interest = people::interest_by_id(db, id)
+        .await
+        .map_err(|_| AppError::forbidden("this interest is not addressed to you"))?;
+    if interest.worker != worker.id {
+        return Err(AppError::forbidden("this interest is not addressed to you"));
+    }
+    if interest.status != InterestStatus::Pending {
+        return Err(AppError::Conflict(
+            "this interest was already answered".into(),
+        ));
+    }
+    let status = if accept {
+        InterestStatus::Accepted
+    } else {
+        InterestStatus::Declined
+    };
+    Ok(people::answer_interest(db, id, status).await?)
 }

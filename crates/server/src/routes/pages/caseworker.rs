@@ -10,7 +10,7 @@ use reskill_core::{CourseId, OccupationId, PlanId, WorkerId};
 use reskill_store::people::{self, Plan};
 use serde_json::{Value, json};
 
-use super::{FormData, PageError, PageResult, Visitor, positive_id, render, see_other};
+use super::{PageError, PageResult, Visitor, positive_id, render, see_other};
 use crate::policy::{self, Access};
 use crate::routes::caseworker::{CaseloadParams, load_caseload};
 use crate::services::caseload::{self, PlanInput, PlanRevision, StepInput};
@@ -82,25 +82,11 @@ pub async fn show_worker_page(
     let grant = policy::worker(&state.db, user, id, Access::Read, "worker.read").await?;
     let engine = state.engine();
     let profile = workers::profile(&state.db, &engine, &grant.worker).await?;
-    let recommendation = match workers::recommendations(&state, &grant.worker, 5, 0).await {
-        Ok(r) => Some(r),
-        Err(AppError::Conflict(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let recommendation = super::recommendations_or_none(&state, &grant.worker, 5, 0).await?;
     let transitions: Vec<Value> = recommendation
         .iter()
         .flat_map(|r| r.transitions.iter())
-        .map(|t| {
-            json!({
-                "id": t.occupation.id.0,
-                "label": t.occupation.label,
-                "fit": super::percent(t.fit),
-                "missing": t.gap.essential.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
-                "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks),
-                "band_after": t.risk.as_ref().map(|r| r.after.band.as_str()),
-                "source": t.risk.as_ref().map(|r| format!("{} {}", r.source, r.year)),
-            })
-        })
+        .map(super::transition_view)
         .collect();
     let plans: Vec<PlanView> = people::plans_of_worker(&state.db, id)
         .await?
@@ -142,9 +128,7 @@ pub async fn start_plan(
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(STAFF)?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(STAFF, &body)?;
     let id = worker_id(&id)?;
     let grant = policy::worker(&state.db, user, id, Access::Write, "plan.create").await?;
     let engine = state.engine();
@@ -245,9 +229,7 @@ pub async fn change_plan_steps(
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(STAFF)?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(STAFF, &body)?;
     let (plan, grant) =
         policy::plan(&state.db, user, plan_id(&id)?, Access::Write, "plan.revise").await?;
     let engine = state.engine();
@@ -336,8 +318,7 @@ pub async fn assign_plan(
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(STAFF)?;
-    visitor.check_csrf(&FormData::parse(&body))?;
+    let (user, _) = visitor.posted(STAFF, &body)?;
     let (plan, grant) =
         policy::plan(&state.db, user, plan_id(&id)?, Access::Write, "plan.revise").await?;
     caseload::revise_plan(
@@ -365,9 +346,7 @@ pub async fn add_contact(
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Caseworker])?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(&[Role::Caseworker], &body)?;
     let id = worker_id(&id)?;
     let grant = policy::worker(&state.db, user, id, Access::Write, "contact.create").await?;
     let channel = ContactChannel::parse_field(form.get("channel").unwrap_or(""), "channel")?;

@@ -4,9 +4,9 @@
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use reskill_core::OpeningId;
-use reskill_core::WorkerId;
 use reskill_core::accounts::Role;
+use reskill_core::{OpeningId, SkillId, WorkerId};
+use reskill_store::openings::ManagedOpening;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -17,6 +17,7 @@ use super::{
 use crate::policy;
 use crate::routes::employer::{OpeningRequest, RequiredSkillView, parse_opening};
 use crate::services::employers::{self, SkillSuggestions};
+use crate::views::SkillView;
 use crate::{AppError, AppState};
 
 /// Lists the organisation's openings.
@@ -56,12 +57,20 @@ pub struct TitleQuery {
     title: Option<String>,
 }
 
+/// The opening being edited, when the editor is not posting a new one.
+struct Editing<'a> {
+    opening: &'a ManagedOpening,
+    /// The skills shown ticked: the opening's, or those posted with errors.
+    chosen: Vec<(SkillId, bool)>,
+}
+
 async fn editor(
     state: &AppState,
     visitor: &Visitor,
     status: StatusCode,
     form: Value,
     errors: Vec<Value>,
+    editing: Option<Editing<'_>>,
 ) -> PageResult {
     let title = form["title"].as_str().unwrap_or("").trim().to_owned();
     let suggestions = if title.chars().count() >= 2 && title.chars().count() <= 200 {
@@ -73,21 +82,58 @@ async fn editor(
             optional: Vec::new(),
         }
     };
+    let Some(editing) = editing else {
+        return render_with_status(
+            state,
+            visitor,
+            status,
+            "opening_new.html",
+            "Post a role",
+            json!({
+                "form": form,
+                "errors": errors,
+                "action": "/employer/openings",
+                "suggested": !title.is_empty(),
+                "suggestions": {
+                    "occupation": suggestions.occupation,
+                    "essential": suggestions.essential.iter().take(15).collect::<Vec<_>>(),
+                    "optional": suggestions.optional.iter().take(10).collect::<Vec<_>>(),
+                },
+            }),
+        );
+    };
+    // Editing: the opening's own skills stay ticked; suggestions it lacks are offered unticked.
+    let engine = state.engine();
+    let chosen: Vec<Value> = editing
+        .chosen
+        .iter()
+        .map(
+            |(id, essential)| json!({"skill": SkillView::of(&engine, *id), "essential": essential}),
+        )
+        .collect();
+    let offered: Vec<&SkillView> = suggestions
+        .essential
+        .iter()
+        .take(15)
+        .chain(suggestions.optional.iter().take(10))
+        .filter(|s| !editing.chosen.iter().any(|(id, _)| id.0 == s.id))
+        .collect();
+    let opening = editing.opening;
     render_with_status(
         state,
         visitor,
         status,
         "opening_new.html",
-        "Post a role",
+        &format!("Edit {}", opening.title),
         json!({
             "form": form,
             "errors": errors,
-            "suggested": !title.is_empty(),
-            "suggestions": {
-                "occupation": suggestions.occupation,
-                "essential": suggestions.essential.iter().take(15).collect::<Vec<_>>(),
-                "optional": suggestions.optional.iter().take(10).collect::<Vec<_>>(),
-            },
+            "editing": {"id": opening.id.0, "status": opening.status.as_str()},
+            "action": format!("/employer/openings/{}", opening.id.0),
+            "occupation_id": opening.occupation_id.map(|o| o.0),
+            "suggested": true,
+            "chosen": chosen,
+            "offered": offered,
         }),
     )
 }
@@ -116,26 +162,34 @@ pub async fn show_opening_editor(
     } else {
         StatusCode::BAD_REQUEST
     };
-    editor(&state, &visitor, status, json!({"title": title}), errors).await
+    editor(
+        &state,
+        &visitor,
+        status,
+        json!({"title": title}),
+        errors,
+        None,
+    )
+    .await
 }
 
 fn optional_text(form: &FormData, name: &str) -> Option<String> {
     Some(form.text(name)).filter(|t| !t.is_empty())
 }
 
-/// Creates an opening from the editor and shows its ranked candidates.
-#[utoipa::path(post, path = "/employer/openings", tag = "pages",
-    responses((status = 303, description = "created; see its candidates"), (status = 400, content_type = "text/html", body = String)))]
-pub async fn create_opening_page(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    body: Bytes,
-) -> PageResult {
-    let user = visitor.require(&[Role::Employer])?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
-    let organisation = policy::employer_organisation(user)?;
-    let mut errors = Vec::new();
+/// The editor's fields that an error can point at.
+const EDITOR_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "place_name",
+    "salary_min",
+    "salary_max",
+];
+
+/// Reads the editor's form into the API's request, adding an error for each field the form
+/// itself gets wrong (title too short, a salary that is not a number); the API's own rules are
+/// applied afterwards by `parse_opening`.
+fn opening_request(form: &FormData, errors: &mut Vec<Value>) -> OpeningRequest {
     let title = form.text("title");
     if title.chars().count() < 2 {
         errors.push(field_error(
@@ -160,7 +214,7 @@ pub async fn create_opening_page(
         });
     }
     let salary = |name: &str| -> Result<Option<f64>, ()> {
-        match optional_text(&form, name) {
+        match optional_text(form, name) {
             None => Ok(None),
             Some(t) => t.replace(',', "").parse::<f64>().map(Some).map_err(|_| ()),
         }
@@ -173,24 +227,50 @@ pub async fn create_opening_page(
         errors.push(field_error("salary_max", "Enter the salary as a number"));
         None
     });
+    OpeningRequest {
+        title,
+        description: optional_text(form, "description"),
+        occupation_id,
+        skills: Some(skills),
+        place_name: optional_text(form, "place_name"),
+        region: None,
+        country: None,
+        lat: None,
+        lon: None,
+        remote: form.get("remote") == Some("yes"),
+        salary_min,
+        salary_max,
+        currency: None,
+        status: None,
+        expires_on: None,
+    }
+}
+
+/// Returns the posted fields, to show the form again with its errors.
+fn echo(form: &FormData) -> Value {
+    json!({
+        "title": form.text("title"),
+        "description": form.text("description"),
+        "place_name": form.text("place_name"),
+        "salary_min": form.text("salary_min"),
+        "salary_max": form.text("salary_max"),
+        "remote": form.get("remote") == Some("yes"),
+    })
+}
+
+/// Creates an opening from the editor and shows its ranked candidates.
+#[utoipa::path(post, path = "/employer/openings", tag = "pages",
+    responses((status = 303, description = "created; see its candidates"), (status = 400, content_type = "text/html", body = String)))]
+pub async fn create_opening_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    body: Bytes,
+) -> PageResult {
+    let (user, form) = visitor.posted(&[Role::Employer], &body)?;
+    let organisation = policy::employer_organisation(user)?;
+    let mut errors = Vec::new();
+    let request = opening_request(&form, &mut errors);
     if errors.is_empty() {
-        let request = OpeningRequest {
-            title: title.clone(),
-            description: optional_text(&form, "description"),
-            occupation_id,
-            skills: Some(skills),
-            place_name: optional_text(&form, "place_name"),
-            region: None,
-            country: None,
-            lat: None,
-            lon: None,
-            remote: form.get("remote") == Some("yes"),
-            salary_min,
-            salary_max,
-            currency: None,
-            status: None,
-            expires_on: None,
-        };
         let created = match parse_opening(&state, request) {
             Ok(draft) => employers::create_opening(&state.db, organisation, draft).await,
             Err(e) => Err(e),
@@ -200,28 +280,126 @@ pub async fn create_opening_page(
                 return see_other(&format!("/employer/openings/{}/candidates", opening.id.0));
             }
             Err(AppError::Internal(e)) => return Err(AppError::Internal(e).into()),
-            Err(e) => errors.push(form_error(
-                &e,
-                &[
-                    "title",
-                    "description",
-                    "place_name",
-                    "salary_min",
-                    "salary_max",
-                ],
-                "title",
-            )),
+            Err(e) => errors.push(form_error(&e, EDITOR_FIELDS, "title")),
         }
     }
-    let echo = json!({
-        "title": title,
-        "description": form.text("description"),
-        "place_name": form.text("place_name"),
-        "salary_min": form.text("salary_min"),
-        "salary_max": form.text("salary_max"),
-        "remote": form.get("remote") == Some("yes"),
+    editor(
+        &state,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        echo(&form),
+        errors,
+        None,
+    )
+    .await
+}
+
+/// Shows the editor prefilled with one of the organisation's openings.
+#[utoipa::path(get, path = "/employer/openings/{opening_id}/edit", tag = "pages",
+    params(("opening_id" = i64, Path, description = "Opening key")),
+    responses((status = 200, content_type = "text/html", body = String), (status = 403, content_type = "text/html", body = String)))]
+pub async fn show_opening_edit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> PageResult {
+    let user = visitor.require(&[Role::Employer])?;
+    let opening = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    let form = json!({
+        "title": opening.title,
+        "description": opening.description,
+        "place_name": opening.place_name,
+        "salary_min": opening.salary_min.map(|s| s.to_string()),
+        "salary_max": opening.salary_max.map(|s| s.to_string()),
+        "remote": opening.remote,
     });
-    editor(&state, &visitor, StatusCode::BAD_REQUEST, echo, errors).await
+    let editing = Editing {
+        opening: &opening,
+        chosen: opening.skills.clone(),
+    };
+    editor(
+        &state,
+        &visitor,
+        StatusCode::OK,
+        form,
+        Vec::new(),
+        Some(editing),
+    )
+    .await
+}
+
+/// Saves the edited opening, with the same rules and error summary as a new one; what the
+/// form does not show (status, region, coordinates, currency, closing date) is kept.
+#[utoipa::path(post, path = "/employer/openings/{opening_id}", tag = "pages",
+    params(("opening_id" = i64, Path, description = "Opening key")),
+    responses((status = 303, description = "saved; see the openings"), (status = 400, content_type = "text/html", body = String)))]
+pub async fn update_opening_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let (user, form) = visitor.posted(&[Role::Employer], &body)?;
+    let current = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    let mut errors = Vec::new();
+    let request = OpeningRequest {
+        region: current.region.clone(),
+        country: current.country.clone(),
+        lat: current.lat,
+        lon: current.lon,
+        currency: Some(current.currency.clone()),
+        status: Some(current.status.as_str().to_owned()),
+        expires_on: current.expires_on,
+        ..opening_request(&form, &mut errors)
+    };
+    let chosen: Vec<(SkillId, bool)> = request
+        .skills
+        .iter()
+        .flatten()
+        .map(|s| (SkillId(s.skill_id), s.essential))
+        .collect();
+    if errors.is_empty() {
+        let updated = match parse_opening(&state, request) {
+            Ok(draft) => employers::update_opening(&state.db, current.id, draft).await,
+            Err(e) => Err(e),
+        };
+        match updated {
+            Ok(opening) => {
+                return see_other(&format!("/employer/openings#opening-{}", opening.id.0));
+            }
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e).into()),
+            Err(e) => errors.push(form_error(&e, EDITOR_FIELDS, "title")),
+        }
+    }
+    let editing = Editing {
+        opening: &current,
+        chosen,
+    };
+    editor(
+        &state,
+        &visitor,
+        StatusCode::BAD_REQUEST,
+        echo(&form),
+        errors,
+        Some(editing),
+    )
+    .await
+}
+
+/// Closes one of the organisation's openings: it leaves search and stops taking candidates.
+#[utoipa::path(post, path = "/employer/openings/{opening_id}/close", tag = "pages",
+    params(("opening_id" = i64, Path, description = "Opening key")),
+    responses((status = 303, description = "closed; see the openings")))]
+pub async fn close_opening_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let (user, _) = visitor.posted(&[Role::Employer], &body)?;
+    let current = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    employers::close_opening(&state.db, &current).await?;
+    see_other(&format!("/employer/openings#opening-{}", current.id.0))
 }
 
 fn opening_id(value: &str) -> Result<OpeningId, PageError> {
@@ -293,9 +471,7 @@ pub async fn express_interest_page(
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Employer])?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(&[Role::Employer], &body)?;
     let opening = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
     let worker = WorkerId(positive_id(
         form.get("worker_id").unwrap_or(""),

@@ -19,6 +19,8 @@ use serde_json::{Value, json};
 use crate::auth::CurrentUser;
 use crate::auth::cookies::{CSRF_COOKIE, cookie, csrf_ok};
 use crate::auth::extract::{Carrier, access_token};
+use crate::services::engine::{Recommendation, TransitionView};
+use crate::services::workers;
 use crate::templates::Templates;
 use crate::{AppError, AppState};
 
@@ -93,6 +95,19 @@ impl Visitor {
             )));
         }
         Ok(())
+    }
+
+    /// Returns the signed-in user (holding one of `roles`) and the posted form, once its CSRF
+    /// token is checked: the start of every form handler of a signed-in page.
+    pub fn posted(
+        &self,
+        roles: &[Role],
+        body: &[u8],
+    ) -> Result<(&CurrentUser, FormData), PageError> {
+        let user = self.require(roles)?;
+        let form = FormData::parse(body);
+        self.check_csrf(&form)?;
+        Ok((user, form))
     }
 
     /// Returns the request headers.
@@ -345,4 +360,40 @@ pub fn percent(share: f64) -> i64 {
 /// Returns a number rounded to a whole one, for display.
 pub fn whole(value: f64) -> i64 {
     value.round() as i64
+}
+
+/// Returns the engine's recommendation for `worker`, or `None` while the profile has neither an
+/// occupation nor skills (the service's Conflict), so the page can ask for them instead.
+pub async fn recommendations_or_none(
+    state: &AppState,
+    worker: &reskill_store::people::Worker,
+    transitions: usize,
+    openings: usize,
+) -> Result<Option<Recommendation>, PageError> {
+    match workers::recommendations(state, worker, transitions, openings).await {
+        Ok(r) => Ok(Some(r)),
+        Err(AppError::Conflict(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Returns what the seeker's and the caseworker's pages show of one recommended transition.
+pub fn transition_view(t: &TransitionView) -> Value {
+    json!({
+        "id": t.occupation.id.0,
+        "label": t.occupation.label,
+        "fit": percent(t.fit),
+        "matched": t.matched_skills.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
+        "missing": t.gap.essential.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
+        "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks),
+        "risk": t.risk.as_ref().map(|r| json!({
+            "before": r.before.as_ref().map(|b| b.band.as_str()),
+            "after": r.after.band.as_str(),
+            "source": r.source,
+            "year": r.year,
+        })),
+        "band_after": t.risk.as_ref().map(|r| r.after.band.as_str()),
+        "source": t.risk.as_ref().map(|r| format!("{} {}", r.source, r.year)),
+        "demand": t.demand,
+    })
 }

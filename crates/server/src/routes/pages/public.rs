@@ -1,13 +1,16 @@
 //! Public pages: an occupation's risk and safer transitions, and the pathway from one
 //! occupation to another (fit, skill gap, course plan, openings). No account needed.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use reskill_core::OccupationId;
 use reskill_core::accounts::Role;
 use reskill_core::matching::PlanConstraints;
 use serde_json::{Value, json};
 
-use super::{PageError, PageResult, Visitor, positive_id, render};
+use reskill_search::{Hit, IndexKind, SearchRequest};
+use serde::Deserialize;
+
+use super::{PageError, PageResult, Visitor, positive_id, query_escape, render, see_other};
 use crate::services::engine::{self, RiskDetail};
 use crate::{AppError, AppState};
 
@@ -257,4 +260,139 @@ pub fn pathway_context(
             "url": o.url,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// How many times the best hit's score must exceed the runner-up's to count as a clear winner.
+const CLEAR_WINNER_RATIO: f32 = 2.0;
+
+/// Returns `text` lower-cased, with everything but letters and digits turned into single spaces.
+fn normalised(text: &str) -> String {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Decides whether an occupation search for `query` names one occupation confidently enough to
+/// skip the result list. `hits` are the best two hits, best first. The rule, in order:
+/// 1. the best hit's title equals the query, ignoring case, punctuation and spacing;
+/// 2. the search found exactly one occupation;
+/// 3. the best hit's score is at least [`CLEAR_WINNER_RATIO`] times the runner-up's.
+///
+/// Anything else (ties, near-ties, no hit) goes to the search results, where the visitor picks.
+pub fn confident_occupation(query: &str, total: u64, hits: &[Hit]) -> Option<i64> {
+    let best = hits.first()?;
+    let query = normalised(query);
+    if query.is_empty() {
+        return None;
+    }
+    if normalised(&best.title) == query || total == 1 {
+        return Some(best.id);
+    }
+    match hits.get(1) {
+        Some(second) if second.score > 0.0 => {
+            (best.score >= CLEAR_WINNER_RATIO * second.score).then_some(best.id)
+        }
+        _ => None,
+    }
+}
+
+/// The home page's question: what the visitor does now, and where to look.
+#[derive(Debug, Deserialize)]
+pub struct FindQuery {
+    q: Option<String>,
+    kind: Option<String>,
+}
+
+/// Answers the home page's "What do you do now?": straight to the occupation's page when the
+/// words name one occupation confidently ([`confident_occupation`]), otherwise to the search
+/// results (and always there for courses and openings).
+#[utoipa::path(get, path = "/find", tag = "pages",
+    params(("q" = Option<String>, Query, description = "Job title, in the visitor's words"), ("kind" = Option<String>, Query, description = "occupations (default), courses or openings")),
+    responses((status = 303, description = "to the occupation page or the search results")))]
+pub async fn find_from_home(
+    State(state): State<AppState>,
+    Query(query): Query<FindQuery>,
+) -> PageResult {
+    let q = query.q.unwrap_or_default().trim().to_owned();
+    let kind = query.kind.unwrap_or_else(|| "occupations".to_owned());
+    let results = format!(
+        "/search?q={}&kind={}",
+        query_escape(&q),
+        query_escape(&kind)
+    );
+    if kind != "occupations" || q.is_empty() || q.chars().count() > 500 {
+        return see_other(&results);
+    }
+    let search = state.search.clone();
+    let words = q.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        search.search(IndexKind::Occupations, &SearchRequest::new(&words, 2))
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("occupation search failed: {e}")))?;
+    // A query the index cannot parse is for the search page to explain.
+    let confident = found
+        .ok()
+        .and_then(|r| confident_occupation(&q, r.total, &r.hits));
+    match confident {
+        Some(id) => see_other(&format!("/occupations/{id}")),
+        None => see_other(&results),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reskill_search::HitDetails;
+
+    use super::*;
+
+    fn hit(id: i64, title: &str, score: f32) -> Hit {
+        Hit {
+            id,
+            score,
+            title: title.to_owned(),
+            title_html: title.to_owned(),
+            snippet_html: String::new(),
+            details: HitDetails::Occupation {
+                uri: String::new(),
+                isco_group: String::new(),
+                risk_band: None,
+            },
+        }
+    }
+
+    #[test]
+    fn exact_title_goes_to_the_occupation_even_among_close_hits() {
+        let hits = [
+            hit(1, "Call centre agent", 5.0),
+            hit(2, "Call centre manager", 4.9),
+        ];
+        assert_eq!(
+            confident_occupation("  call-centre AGENT ", 40, &hits),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_single_hit_or_a_clear_winner_goes_to_the_occupation() {
+        assert_eq!(
+            confident_occupation("welder", 1, &[hit(7, "Welder (metal)", 3.0)]),
+            Some(7)
+        );
+        let hits = [hit(3, "Data analyst", 9.0), hit(4, "Data entry clerk", 4.0)];
+        assert_eq!(confident_occupation("analyst of data", 12, &hits), Some(3));
+    }
+
+    #[test]
+    fn near_ties_and_nothing_go_to_the_results() {
+        let hits = [
+            hit(3, "Nurse assistant", 6.0),
+            hit(4, "Specialist nurse", 5.0),
+        ];
+        assert_eq!(confident_occupation("nurse", 30, &hits), None);
+        assert_eq!(confident_occupation("nurse", 0, &[]), None);
+        assert_eq!(confident_occupation("  ", 1, &[hit(1, "x", 1.0)]), None);
+    }
 }

@@ -11,9 +11,7 @@ use reskill_search::{IndexKind, SearchRequest};
 use reskill_store::people;
 use serde_json::{Value, json};
 
-use super::{
-    FormData, PageResult, Visitor, field_error, positive_id, render, render_with_status, see_other,
-};
+use super::{PageResult, Visitor, field_error, positive_id, render, render_with_status, see_other};
 use crate::auth::cookies::clearing_cookies;
 use crate::policy::{self, Access};
 use crate::services::workers;
@@ -33,8 +31,7 @@ pub async fn save_pathway_plan(
     Path((from, to)): Path<(String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    visitor.check_csrf(&FormData::parse(&body))?;
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let from = OccupationId(positive_id(&from, "occupation")?);
     let to = OccupationId(positive_id(&to, "target")?);
     let worker = policy::own_worker(&state.db, user).await?;
@@ -89,8 +86,7 @@ pub async fn complete_my_step(
     Path((plan_id, step_id)): Path<(String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    visitor.check_csrf(&FormData::parse(&body))?;
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let plan_id = PlanId(positive_id(&plan_id, "plan")?);
     let step_id = positive_id(&step_id, "step")?;
     let (plan, _) = policy::plan(&state.db, user, plan_id, Access::Read, "plan.step").await?;
@@ -145,9 +141,7 @@ pub async fn add_my_skill(
     visitor: Visitor,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
     let text = form.text("skill");
     if text.is_empty() || text.chars().count() > 200 {
         let error = field_error("skill", "Enter a skill of 1 to 200 characters");
@@ -192,8 +186,7 @@ pub async fn remove_my_skill(
     Path(skill_id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    visitor.check_csrf(&FormData::parse(&body))?;
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let skill = SkillId(positive_id(&skill_id, "skill")?);
     let worker = policy::own_worker(&state.db, user).await?;
     people::remove_skill(&state.db, worker.id, skill).await?;
@@ -208,9 +201,7 @@ pub async fn save_my_consents(
     visitor: Visitor,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
     let worker = policy::own_worker(&state.db, user).await?;
     let current = people::consents(&state.db, worker.id).await?;
     for purpose in [
@@ -237,9 +228,7 @@ pub async fn delete_my_account(
     visitor: Visitor,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
     let hash = reskill_store::accounts::password_hash(&state.db, user.id).await?;
     let password = form.get("password").unwrap_or("").to_owned();
     let matches =
@@ -267,31 +256,11 @@ pub async fn show_my_recommendations(
 ) -> PageResult {
     let user = visitor.require(&[Role::Seeker])?;
     let worker = policy::own_worker(&state.db, user).await?;
-    let recommendation = match workers::recommendations(&state, &worker, 6, 6).await {
-        Ok(r) => Some(r),
-        Err(AppError::Conflict(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let recommendation = super::recommendations_or_none(&state, &worker, 6, 6).await?;
     let transitions: Vec<Value> = recommendation
         .iter()
         .flat_map(|r| r.transitions.iter())
-        .map(|t| {
-            json!({
-                "id": t.occupation.id.0,
-                "label": t.occupation.label,
-                "fit": super::percent(t.fit),
-                "matched": t.matched_skills.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
-                "missing": t.gap.essential.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
-                "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks.round() as i64),
-                "risk": t.risk.as_ref().map(|r| json!({
-                    "before": r.before.as_ref().map(|b| b.band.as_str()),
-                    "after": r.after.band.as_str(),
-                    "source": r.source,
-                    "year": r.year,
-                })),
-                "demand": t.demand,
-            })
-        })
+        .map(super::transition_view)
         .collect();
     let openings: Vec<Value> = recommendation
         .iter()
@@ -354,9 +323,7 @@ pub async fn save_my_search(
     visitor: Visitor,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    let form = FormData::parse(&body);
-    visitor.check_csrf(&form)?;
+    let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
     let kind = form.text("kind");
     if !["occupations", "skills", "courses", "openings"].contains(&kind.as_str()) {
         return Err(AppError::invalid("kind", "choose occupations, courses or openings").into());
@@ -379,9 +346,62 @@ pub async fn delete_my_search(
     Path(id): Path<String>,
     body: Bytes,
 ) -> PageResult {
-    let user = visitor.require(&[Role::Seeker])?;
-    visitor.check_csrf(&FormData::parse(&body))?;
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let id = positive_id(&id, "search")?;
     people::delete_saved_search(&state.db, user.id, id).await?;
     see_other("/my/searches")
+}
+
+/// Lists the employers' expressions of interest addressed to the seeker, each with buttons to
+/// accept (sharing contact details with that organisation) or decline.
+#[utoipa::path(get, path = "/my/interests", tag = "pages",
+    responses((status = 200, content_type = "text/html", body = String), (status = 303, description = "sign in first")))]
+pub async fn show_my_interests(State(state): State<AppState>, visitor: Visitor) -> PageResult {
+    let user = visitor.require(&[Role::Seeker])?;
+    let worker = policy::own_worker(&state.db, user).await?;
+    let interests: Vec<Value> = workers::interests_for(&state.db, worker.id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            json!({
+                "id": i.interest.id,
+                "opening_title": i.opening_title,
+                "organisation": i.organisation,
+                "message": i.interest.message,
+                "status": i.interest.status,
+                "sent_on": i.interest.created_at.date_naive().to_string(),
+                "answered_on": i.interest.answered_at.map(|a| a.date_naive().to_string()),
+            })
+        })
+        .collect();
+    render(
+        &state,
+        &visitor,
+        "my_interests.html",
+        "Employers interested in you",
+        json!({"interests": interests}),
+    )
+}
+
+/// Answers an expression of interest: `answer=accept` shares the seeker's name and email with
+/// the opening's organisation, `answer=decline` does not.
+#[utoipa::path(post, path = "/my/interests/{interest_id}/answer", tag = "pages",
+    params(("interest_id" = i64, Path, description = "Interest key")),
+    responses((status = 303, description = "answered"), (status = 409, content_type = "text/html", body = String)))]
+pub async fn answer_my_interest(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
+    let id = positive_id(&id, "interest")?;
+    let accept = match form.get("answer") {
+        Some("accept") => true,
+        Some("decline") => false,
+        _ => return Err(AppError::invalid("answer", "answer must be accept or decline").into()),
+    };
+    let worker = policy::own_worker(&state.db, user).await?;
+    workers::answer_interest(&state.db, &worker, id, accept).await?;
+    see_other(&format!("/my/interests#interest-{id}"))
 }

@@ -13,7 +13,7 @@ use super::{
     FormData, PageResult, Visitor, field_error, form_error, home_of, render, render_with_status,
 };
 use crate::auth::ClientIp;
-use crate::auth::cookies::{clearing_cookies, session_cookies};
+use crate::auth::cookies::{REFRESH_COOKIE, clearing_cookies, cookie, session_cookies};
 use crate::services::accounts::{self, NewAccount, Session};
 use crate::{AppError, AppState};
 
@@ -43,6 +43,20 @@ fn signed_in(state: &AppState, session: Session, next: Option<String>) -> PageRe
     Ok(response)
 }
 
+/// Returns the context of the login and sign-up forms: the form's own `fields`, its `errors`,
+/// and where the visitor was going (`next`).
+fn form_context(next: Option<String>, errors: Vec<Value>, mut fields: Value) -> Value {
+    if let Some(map) = fields.as_object_mut() {
+        map.insert(
+            "next_q".into(),
+            next.as_deref().map(super::query_escape).into(),
+        );
+        map.insert("next".into(), next.into());
+        map.insert("errors".into(), errors.into());
+    }
+    fields
+}
+
 /// Shows the login form.
 #[utoipa::path(get, path = "/login", tag = "pages",
     params(("next" = Option<String>, Query, description = "Path to return to")),
@@ -58,7 +72,7 @@ pub async fn show_login(
         &visitor,
         "login.html",
         "Sign in",
-        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": [], "email": ""}),
+        form_context(next, Vec::new(), json!({"email": ""})),
     )
 }
 
@@ -93,7 +107,7 @@ pub async fn create_login(
         StatusCode::BAD_REQUEST,
         "login.html",
         "Sign in",
-        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": errors, "email": email}),
+        form_context(next, errors, json!({"email": email})),
     )
 }
 
@@ -112,7 +126,7 @@ pub async fn show_signup(
         &visitor,
         "signup.html",
         "Create an account",
-        json!({"next_q": next.as_deref().map(super::query_escape), "next": next, "errors": [], "form": {"role": "seeker"}}),
+        form_context(next, Vec::new(), json!({"form": {"role": "seeker"}})),
     )
 }
 
@@ -188,12 +202,11 @@ pub async fn create_signup(
         StatusCode::BAD_REQUEST,
         "signup.html",
         "Create an account",
-        json!({
-            "next_q": next.as_deref().map(super::query_escape),
-            "next": next,
-            "errors": errors,
-            "form": {"display_name": display_name, "email": email, "role": role.as_str(), "organisation_name": organisation},
-        }),
+        form_context(
+            next,
+            errors,
+            json!({"form": {"display_name": display_name, "email": email, "role": role.as_str(), "organisation_name": organisation}}),
+        ),
     )
 }
 
@@ -208,9 +221,10 @@ pub async fn create_logout(
     let form = FormData::parse(&body);
     if let Some(user) = &visitor.user {
         visitor.check_csrf(&form)?;
-        // The refresh cookie is scoped to the API's auth routes, so it is not sent here:
-        // revoke every refresh token of the account instead.
-        accounts::logout(&state.db, user.id, None, true).await?;
+        // Revoke this session's refresh token; without the cookie (a session started before
+        // the cookie reached the pages), every refresh token of the account.
+        let refresh = cookie(visitor.headers(), REFRESH_COOKIE);
+        accounts::logout(&state.db, user.id, refresh.as_deref(), refresh.is_none()).await?;
     }
     let mut response = Redirect::to("/").into_response();
     for value in clearing_cookies(&state.auth.config) {
