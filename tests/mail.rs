@@ -432,13 +432,18 @@ async fn grouped_marks_record_each_attempt_and_skip_lost_claims() {
         let stale = outbox::claim_due(&t.db, "stale", now, short, 6).await?;
         ensure!(stale.len() == 6, "{stale:?}");
         ensure!(
-            outbox::claim_due(&t.db, "other", now, short, 6).await?.is_empty(),
+            outbox::claim_due(&t.db, "other", now, short, 6)
+                .await?
+                .is_empty(),
             "a held lease is not claimed again"
         );
         // Four leases run out and pass to a new holder; the stale sender keeps two.
         let later = now + chrono::Duration::seconds(2);
         let fresh = outbox::claim_due(&t.db, "fresh", later, chrono::Duration::hours(1), 4).await?;
-        ensure!(fresh.len() == 4 && fresh.iter().all(|e| e.attempts == 2), "{fresh:?}");
+        ensure!(
+            fresh.len() == 4 && fresh.iter().all(|e| e.attempts == 2),
+            "{fresh:?}"
+        );
         let sent = |e: &outbox::ClaimedEmail| outbox::Mark::Sent {
             message_id: format!("<{}@test>", e.id),
         };
@@ -450,7 +455,13 @@ async fn grouped_marks_record_each_attempt_and_skip_lost_claims() {
         let stale_marks: Vec<(&outbox::ClaimedEmail, outbox::Mark)> = kept
             .iter()
             .map(|e| (*e, sent(e)))
-            .chain(stale.iter().filter(|e| lost.contains(&e.id)).take(2).map(|e| (e, sent(e))))
+            .chain(
+                stale
+                    .iter()
+                    .filter(|e| lost.contains(&e.id))
+                    .take(2)
+                    .map(|e| (e, sent(e))),
+            )
             .collect();
         let pairs: Vec<_> = stale_marks.iter().map(|(e, m)| (*e, m)).collect();
         ensure!(outbox::mark_many(&t.db, &pairs).await? == [true, true, false, false]);
@@ -480,14 +491,27 @@ async fn grouped_marks_record_each_attempt_and_skip_lost_claims() {
         );
         for row in outbox::rows(&t.db).await? {
             let attempts = outbox::attempts(&t.db, row.id).await?;
-            ensure!(attempts.len() == 1, "one attempt recorded per mark: {attempts:?}");
+            ensure!(
+                attempts.len() == 1,
+                "one attempt recorded per mark: {attempts:?}"
+            );
             if row.status == "sent" {
-                ensure!(row.message_id == Some(format!("<{}@test>", row.id)), "{row:?}");
-                ensure!(attempts[0].outcome == "sent" && attempts[0].detail == format!("<{}@test>", row.id));
+                ensure!(
+                    row.message_id == Some(format!("<{}@test>", row.id)),
+                    "{row:?}"
+                );
+                ensure!(
+                    attempts[0].outcome == "sent"
+                        && attempts[0].detail == format!("<{}@test>", row.id)
+                );
             }
         }
         // A sent row is not claimed again, and the retried one waits for its time.
-        ensure!(outbox::claim_due(&t.db, "again", later, short, 10).await?.is_empty());
+        ensure!(
+            outbox::claim_due(&t.db, "again", later, short, 10)
+                .await?
+                .is_empty()
+        );
         Ok(())
     })
     .await;

@@ -27,7 +27,12 @@ const LEASE: &str = "idx_email_outbox_status_lease_until";
 
 async fn drop_index(manager: &SchemaManager<'_>, name: &str) -> Result<(), DbErr> {
     manager
-        .drop_index(Index::drop().name(name).table(EmailOutbox::Table).to_owned())
+        .drop_index(
+            Index::drop()
+                .name(name)
+                .table(EmailOutbox::Table)
+                .to_owned(),
+        )
         .await
 }
 

@@ -100,6 +100,7 @@ impl Settings {
                     mark_interval: std::time::Duration::from_millis(
                         cli.mail_mark_interval_ms.clamp(1, 10_000),
                     ),
+                    ..Default::default()
                 },
             },
         };
