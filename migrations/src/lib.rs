@@ -14,6 +14,7 @@ mod m20261125_000006_create_changes;
 mod m20261201_000007_tag_catalog;
 mod m20261201_000101_accounts_workflows;
 mod m20261201_000201_mail_outbox_leases;
+mod m20261201_000202_outbox_claim_indexes;
 
 /// Runs Reskill's migrations in order.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_tag_catalog::Migration),
             Box::new(m20261201_000101_accounts_workflows::Migration),
             Box::new(m20261201_000201_mail_outbox_leases::Migration),
+            Box::new(m20261201_000202_outbox_claim_indexes::Migration),
         ]
     }
 }

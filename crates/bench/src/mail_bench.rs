@@ -40,6 +40,9 @@ pub struct MailArgs {
     /// Messages in flight (and pool size).
     #[arg(long, default_value_t = 8)]
     concurrency: usize,
+    /// Most sent rows marked per transaction.
+    #[arg(long, default_value_t = 50)]
+    mark_group: usize,
 }
 
 /// smtp-sink's running counters.
@@ -187,6 +190,7 @@ pub async fn run(args: MailArgs) -> anyhow::Result<()> {
     let config = SenderConfig {
         batch_size: args.batch,
         concurrency: args.concurrency,
+        mark_group: args.mark_group,
         ..SenderConfig::default()
     };
     let key = reskill_mail::UnsubscribeKey::derive(b"benchmark key of at least 32 bytes!");
@@ -208,8 +212,8 @@ pub async fn run(args: MailArgs) -> anyhow::Result<()> {
         }))
     };
     println!(
-        "mail benchmark: {n} messages on {backend}, batch {}, {} in flight",
-        args.batch, args.concurrency
+        "mail benchmark: {n} messages on {backend}, batch {}, {} in flight, marks in groups of up to {}",
+        args.batch, args.concurrency, args.mark_group
     );
 
     // 1. The bare claim rate: the outbox query alone, batch after batch, nothing sent.

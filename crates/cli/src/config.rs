@@ -96,6 +96,10 @@ impl Settings {
                     lease: std::time::Duration::from_secs(cli.mail_lease_secs.max(1)),
                     retry_base: std::time::Duration::from_secs(cli.mail_retry_base_secs.max(1)),
                     max_attempts: cli.mail_max_attempts.max(1),
+                    mark_group: cli.mail_mark_group.clamp(1, 1_000),
+                    mark_interval: std::time::Duration::from_millis(
+                        cli.mail_mark_interval_ms.clamp(1, 10_000),
+                    ),
                     ..Default::default()
                 },
             },

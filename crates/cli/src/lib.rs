@@ -129,6 +129,25 @@ pub struct Cli {
     )]
     pub mail_max_attempts: i32,
 
+    /// Most sent rows the sender marks in one transaction; with the messages in flight it bounds
+    /// the copies a crash can cause (at most concurrency + 2 × this).
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_MARK_GROUP",
+        default_value_t = 50
+    )]
+    pub mail_mark_group: usize,
+
+    /// Longest a sent row waits, in milliseconds, before its group is marked.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_MARK_INTERVAL_MS",
+        default_value_t = 20
+    )]
+    pub mail_mark_interval_ms: u64,
+
     /// Largest request body `serve` accepts, in bytes (413 beyond).
     #[arg(
         long,

@@ -9,6 +9,7 @@
 mod error;
 mod message;
 mod render;
+mod smtp_client;
 mod transport;
 pub mod unsubscribe;
 

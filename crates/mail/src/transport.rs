@@ -23,6 +23,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use crate::smtp_client::{SmtpClient, StartTls};
 use crate::{MailError, SendError};
 
 /// Which kind of transport is configured.
@@ -50,15 +51,22 @@ pub struct SentMessage {
 /// A configured way of delivering messages.
 #[derive(Clone)]
 pub enum Transport {
-    /// SMTP through a connection pool.
+    /// `smtp://`: SMTP on sockets with `TCP_NODELAY`, pooled or one connection per message.
+    Direct {
+        /// The client.
+        client: Arc<SmtpClient>,
+        /// The URL without its password, for logs.
+        description: String,
+    },
+    /// `smtps://`: SMTP over TLS through lettre's connection pool.
     Smtp {
         /// The pooled client.
         client: AsyncSmtpTransport<Tokio1Executor>,
         /// The URL without its password, for logs.
         description: String,
     },
-    /// SMTP with a new connection for every message (`?pool=false`), for relays that want it
-    /// and for the benchmark's comparison.
+    /// `smtps://` with a new connection for every message (`?pool=false`), for relays that
+    /// want it and for the benchmark's comparison.
     SmtpPerMessage {
         /// The URL without `pool=false`.
         url: String,
@@ -191,6 +199,28 @@ impl Transport {
                 "off: one connection per message".to_owned()
             }
         );
+        if !wrapped {
+            let tls = match options.tls.as_str() {
+                "required" => StartTls::Required(tls_parameters()?),
+                "opportunistic" => StartTls::Opportunistic(tls_parameters()?),
+                _ => StartTls::Never,
+            };
+            let credentials = (!user.is_empty()).then(|| {
+                Credentials::new(user.clone(), percent_decode(url.password().unwrap_or("")))
+            });
+            return Ok(Self::Direct {
+                client: Arc::new(SmtpClient::new(
+                    host,
+                    port,
+                    tls,
+                    credentials,
+                    options.timeout,
+                    options.pool_max,
+                    options.pooled,
+                )),
+                description,
+            });
+        }
         if !options.pooled {
             let pairs: Vec<(String, String)> = url
                 .query_pairs()
@@ -216,7 +246,9 @@ impl Transport {
     /// Returns which kind this is.
     pub fn kind(&self) -> TransportKind {
         match self {
-            Self::Smtp { .. } | Self::SmtpPerMessage { .. } => TransportKind::Smtp,
+            Self::Direct { .. } | Self::Smtp { .. } | Self::SmtpPerMessage { .. } => {
+                TransportKind::Smtp
+            }
             Self::File(_) => TransportKind::File,
             Self::None => TransportKind::None,
             Self::Memory(_) => TransportKind::Memory,
@@ -226,9 +258,9 @@ impl Transport {
     /// Describes the transport for logs, without secrets.
     pub fn describe(&self) -> String {
         match self {
-            Self::Smtp { description, .. } | Self::SmtpPerMessage { description, .. } => {
-                description.clone()
-            }
+            Self::Direct { description, .. }
+            | Self::Smtp { description, .. }
+            | Self::SmtpPerMessage { description, .. } => description.clone(),
             Self::File(dir) => format!("file://{}", dir.display()),
             Self::None => "none".to_owned(),
             Self::Memory(_) => "memory".to_owned(),
@@ -238,6 +270,9 @@ impl Transport {
     /// Delivers `message`; the error says whether trying again may help.
     pub async fn send(&self, message: &Message) -> Result<(), SendError> {
         match self {
+            Self::Direct { client, .. } => {
+                client.send(message.envelope(), &message.formatted()).await
+            }
             Self::Smtp { client, .. } => {
                 let raw = message.formatted();
                 client
@@ -280,7 +315,7 @@ impl Transport {
 
 /// 5xx answers are permanent; 4xx, refused connections, TLS trouble and timeouts are worth a
 /// retry.
-fn classify(error: lettre::transport::smtp::Error) -> SendError {
+pub(crate) fn classify(error: lettre::transport::smtp::Error) -> SendError {
     // lettre's message names the code: "permanent error (550): …".
     let detail = error.to_string();
     if error.is_permanent() {

@@ -14,9 +14,8 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait,
-    TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionSession, TransactionTrait, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 
@@ -90,66 +89,45 @@ pub async fn enqueue_once(
     Ok(matches!(result, TryInsertResult::Inserted(_)))
 }
 
-/// Claims up to `limit` due rows for `lease` under `claim_token`, oldest due first: `pending`
-/// rows whose `next_attempt_at` has come, and `sending` rows whose lease expired. Each claim
-/// counts as an attempt.
-pub async fn claim_due(
-    db: &impl ConnectionTrait,
+/// Claims up to `limit` due rows for `lease` under `claim_token`: first `sending` rows whose
+/// lease expired (a sender died holding them; they are the oldest work), then `pending` rows
+/// whose `next_attempt_at` has come, oldest due first. Each claim counts as an attempt.
+///
+/// Two statements, each served by its own index (`(status, lease_until)` and
+/// `(status, next_attempt_at, id)`), in one write transaction: a single query with an `OR`
+/// over both kinds cannot use either index and slows down as the table grows.
+pub async fn claim_due<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     claim_token: &str,
     now: DateTime<Utc>,
     lease: chrono::Duration,
     limit: u64,
 ) -> Result<Vec<ClaimedEmail>, StorageError> {
-    let backend = db.get_database_backend();
-    let (lock, placeholders) = match backend {
-        DbBackend::Postgres => (" FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4"]),
-        _ => ("", ["?", "?", "?", "?"]),
-    };
-    let [token, lease_until, due, max] = placeholders;
-    // `now` is bound once per use, so the statement has the same shape on both backends.
-    let sql = format!(
-        "UPDATE email_outbox SET status = 'sending', claim_token = {token}, \
-         lease_until = {lease_until}, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM email_outbox \
-           WHERE (status = 'pending' AND next_attempt_at <= {due}) \
-              OR (status = 'sending' AND lease_until < {due}) \
-           ORDER BY next_attempt_at, id LIMIT {max}{lock}) \
-         RETURNING id"
-    );
-    let values: Vec<sea_orm::Value> = vec![
-        claim_token.into(),
-        (now + lease).into(),
-        now.into(),
-        (limit as i64).into(),
-    ];
-    // PostgreSQL numbers its parameters, so `$3` may appear twice; SQLite's `?` are positional.
-    let values = match backend {
-        DbBackend::Postgres => values,
-        _ => vec![
-            values[0].clone(),
-            values[1].clone(),
-            values[2].clone(),
-            values[2].clone(),
-            values[3].clone(),
-        ],
-    };
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?;
-    let mut ids = Vec::with_capacity(rows.len());
-    for row in rows {
-        ids.push(row.try_get::<i64>("", "id")?);
+    let txn = crate::db::begin_write(db).await?;
+    let mut models = claim_where(
+        &txn,
+        "status = 'sending' AND lease_until < {due} ORDER BY lease_until, id",
+        claim_token,
+        now,
+        lease,
+        limit,
+    )
+    .await?;
+    let left = limit.saturating_sub(models.len() as u64);
+    if left > 0 {
+        models.extend(
+            claim_where(
+                &txn,
+                "status = 'pending' AND next_attempt_at <= {due} ORDER BY next_attempt_at, id",
+                claim_token,
+                now,
+                lease,
+                left,
+            )
+            .await?,
+        );
     }
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let models = email_outbox::Entity::find()
-        .filter(email_outbox::Column::Id.is_in(ids))
-        .filter(email_outbox::Column::ClaimToken.eq(claim_token))
-        .order_by_asc(email_outbox::Column::NextAttemptAt)
-        .order_by_asc(email_outbox::Column::Id)
-        .all(db)
-        .await?;
+    txn.commit().await?;
     Ok(models
         .into_iter()
         .map(|m| ClaimedEmail {
@@ -162,6 +140,43 @@ pub async fn claim_due(
             claim_token: claim_token.to_owned(),
         })
         .collect())
+}
+
+/// Claims up to `limit` rows matching `filter` (a `WHERE … ORDER BY …` tail naming `{due}`)
+/// and returns them, in the filter's order.
+async fn claim_where(
+    db: &impl ConnectionTrait,
+    filter: &str,
+    claim_token: &str,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: u64,
+) -> Result<Vec<email_outbox::Model>, StorageError> {
+    let backend = db.get_database_backend();
+    let (lock, [token, lease_until, due, max]) = match backend {
+        DbBackend::Postgres => (" FOR UPDATE SKIP LOCKED", ["$1", "$2", "$3", "$4"]),
+        _ => ("", ["?", "?", "?", "?"]),
+    };
+    let filter = filter.replace("{due}", due);
+    let sql = format!(
+        "UPDATE email_outbox SET status = 'sending', claim_token = {token}, \
+         lease_until = {lease_until}, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM email_outbox WHERE {filter} LIMIT {max}{lock}) \
+         RETURNING *"
+    );
+    let values: Vec<sea_orm::Value> = vec![
+        claim_token.into(),
+        (now + lease).into(),
+        now.into(),
+        (limit as i64).into(),
+    ];
+    let mut models = email_outbox::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    // RETURNING gives no order; the filter's order is the claim's.
+    models.sort_by_key(|m| (m.next_attempt_at, m.id));
+    Ok(models)
 }
 
 /// How a claimed row ends its attempt.
@@ -193,8 +208,129 @@ pub async fn mark<C: ConnectionTrait + TransactionTrait>(
     email: &ClaimedEmail,
     mark: Mark,
 ) -> Result<bool, StorageError> {
+    let changed = mark_many(db, &[(email, &mark)]).await?;
+    Ok(changed.first().copied().unwrap_or(false))
+}
+
+/// Sent rows per `UPDATE` in [`mark_many`] (three parameters each).
+const SENT_PER_STATEMENT: usize = 500;
+
+/// Records the attempts of a group of rows and moves each on, all in one write transaction:
+/// one `UPDATE` per claim token for the sent rows, one per failed row, and one multi-row insert
+/// of the attempts. Returns, in order, whether each row was still held under its claim token
+/// (a row whose claim was lost is left as the new holder has it, with no attempt recorded).
+pub async fn mark_many<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    marks: &[(&ClaimedEmail, &Mark)],
+) -> Result<Vec<bool>, StorageError> {
+    let mut changed = vec![false; marks.len()];
+    if marks.is_empty() {
+        return Ok(changed);
+    }
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
+    let mut sent: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, (email, mark)) in marks.iter().enumerate() {
+        if matches!(mark, Mark::Sent { .. }) {
+            sent.entry(email.claim_token.as_str()).or_default().push(i);
+        } else {
+            changed[i] = mark_failed(&txn, email, mark).await?;
+        }
+    }
+    for (token, indices) in sent {
+        for chunk in indices.chunks(SENT_PER_STATEMENT) {
+            let by_id: BTreeMap<i64, usize> = chunk.iter().map(|&i| (marks[i].0.id, i)).collect();
+            for id in mark_sent(&txn, token, chunk.iter().map(|&i| &marks[i]), now).await? {
+                if let Some(&i) = by_id.get(&id) {
+                    changed[i] = true;
+                }
+            }
+        }
+    }
+    let attempts: Vec<email_attempt::ActiveModel> = marks
+        .iter()
+        .zip(&changed)
+        .filter(|(_, changed)| **changed)
+        .map(|((email, mark), _)| {
+            let (outcome, detail) = match mark {
+                Mark::Sent { message_id } => (AttemptOutcome::Sent, message_id),
+                Mark::Retry { error, .. } => (AttemptOutcome::TemporaryFailure, error),
+                Mark::Dead { error } => (AttemptOutcome::PermanentFailure, error),
+            };
+            email_attempt::ActiveModel {
+                outbox_id: Set(email.id),
+                at: Set(now),
+                outcome: Set(outcome.as_str().to_owned()),
+                detail: Set(detail.clone()),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let per_statement = crate::db::rows_per_statement(db, 4);
+    let mut attempts = attempts.into_iter().peekable();
+    while attempts.peek().is_some() {
+        let chunk: Vec<_> = attempts.by_ref().take(per_statement).collect();
+        email_attempt::Entity::insert_many(chunk).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// Marks the rows of `emails` that `claim_token` still holds `sent`, with their Message-IDs,
+/// in one statement; returns the ids it changed.
+async fn mark_sent<'a>(
+    db: &impl ConnectionTrait,
+    claim_token: &str,
+    emails: impl Iterator<Item = &'a (&'a ClaimedEmail, &'a Mark)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, StorageError> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    // SQLite's `?` are positional, so placeholders are written in the order they are bound.
+    let mut bind = |value: sea_orm::Value| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_owned(),
+        }
+    };
+    let sent_at = bind(now.into());
+    let mut cases = String::new();
+    let mut ids = Vec::new();
+    for (email, mark) in emails {
+        if let Mark::Sent { message_id } = mark {
+            let id = bind(email.id.into());
+            let message_id = bind(message_id.as_str().into());
+            cases.push_str(&format!(" WHEN {id} THEN {message_id}"));
+            ids.push(email.id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let token = bind(claim_token.into());
+    let in_list: Vec<String> = ids.iter().map(|&id| bind(id.into())).collect();
+    let sql = format!(
+        "UPDATE email_outbox SET status = 'sent', sent_at = {sent_at}, claim_token = NULL, \
+         lease_until = NULL, message_id = CASE id{cases} END \
+         WHERE status = 'sending' AND claim_token = {token} AND id IN ({}) RETURNING id",
+        in_list.join(", ")
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get::<i64>("", "id").map_err(StorageError::from))
+        .collect()
+}
+
+/// Moves one row that failed on: `pending` again later, or `dead`; returns whether its claim
+/// still held.
+async fn mark_failed(
+    db: &impl ConnectionTrait,
+    email: &ClaimedEmail,
+    mark: &Mark,
+) -> Result<bool, StorageError> {
     let update = email_outbox::Entity::update_many()
         .filter(email_outbox::Column::Id.eq(email.id))
         .filter(email_outbox::Column::Status.eq("sending"))
@@ -207,54 +343,23 @@ pub async fn mark<C: ConnectionTrait + TransactionTrait>(
             email_outbox::Column::LeaseUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         );
-    let (update, outcome, detail) = match mark {
-        Mark::Sent { message_id } => (
-            update
-                .col_expr(email_outbox::Column::Status, Expr::value("sent"))
-                .col_expr(email_outbox::Column::SentAt, Expr::value(now))
-                .col_expr(
-                    email_outbox::Column::MessageId,
-                    Expr::value(message_id.clone()),
-                ),
-            AttemptOutcome::Sent,
-            message_id,
-        ),
+    let update = match mark {
+        Mark::Sent { .. } => return Ok(false),
         Mark::Retry {
             error,
             next_attempt_at,
-        } => (
-            update
-                .col_expr(email_outbox::Column::Status, Expr::value("pending"))
-                .col_expr(
-                    email_outbox::Column::NextAttemptAt,
-                    Expr::value(next_attempt_at),
-                )
-                .col_expr(email_outbox::Column::LastError, Expr::value(error.clone())),
-            AttemptOutcome::TemporaryFailure,
-            error,
-        ),
-        Mark::Dead { error } => (
-            update
-                .col_expr(email_outbox::Column::Status, Expr::value("dead"))
-                .col_expr(email_outbox::Column::LastError, Expr::value(error.clone())),
-            AttemptOutcome::PermanentFailure,
-            error,
-        ),
+        } => update
+            .col_expr(email_outbox::Column::Status, Expr::value("pending"))
+            .col_expr(
+                email_outbox::Column::NextAttemptAt,
+                Expr::value(*next_attempt_at),
+            )
+            .col_expr(email_outbox::Column::LastError, Expr::value(error.clone())),
+        Mark::Dead { error } => update
+            .col_expr(email_outbox::Column::Status, Expr::value("dead"))
+            .col_expr(email_outbox::Column::LastError, Expr::value(error.clone())),
     };
-    let changed = update.exec(&txn).await?.rows_affected == 1;
-    if changed {
-        email_attempt::ActiveModel {
-            outbox_id: Set(email.id),
-            at: Set(now),
-            outcome: Set(outcome.as_str().to_owned()),
-            detail: Set(detail),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(changed)
+    Ok(update.exec(db).await?.rows_affected == 1)
 }
 
 /// An outbox row with its state, for tests, the admin and the command line.

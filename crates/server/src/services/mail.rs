@@ -6,8 +6,10 @@
 //! once unless it is dead, and a dedupe key is one row, so it is never sent twice by design.
 //! The one window for a second copy is a crash (or a lost lease) after the server accepted a
 //! message and before its row was marked `sent`; the row's lease then expires and it is sent
-//! again, with the same Message-ID (derived from the row), so the copy is identifiable. Each
-//! row is marked right after its own send, so the window holds at most `concurrency` messages
+//! again, with the same Message-ID (derived from the row), so the copy is identifiable. Sent
+//! rows are marked in groups (one transaction per `mark_group` rows or `mark_interval`,
+//! whichever comes first), and a send may only start while fewer than [`SenderConfig::window`]
+//! messages are unmarked, so the window holds at most `concurrency + 2 · mark_group` messages
 //! per sender process.
 
 use std::sync::Arc;
@@ -34,6 +36,18 @@ pub struct SenderConfig {
     pub retry_max: Duration,
     /// Attempts before a temporarily failing row is given up as dead.
     pub max_attempts: i32,
+    /// Most rows marked in one transaction.
+    pub mark_group: usize,
+    /// Longest a finished row waits for its group's transaction.
+    pub mark_interval: Duration,
+}
+
+impl SenderConfig {
+    /// The most messages started but not yet marked: those in flight, the group being
+    /// committed and the next one filling meanwhile. It bounds the copies a crash can cause.
+    pub fn window(&self) -> usize {
+        self.concurrency.max(1) + 2 * self.mark_group.max(1)
+    }
 }
 
 impl Default for SenderConfig {
@@ -45,6 +59,8 @@ impl Default for SenderConfig {
             retry_base: Duration::from_secs(30),
             retry_max: Duration::from_secs(6 * 3600),
             max_attempts: 10,
+            mark_group: 50,
+            mark_interval: Duration::from_millis(20),
         }
     }
 }
@@ -116,7 +132,19 @@ fn claim_token() -> String {
     format!("{:016x}{:016x}", rng.random::<u64>(), rng.random::<u64>())
 }
 
+/// A finished row on its way to the marker, with its place in the window.
+struct Finished {
+    email: ClaimedEmail,
+    mark: Mark,
+    delivered: Delivered,
+    _window: tokio::sync::OwnedSemaphorePermit,
+}
+
 /// Claims one batch of due rows and sends it; returns what happened.
+///
+/// Sends run `concurrency` at a time; each finished row goes to one marker task that commits
+/// the outcomes in groups, because a write transaction per row (an fsync and the SQLite write
+/// lock each) limited the sender to under 200 messages/s.
 #[tracing::instrument(skip_all, fields(batch.size = mailer.config.batch_size))]
 pub async fn send_batch(
     db: &DatabaseConnection,
@@ -126,39 +154,108 @@ pub async fn send_batch(
     let lease = chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::minutes(5));
     let claimed =
         outbox::claim_due(db, &claim_token(), Utc::now(), lease, config.batch_size).await?;
-    let mut report = BatchReport {
-        claimed: claimed.len(),
-        ..BatchReport::default()
-    };
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(config.concurrency.max(1)));
+    let claimed_count = claimed.len();
+    if claimed.is_empty() {
+        return Ok(BatchReport::default());
+    }
+    let (finished_tx, finished_rx) = tokio::sync::mpsc::unbounded_channel();
+    let marker = tokio::spawn(mark_groups(
+        db.clone(),
+        finished_rx,
+        config.mark_group.max(1),
+        config.mark_interval,
+    ));
+    let window = Arc::new(tokio::sync::Semaphore::new(config.window()));
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(config.concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
+    let mut result = Ok(());
     for email in claimed {
-        let permit = semaphore
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
+        // Neither semaphore is ever closed.
+        let (Ok(slot), Ok(permit)) = (
+            window.clone().acquire_owned().await,
+            in_flight.clone().acquire_owned().await,
+        ) else {
+            break;
+        };
+        if marker.is_finished() {
+            // The marker failed; sending more would only widen the duplicate window.
+            break;
+        }
         let db = db.clone();
         let mailer = mailer.clone();
+        let finished_tx = finished_tx.clone();
         tasks.spawn(async move {
-            let outcome = deliver(&db, &mailer, email).await;
+            let (mark, delivered) = deliver(&db, &mailer, &email).await?;
             drop(permit);
-            outcome
+            // A closed channel means the marker failed; the row stays claimed and its lease
+            // expires.
+            let _ = finished_tx.send(Finished {
+                email,
+                mark,
+                delivered,
+                _window: slot,
+            });
+            Ok::<_, reskill_store::StorageError>(())
         });
     }
+    drop(finished_tx);
     while let Some(joined) = tasks.join_next().await {
-        let outcome = joined.map_err(|e| {
-            reskill_store::StorageError::Invalid(format!("a send task failed: {e}"))
-        })??;
-        match outcome {
-            Delivered::Sent => report.sent += 1,
-            Delivered::Retried => report.retried += 1,
-            Delivered::Dead => report.dead += 1,
-            Delivered::LostClaim => report.lost_claims += 1,
+        let outcome = joined
+            .map_err(|e| reskill_store::StorageError::Invalid(format!("a send task failed: {e}")))
+            .and_then(|r| r);
+        if result.is_ok() {
+            result = outcome;
         }
     }
-    if report.claimed > 0 {
-        tracing::info!("mail batch: {report}");
+    let report = marker
+        .await
+        .map_err(|e| reskill_store::StorageError::Invalid(format!("the marker failed: {e}")))??;
+    result?;
+    let report = BatchReport {
+        claimed: claimed_count,
+        ..report
+    };
+    tracing::info!("mail batch: {report}");
+    Ok(report)
+}
+
+/// Marks finished rows in groups of up to `group`, each within `interval` of its first row.
+async fn mark_groups(
+    db: DatabaseConnection,
+    mut finished: tokio::sync::mpsc::UnboundedReceiver<Finished>,
+    group: usize,
+    interval: Duration,
+) -> Result<BatchReport, reskill_store::StorageError> {
+    let mut report = BatchReport::default();
+    let mut buffer: Vec<Finished> = Vec::with_capacity(group);
+    while let Some(first) = finished.recv().await {
+        buffer.push(first);
+        let deadline = tokio::time::Instant::now() + interval;
+        while buffer.len() < group {
+            match tokio::time::timeout_at(deadline, finished.recv()).await {
+                Ok(Some(next)) => buffer.push(next),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let marks: Vec<(&ClaimedEmail, &Mark)> =
+            buffer.iter().map(|f| (&f.email, &f.mark)).collect();
+        let changed = outbox::mark_many(&db, &marks).await?;
+        for (done, changed) in buffer.drain(..).zip(changed) {
+            if !changed {
+                tracing::warn!(
+                    outbox.id = done.email.id,
+                    "email {} was claimed by another sender while this one held it",
+                    done.email.id
+                );
+                report.lost_claims += 1;
+                continue;
+            }
+            match done.delivered {
+                Delivered::Sent => report.sent += 1,
+                Delivered::Retried => report.retried += 1,
+                Delivered::Dead => report.dead += 1,
+            }
+        }
     }
     Ok(report)
 }
@@ -167,15 +264,14 @@ enum Delivered {
     Sent,
     Retried,
     Dead,
-    LostClaim,
 }
 
-/// Sends one claimed row and marks it.
+/// Sends one claimed row; returns how to mark it.
 async fn deliver(
     db: &DatabaseConnection,
     mailer: &Mailer,
-    email: ClaimedEmail,
-) -> Result<Delivered, reskill_store::StorageError> {
+    email: &ClaimedEmail,
+) -> Result<(Mark, Delivered), reskill_store::StorageError> {
     let outgoing = OutgoingEmail {
         outbox_id: email.id,
         dedupe_key: email.dedupe_key.clone(),
@@ -193,7 +289,7 @@ async fn deliver(
                 list.as_str()
             ),
         };
-        return finish(db, &email, mark, Delivered::Dead).await;
+        return Ok((mark, Delivered::Dead));
     }
     let result = match mailer.composer.compose(&outgoing, SystemTime::now()) {
         Ok(message) => mailer.transport.send(&message).await,
@@ -238,25 +334,7 @@ async fn deliver(
             (Mark::Dead { error: reason }, Delivered::Dead)
         }
     };
-    finish(db, &email, mark, delivered).await
-}
-
-async fn finish(
-    db: &DatabaseConnection,
-    email: &ClaimedEmail,
-    mark: Mark,
-    delivered: Delivered,
-) -> Result<Delivered, reskill_store::StorageError> {
-    if outbox::mark(db, email, mark).await? {
-        Ok(delivered)
-    } else {
-        tracing::warn!(
-            outbox.id = email.id,
-            "email {} was claimed by another sender while this one held it",
-            email.id
-        );
-        Ok(Delivered::LostClaim)
-    }
+    Ok((mark, delivered))
 }
 
 /// Sends batches until a batch comes back short (nothing more is due now).
