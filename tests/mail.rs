@@ -563,21 +563,27 @@ async fn sigkill_mid_batch_then_restart_delivers_each_message_with_a_bounded_mar
             // 10 ms per DATA answer keeps messages in flight when the kill lands.
             let server = SmtpServer::start(&python, 0, dir.path(), 10)?;
             enqueue_many(&t, N).await?;
-            let mut child = send_mail_command(&binary, data_dir.path(), &t, &server.url()).spawn()?;
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while server.messages()?.len() < 60 {
-                ensure!(child.try_wait()?.is_none(), "send-mail finished before the kill");
-                ensure!(Instant::now() < deadline, "send-mail sent too slowly");
-                std::thread::sleep(Duration::from_millis(5));
+            // Killed at three points of the same outbox, each time restarted once the dead
+            // sender's lease (2 s) has run out.
+            const KILL_AT: [usize; 3] = [60, 140, 220];
+            let mut at_kill = Vec::new();
+            for threshold in KILL_AT {
+                let mut child =
+                    send_mail_command(&binary, data_dir.path(), &t, &server.url()).spawn()?;
+                let deadline = Instant::now() + Duration::from_secs(120);
+                while server.messages()?.len() < threshold {
+                    ensure!(child.try_wait()?.is_none(), "send-mail finished before the kill at {threshold}");
+                    ensure!(Instant::now() < deadline, "send-mail sent too slowly");
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                child.kill()?; // SIGKILL
+                child.wait()?;
+                let received = server.messages()?.len();
+                let in_flight = statuses(&t).await?.get("sending").copied().unwrap_or(0);
+                ensure!(received < N, "all sent before the kill at {threshold}");
+                at_kill.push((received, in_flight));
+                std::thread::sleep(Duration::from_millis(2_500));
             }
-            child.kill()?; // SIGKILL
-            child.wait()?;
-            let at_kill = server.messages()?.len();
-            let counts = statuses(&t).await?;
-            ensure!(counts.get("sending").copied().unwrap_or(0) > 0, "nothing in flight at the kill: {counts:?}");
-            ensure!(at_kill < N, "all sent before the kill");
-            // The dead sender's lease (2 s) runs out; a restart finishes the job.
-            std::thread::sleep(Duration::from_millis(2_500));
             let status = send_mail_command(&binary, data_dir.path(), &t, &server.url()).status()?;
             ensure!(status.success(), "restarted send-mail failed: {status}");
             ensure!(statuses(&t).await? == BTreeMap::from([("sent".to_owned(), N as u64)]), "{:?}", statuses(&t).await?);
@@ -593,16 +599,20 @@ async fn sigkill_mid_batch_then_restart_delivers_each_message_with_a_bounded_mar
             let received: BTreeSet<String> = per_id.keys().map(|s| (*s).to_owned()).collect();
             ensure!(received == expected, "each message arrived under its row's Message-ID");
             let duplicates = messages.len() - N;
+            let kills = KILL_AT.len();
+            // A kill may land between two batches; most land with rows claimed and unmarked.
+            ensure!(at_kill.iter().any(|&(_, in_flight)| in_flight > 0), "no kill landed mid-batch: {at_kill:?}");
             eprintln!(
-                "{:?}: {at_kill} received at the kill, {} in all, {duplicates} duplicates (bound {BOUND})",
+                "{:?}: (received, in flight) at the kills {at_kill:?}, {} in all, {duplicates} duplicates (bound {} per kill)",
                 t.backend,
-                messages.len()
+                messages.len(),
+                BOUND
             );
-            // The documented bound: only messages started and not yet marked at the crash (in
-            // flight, or sent and waiting for their group's commit) can arrive twice, and a
+            // The documented bound: only messages started and not yet marked at a crash (in
+            // flight, or sent and waiting for their group's commit) can arrive again, and a
             // copy carries the same Message-ID as the original.
-            ensure!(duplicates <= BOUND, "{duplicates} duplicates");
-            ensure!(per_id.values().all(|&n| n <= 2));
+            ensure!(duplicates <= kills * BOUND, "{duplicates} duplicates after {kills} kills");
+            ensure!(per_id.values().all(|&n| n <= kills + 1));
             server.stop();
             Ok(())
         }
