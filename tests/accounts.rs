@@ -2040,3 +2040,59 @@ async fn pages_answer_interest_edit_and_close_openings_manage_users_and_organisa
     })
     .await;
 }
+
+/// The admin tag routes replace an imported opening's and course's tags with manual ones,
+/// audit the change, and refuse an unknown URI without changing anything (issue #8).
+#[tokio::test]
+async fn admin_sets_imported_tags_by_hand_and_unknown_uris_change_nothing() {
+    for_each_backend(|t| async move {
+        use reskill_store::entities::{course_skill, opening, opening_skill, skill};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let app = TestApp::new(t.db.clone()).await?;
+        let (admin, _) = app.account(Role::Admin, "tags.admin@example.org", None).await?;
+        let target = opening::Entity::find().order_by_asc(opening::Column::Id).one(&t.db).await?.context("no demo opening")?;
+        let skills: Vec<skill::Model> = skill::Entity::find().order_by_asc(skill::Column::Id).all(&t.db).await?;
+        let (first, second) = (&skills[3], &skills[7]);
+        let tags_of = |id: i64| {
+            let db = t.db.clone();
+            async move {
+                let mut rows = opening_skill::Entity::find().filter(opening_skill::Column::OpeningId.eq(id)).all(&db).await?;
+                rows.sort_by_key(|r| r.skill_id);
+                anyhow::Ok(rows.into_iter().map(|r| (r.skill_id, r.essential, r.origin)).collect::<Vec<_>>())
+            }
+        };
+        let before = tags_of(target.id).await?;
+
+        let uri = format!("/api/v1/admin/openings/{}/tags", target.id);
+        let body = json!({"occupation_uri": DATA_ENTRY_CLERK, "skills": [
+            {"uri": first.uri, "essential": true}, {"uri": second.uri, "essential": false}]});
+        let reply = app.send(Method::PUT, &uri, Some(&admin), Some(&body)).await?;
+        ensure!(reply.status == StatusCode::NO_CONTENT, "{} {}", reply.status, reply.body);
+        let mut expected = vec![(first.id, true, "manual".to_owned()), (second.id, false, "manual".to_owned())];
+        expected.sort_by_key(|e| e.0);
+        ensure!(tags_of(target.id).await? == expected, "tags after: {:?} (before {before:?})", tags_of(target.id).await?);
+        let stored = opening::Entity::find_by_id(target.id).one(&t.db).await?.context("opening gone")?;
+        ensure!(stored.occupation_id == Some(app.clerk()?) && stored.occupation_origin.as_deref() == Some("manual"), "{stored:?}");
+        let audit = reskill_store::audit::list(&t.db, None, None, None, 10_000).await?;
+        ensure!(audit.iter().any(|e| e.action == "opening.tags"), "the change is audited");
+
+        // An unknown skill URI is a 400 naming the problem, and the tags stay as they were.
+        let bad = json!({"occupation_uri": null, "skills": [{"uri": "http://data.europa.eu/esco/skill/nope"}]});
+        let reply = app.send(Method::PUT, &uri, Some(&admin), Some(&bad)).await?;
+        ensure!(reply.status == StatusCode::BAD_REQUEST, "{} {}", reply.status, reply.body);
+        ensure!(reply.body.to_string().contains("nope"), "{}", reply.body);
+        ensure!(tags_of(target.id).await? == expected, "a refused request changed the tags");
+        let reply = app.send(Method::PUT, "/api/v1/admin/openings/999999999/tags", Some(&admin), Some(&body)).await?;
+        ensure!(reply.status == StatusCode::NOT_FOUND, "{} {}", reply.status, reply.body);
+
+        // Courses the same way.
+        let course = reskill_store::entities::course::Entity::find().one(&t.db).await?.context("no demo course")?;
+        let uri = format!("/api/v1/admin/courses/{}/tags", course.id);
+        let reply = app.send(Method::PUT, &uri, Some(&admin), Some(&json!({"skills": [{"uri": first.uri}]}))).await?;
+        ensure!(reply.status == StatusCode::NO_CONTENT, "{} {}", reply.status, reply.body);
+        let rows = course_skill::Entity::find().filter(course_skill::Column::CourseId.eq(course.id)).all(&t.db).await?;
+        ensure!(rows.len() == 1 && rows[0].skill_id == first.id && rows[0].origin == "manual", "{rows:?}");
+        Ok(())
+    })
+    .await;
+}

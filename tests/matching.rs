@@ -619,6 +619,7 @@ mod calibration {
         let mut gap_weight_taught = 0.0f64;
         let taught: HashSet<_> = engine
             .courses
+            .courses()
             .iter()
             .flat_map(|c| c.skills.iter().copied())
             .collect();

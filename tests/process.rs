@@ -58,7 +58,7 @@ pub fn reskill(binary: &Path, data_dir: &Path, args: &[&str]) -> Command {
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("RESKILL_BIND")
-        .env("RUST_LOG", "warn")
+        .env("RESKILL_LOG", "warn")
         // Tests poll search from one address far faster than a person; the limiter has its own test.
         .env("RESKILL_SEARCH_RATE", "0")
         .stdin(Stdio::null())

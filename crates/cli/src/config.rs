@@ -55,6 +55,9 @@ impl Default for MailSettings {
 /// Base URL used in emailed links when none is configured.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
+/// Address `serve` listens on by default.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
 impl Settings {
     /// Builds settings from the parsed command line (which already folded in the environment).
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {

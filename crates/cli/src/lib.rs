@@ -336,7 +336,7 @@ pub struct UserCreateArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, env = "RESKILL_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "RESKILL_BIND", default_value = config::DEFAULT_BIND)]
     pub bind: String,
     /// Do not load the demo data when the database is empty.
     #[arg(long)]
@@ -349,7 +349,7 @@ impl ServeArgs {
     pub fn implied(file: Option<&config::SettingsFile>) -> Self {
         Self {
             bind: config::env_or_file("RESKILL_BIND", file)
-                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+                .unwrap_or_else(|| config::DEFAULT_BIND.to_owned()),
             no_demo: false,
         }
     }

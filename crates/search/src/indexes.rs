@@ -367,6 +367,9 @@ fn f64_range(
 #[derive(Default)]
 struct CompiledFilters {
     must: Vec<Box<dyn Query>>,
+    /// The latitude/longitude box around `near` (or remote), a cheap prefilter for broad
+    /// queries; the collector checks the exact distance either way.
+    geo_prefilter: Option<Box<dyn Query>>,
     facets: Vec<FacetSpec>,
     post: PostFilter,
     remote_facet: bool,
@@ -580,7 +583,7 @@ fn compile_opening_filters(
         } else {
             bbox
         };
-        out.must.push(filter_query(prefilter));
+        out.geo_prefilter = Some(filter_query(prefilter));
     }
     Ok(())
 }
@@ -812,7 +815,8 @@ impl SearchIndexes {
         let mut analyzers = index.analyzers.clone();
         let parsed = query::parse(&request.q, &mut analyzers)?;
         let searcher = index.reader.searcher();
-        let filters = compile_filters(kind, &index.fields, &request.filters)?;
+        let mut filters = compile_filters(kind, &index.fields, &request.filters)?;
+        filters.must.extend(filters.geo_prefilter.take());
         let collector = SearchCollector {
             mode: match request.sort {
                 SortOrder::Relevance => SortMode::Relevance,
@@ -961,6 +965,8 @@ impl SearchIndexes {
                 .map(|&id| (Occur::Should, term_filter(Term::from_field_i64(field, id))))
                 .collect(),
         ));
+        // No geo prefilter: a few occupations' openings are fewer than the rows a range scan
+        // of the latitude and longitude columns reads, and the collector checks each place.
         let mut clauses = vec![(Occur::Must, any_occupation)];
         clauses.extend(compiled.must.into_iter().map(|q| (Occur::Must, q)));
         let query = BooleanQuery::new(clauses);

@@ -12,8 +12,8 @@ use reskill_core::catalog::CourseMode;
 use reskill_core::matching::{CourseInput, GeoPoint, OpeningInput, RiskInput};
 use reskill_core::{CourseId, OccupationId, OpeningId, SkillId};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DerivePartialModel, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -263,6 +263,7 @@ pub async fn opening_candidates(
         .order_by_desc(O::PostedOn)
         .order_by_asc(O::Id)
         .limit(limit)
+        .into_partial_model::<CandidateRow>()
         .all(db)
         .await?;
     with_skills_and_organisations(db, models, today).await
@@ -282,6 +283,7 @@ pub async fn opening_candidates_by_ids(
             opening::Entity::find()
                 .filter(live_condition(today))
                 .filter(opening::Column::Id.is_in(chunk.iter().copied()))
+                .into_partial_model::<CandidateRow>()
                 .all(db)
                 .await?,
         );
@@ -291,9 +293,29 @@ pub async fn opening_candidates_by_ids(
     with_skills_and_organisations(db, models, today).await
 }
 
+/// The columns of an opening a candidate needs: not the description, which is most of a row.
+#[derive(Debug, DerivePartialModel)]
+#[sea_orm(entity = "opening::Entity")]
+struct CandidateRow {
+    id: i64,
+    organisation_id: Option<i64>,
+    title: String,
+    occupation_id: Option<i64>,
+    place_name: Option<String>,
+    region: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    remote: bool,
+    salary_min: Option<f64>,
+    salary_max: Option<f64>,
+    currency: String,
+    posted_on: NaiveDate,
+    url: String,
+}
+
 async fn with_skills_and_organisations(
     db: &impl ConnectionTrait,
-    models: Vec<opening::Model>,
+    models: Vec<CandidateRow>,
     today: NaiveDate,
 ) -> Result<Vec<OpeningCandidate>, StorageError> {
     let ids: Vec<i64> = models.iter().map(|m| m.id).collect();

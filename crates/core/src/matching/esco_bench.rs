@@ -340,13 +340,14 @@ fn esco_exact_plan_with_twenty_candidates() {
             location: None,
         })
         .collect();
+    let catalog = CourseCatalog::new(courses);
     for max_weeks in [None, Some(20.0), Some(40.0)] {
         let constraints = PlanConstraints {
             max_weeks,
             ..PlanConstraints::default()
         };
         let started = Instant::now();
-        let plan = matcher.plan_courses(&gap, &courses, &constraints);
+        let plan = matcher.plan_courses(&gap, &catalog, &constraints);
         let exact_time = started.elapsed();
         let greedy = Matcher::new(
             &taxonomy,
@@ -355,7 +356,7 @@ fn esco_exact_plan_with_twenty_candidates() {
                 ..MatchConfig::default()
             },
         )
-        .plan_courses(&gap, &courses, &constraints);
+        .plan_courses(&gap, &catalog, &constraints);
         println!(
             "{} ({} gap skills), max weeks {max_weeks:?}: exact {:?} -> {} courses, {} weeks, \
              share {:.3}; greedy {} courses, {} weeks, share {:.3}",

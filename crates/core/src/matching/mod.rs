@@ -81,8 +81,8 @@ pub use openings::{
     OpeningExplanation, OpeningInput, OpeningScoreParts, PreparedOpenings, RankedOpening,
 };
 pub use plan::{
-    CourseInput, CoursePlan, Minimise, PlanConstraints, PlanMethod, PlanStep, UncoveredReason,
-    UncoveredSkill,
+    CourseCatalog, CourseInput, CoursePlan, Minimise, PlanConstraints, PlanMethod, PlanStep,
+    UncoveredReason, UncoveredSkill,
 };
 pub use profile::{GeoPoint, SkillOrigin, SkillProfile, WorkerInput, WorkerSkill};
 pub use risk::{RiskChange, RiskPoint, RiskReading, RiskView};

@@ -33,6 +33,70 @@ pub struct CourseInput {
     pub location: Option<GeoPoint>,
 }
 
+/// The courses a planner chooses from, in id order and indexed by the skills they teach, so a
+/// plan visits only the courses that teach part of its gap (a few hundred of thousands).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CourseCatalog {
+    courses: Vec<CourseInput>,
+    by_skill: HashMap<SkillId, Vec<u32>>,
+}
+
+impl CourseCatalog {
+    /// Builds the catalogue; of courses sharing an id, the first is kept.
+    pub fn new(mut courses: Vec<CourseInput>) -> Self {
+        courses.sort_by_key(|c| c.id);
+        courses.dedup_by_key(|c| c.id);
+        let mut by_skill: HashMap<SkillId, Vec<u32>> = HashMap::new();
+        for (index, course) in courses.iter().enumerate() {
+            let index = u32::try_from(index).expect("fewer than 2^32 courses");
+            for &skill in &course.skills {
+                let list = by_skill.entry(skill).or_default();
+                if list.last() != Some(&index) {
+                    list.push(index);
+                }
+            }
+        }
+        Self { courses, by_skill }
+    }
+
+    /// Returns the courses in id order.
+    pub fn courses(&self) -> &[CourseInput] {
+        &self.courses
+    }
+
+    /// Returns the course with this id.
+    pub fn get(&self, id: CourseId) -> Option<&CourseInput> {
+        self.courses
+            .binary_search_by_key(&id, |c| c.id)
+            .ok()
+            .map(|i| &self.courses[i])
+    }
+
+    /// Returns how many courses there are.
+    pub fn len(&self) -> usize {
+        self.courses.len()
+    }
+
+    /// Returns whether there are no courses.
+    pub fn is_empty(&self) -> bool {
+        self.courses.is_empty()
+    }
+
+    /// Returns the courses teaching at least one of `skills`, in id order.
+    fn teaching(&self, skills: impl Iterator<Item = SkillId>) -> Vec<&CourseInput> {
+        let mut hits: Vec<u32> = skills
+            .filter_map(|skill| self.by_skill.get(&skill))
+            .flatten()
+            .copied()
+            .collect();
+        hits.sort_unstable();
+        hits.dedup();
+        hits.into_iter()
+            .map(|i| &self.courses[i as usize])
+            .collect()
+    }
+}
+
 /// What a plan minimises once coverage is as high as it can be.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -160,6 +224,9 @@ impl Bits {
     fn is_empty(&self) -> bool {
         self.0.iter().all(|w| *w == 0)
     }
+    fn copy_from(&mut self, other: &Bits) {
+        self.0.copy_from_slice(&other.0);
+    }
     fn union_with(&mut self, other: &Bits) {
         for (a, b) in self.0.iter_mut().zip(&other.0) {
             *a |= b;
@@ -272,7 +339,7 @@ impl Matcher<'_> {
     pub fn plan_courses(
         &self,
         gap: &Gap,
-        courses: &[CourseInput],
+        courses: &CourseCatalog,
         constraints: &PlanConstraints,
     ) -> CoursePlan {
         let config = &self.config;
@@ -288,10 +355,8 @@ impl Matcher<'_> {
             .map(|(i, s)| (s.skill.id, i))
             .collect();
 
-        // Canonical order: by course id, first occurrence of a duplicated id kept.
-        let mut ordered: Vec<&CourseInput> = courses.iter().collect();
-        ordered.sort_by_key(|c| c.id);
-        ordered.dedup_by_key(|c| c.id);
+        // Canonical order: by course id (the catalogue's order).
+        let ordered = courses.teaching(gap_skills.iter().map(|s| s.skill.id));
 
         let limits = Limits {
             max_weeks: constraints.max_weeks.unwrap_or(f64::INFINITY),
@@ -527,6 +592,7 @@ fn exact(
         minimise,
         suffix,
         best: incumbent,
+        spare: Vec::new(),
     };
     let mut current = Selection::empty(weights.len());
     search.visit(0, &mut current);
@@ -540,6 +606,8 @@ struct Search<'a, 'c> {
     minimise: Minimise,
     suffix: Vec<Bits>,
     best: Selection,
+    /// Coverage saved before each branch, reused so the search does not allocate per node.
+    spare: Vec<Bits>,
 }
 
 impl Search<'_, '_> {
@@ -563,7 +631,11 @@ impl Search<'_, '_> {
         let candidate = &self.candidates[i];
         let gain = candidate.bits.new_weight(&current.covered, self.weights);
         if gain > 0.0 && self.limits.admits(current, candidate, self.minimise) {
-            let saved_covered = current.covered.clone();
+            let mut saved_covered = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Bits::new(self.weights.len()));
+            saved_covered.copy_from(&current.covered);
             let saved = (current.weight, current.primary, current.secondary);
             current.weight += gain;
             current.covered.union_with(&candidate.bits);
@@ -572,7 +644,8 @@ impl Search<'_, '_> {
             current.chosen.push(i);
             self.visit(i + 1, current);
             current.chosen.pop();
-            current.covered = saved_covered;
+            current.covered.copy_from(&saved_covered);
+            self.spare.push(saved_covered);
             (current.weight, current.primary, current.secondary) = saved;
         }
         self.visit(i + 1, current);

@@ -250,7 +250,7 @@ proptest! {
         let matcher = Matcher::new(&taxonomy, config.clone());
         let profile = matcher.profile(&skills);
         let Some(gap) = matcher.gap(&profile, OccupationId(target)) else { return Ok(()) };
-        let plan = matcher.plan_courses(&gap, &courses, &constraints);
+        let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses.clone()), &constraints);
 
         let gap_weights: HashMap<SkillId, f64> = gap
             .essential
@@ -309,8 +309,8 @@ proptest! {
         );
         let profile = exact.profile(&skills);
         let Some(gap) = exact.gap(&profile, OccupationId(target)) else { return Ok(()) };
-        let best = exact.plan_courses(&gap, &courses, &constraints);
-        let quick = greedy.plan_courses(&gap, &courses, &constraints);
+        let best = exact.plan_courses(&gap, &CourseCatalog::new(courses.clone()), &constraints);
+        let quick = greedy.plan_courses(&gap, &CourseCatalog::new(courses.clone()), &constraints);
         prop_assert!(best.covered_weight >= quick.covered_weight - 1e-9);
         if (best.covered_weight - quick.covered_weight).abs() < 1e-9 {
             let cost = |p: &CoursePlan| match constraints.minimise {
@@ -357,13 +357,13 @@ proptest! {
 
         if let Some(target) = first.first().map(|t| t.fit.occupation.id) {
             let gap = matcher.gap(&matcher.profile(&worker.skills), target).unwrap();
-            let plan = matcher.plan_courses(&gap, &courses, &PlanConstraints::default());
+            let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses.clone()), &PlanConstraints::default());
             let mut reordered = courses.clone();
             shuffle(&mut reordered, seed);
             let shuffled_gap = shuffled_matcher
                 .gap(&shuffled_matcher.profile(&worker.skills), target)
                 .unwrap();
-            let replanned = shuffled_matcher.plan_courses(&shuffled_gap, &reordered, &PlanConstraints::default());
+            let replanned = shuffled_matcher.plan_courses(&shuffled_gap, &CourseCatalog::new(reordered), &PlanConstraints::default());
             prop_assert_eq!(plan, replanned);
         }
     }

@@ -294,7 +294,11 @@ fn exact_plan_beats_greedy_on_weeks() {
     let taxonomy = taxonomy();
     let matcher = Matcher::new(&taxonomy, MatchConfig::default());
     let gap = manager_gap(&matcher);
-    let plan = matcher.plan_courses(&gap, &courses(), &PlanConstraints::default());
+    let plan = matcher.plan_courses(
+        &gap,
+        &CourseCatalog::new(courses()),
+        &PlanConstraints::default(),
+    );
     assert_eq!(plan.method, PlanMethod::Exact);
     assert_eq!(
         ids(&plan.steps),
@@ -318,7 +322,11 @@ fn exact_plan_beats_greedy_on_weeks() {
             ..MatchConfig::default()
         },
     );
-    let plan = greedy.plan_courses(&gap, &courses(), &PlanConstraints::default());
+    let plan = greedy.plan_courses(
+        &gap,
+        &CourseCatalog::new(courses()),
+        &PlanConstraints::default(),
+    );
     assert_eq!(plan.method, PlanMethod::Greedy);
     assert_eq!(ids(&plan.steps), vec![1, 2, 3]);
     assert_eq!(plan.total_weeks, 12.0);
@@ -341,7 +349,7 @@ fn plan_minimising_cost_orders_free_courses_first() {
         minimise: Minimise::Cost,
         ..PlanConstraints::default()
     };
-    let plan = matcher.plan_courses(&gap, &courses(), &constraints);
+    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &constraints);
     assert_eq!(ids(&plan.steps), vec![3, 1, 2]);
     assert_eq!(plan.total_cost, 500.0);
 }
@@ -356,7 +364,7 @@ fn plan_respects_limits_and_names_what_stays_open() {
         max_weeks: Some(8.0),
         ..PlanConstraints::default()
     };
-    let plan = matcher.plan_courses(&gap, &courses(), &eight_weeks);
+    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &eight_weeks);
     let mut chosen = ids(&plan.steps);
     chosen.sort();
     assert_eq!(chosen, vec![1, 3]);
@@ -372,7 +380,7 @@ fn plan_respects_limits_and_names_what_stays_open() {
         max_travel_km: Some(30.0),
         ..PlanConstraints::default()
     };
-    let plan = matcher.plan_courses(&gap, &courses(), &in_person_from_london);
+    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &in_person_from_london);
     assert!(plan.steps.is_empty());
     assert_eq!(plan.covered_share, 0.0);
     assert!(
@@ -386,7 +394,7 @@ fn plan_respects_limits_and_names_what_stays_open() {
         location: Some(BRADFORD),
         ..in_person_from_london
     };
-    let plan = matcher.plan_courses(&gap, &courses(), &from_bradford);
+    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &from_bradford);
     assert_eq!(ids(&plan.steps), vec![4]);
     assert!(plan.steps[0].distance_km.unwrap() < 20.0);
 }
@@ -397,7 +405,11 @@ fn plan_names_skills_no_course_teaches() {
     let matcher = Matcher::new(&taxonomy, MatchConfig::default());
     let profile = matcher.profile(&declared(&[SHOW_EMPATHY]));
     let gap = matcher.gap(&profile, NURSE).unwrap();
-    let plan = matcher.plan_courses(&gap, &courses(), &PlanConstraints::default());
+    let plan = matcher.plan_courses(
+        &gap,
+        &CourseCatalog::new(courses()),
+        &PlanConstraints::default(),
+    );
     let no_course: Vec<SkillId> = plan
         .uncovered
         .iter()
@@ -571,7 +583,7 @@ fn explanations_serialise_in_snake_case() {
     assert_eq!(json["risk"]["after"]["band"], "medium");
     let plan = matcher.plan_courses(
         &manager_gap(&matcher),
-        &courses(),
+        &CourseCatalog::new(courses()),
         &PlanConstraints::default(),
     );
     let json = serde_json::to_value(&plan).unwrap();

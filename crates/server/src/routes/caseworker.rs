@@ -376,8 +376,7 @@ fn parse_steps(state: &AppState, steps: Vec<StepRequest>) -> Result<Vec<StepInpu
             let kind = StepKind::parse_field(&s.kind, &format!("steps[{i}].kind"))?;
             let course = s.course_id.map(CourseId);
             if kind == StepKind::Course {
-                let Some(course) = course.filter(|c| engine.courses.iter().any(|k| k.id == *c))
-                else {
+                let Some(course) = course.filter(|c| engine.courses.get(*c).is_some()) else {
                     return Err(AppError::invalid(
                         format!("steps[{i}].course_id"),
                         "a course step needs the key of a known course",

@@ -494,18 +494,24 @@ pub async fn change_account(
     }
     let update = store::UserUpdate {
         role: change.role,
-        disabled: None,
+        disabled: change.disabled,
         organisation_id: change.organisation_id.map(Some),
         display_name: change
             .display_name
             .map(|n| validate_text(&n, "display_name", 1, 100))
             .transpose()?,
     };
-    let mut updated = store::update_user(db, target, update).await?;
-    if let Some(disabled) = change.disabled {
-        updated = set_disabled(db, target, disabled).await?;
+    // One transaction: a change is never stored without its audit entry, and a disabled
+    // account never keeps its sessions.
+    let txn = reskill_store::db::begin_write(db).await?;
+    let updated = store::update_user(&txn, target, update).await?;
+    if change.disabled == Some(true) {
+        store::revoke_all_refresh_tokens(&txn, target).await?;
     }
-    crate::policy::audit(db, admin, "user.update", "user", Some(target.0), None).await?;
+    crate::policy::audit(&txn, admin, "user.update", "user", Some(target.0), None).await?;
+    txn.commit()
+        .await
+        .map_err(reskill_store::StorageError::from)?;
     Ok(updated)
 }
 

@@ -579,7 +579,7 @@ pub fn plan_coverage(
     let essential: Vec<_> = gap.map(|g| g.essential).unwrap_or_default();
     let inputs: Vec<_> = courses
         .iter()
-        .filter_map(|id| engine.courses.iter().find(|c| c.id == *id))
+        .filter_map(|id| engine.courses.get(*id))
         .collect();
     let taught = |skill: reskill_core::SkillId| inputs.iter().any(|c| c.skills.contains(&skill));
     let total: f64 = essential.iter().map(|s| s.requirement_weight).sum();
@@ -595,6 +595,7 @@ pub fn plan_coverage(
         .collect();
     let mut candidates: Vec<CourseOption> = engine
         .courses
+        .courses()
         .iter()
         .filter(|c| !courses.contains(&c.id))
         .filter_map(|c| {

@@ -184,7 +184,8 @@ fn rank_candidate(
         ..Default::default()
     };
     let mut open: std::collections::HashSet<SkillId> = missing.iter().map(|(s, _)| *s).collect();
-    let mut courses: Vec<&reskill_core::matching::CourseInput> = engine.courses.iter().collect();
+    let mut courses: Vec<&reskill_core::matching::CourseInput> =
+        engine.courses.courses().iter().collect();
     courses.sort_by(|a, b| a.weeks.total_cmp(&b.weeks).then(a.id.cmp(&b.id)));
     let (mut weeks, mut cost, mut chosen, mut plan_skills) = (0.0, 0.0, Vec::new(), Vec::new());
     loop {

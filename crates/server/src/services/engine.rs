@@ -15,10 +15,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use reskill_core::matching::PlanConstraints;
 use reskill_core::matching::{
-    CourseInput, CoursePlan, GeoPoint, MatchConfig, Matcher, OccupationInput, OccupationRef,
-    RankedOpening, RelationInput, RequiredSkill, RiskChange, RiskReading, SkillInput, SkillOrigin,
-    SkillParent, SkillParentInput, SkillProfile, Taxonomy, TaxonomyInput, Transition,
-    TransitionScoreParts, WorkerInput, WorkerSkill,
+    CourseCatalog, CourseInput, CoursePlan, GeoPoint, MatchConfig, Matcher, OccupationInput,
+    OccupationRef, RankedOpening, RelationInput, RequiredSkill, RiskChange, RiskReading,
+    SkillInput, SkillOrigin, SkillParent, SkillParentInput, SkillProfile, Taxonomy, TaxonomyInput,
+    Transition, TransitionScoreParts, WorkerInput, WorkerSkill,
 };
 use reskill_core::risk::RiskBand;
 use reskill_core::{CourseId, OccupationId, SkillId};
@@ -39,14 +39,36 @@ pub const OPENINGS_FOR_TOP_TRANSITIONS: usize = 3;
 const MAX_OPENING_CANDIDATES: usize = 300;
 
 /// Live openings as demand points, to count demand near a worker without asking the database.
+///
+/// Placed openings sit in cells of [`CELL_DEGREES`]; a cell lying wholly inside the circle adds
+/// its per-occupation counts at once, so only the cells on the circle's edge check each opening.
 #[derive(Debug, Default)]
 pub struct DemandMap {
-    /// On-site openings with coordinates.
-    placed: Vec<(f32, f32, OccupationId)>,
+    /// On-site openings with coordinates, by cell.
+    cells: HashMap<(i32, i32), DemandCell>,
     /// Remote openings per occupation: demand everywhere.
     remote: HashMap<OccupationId, u32>,
     /// On-site openings without coordinates per occupation: only in the everywhere count.
     unplaced: HashMap<OccupationId, u32>,
+}
+
+/// Side of a demand cell in degrees (about 28 km north to south).
+const CELL_DEGREES: f64 = 0.25;
+const LAT_CELLS: i32 = (180.0 / CELL_DEGREES) as i32;
+const LON_CELLS: i32 = (360.0 / CELL_DEGREES) as i32;
+
+#[derive(Debug, Default)]
+struct DemandCell {
+    points: Vec<(f32, f32, OccupationId)>,
+    counts: Vec<(OccupationId, u32)>,
+}
+
+fn lat_cell(lat: f64) -> i32 {
+    (((lat + 90.0) / CELL_DEGREES).floor() as i32).clamp(0, LAT_CELLS - 1)
+}
+
+fn lon_cell(lon: f64) -> i32 {
+    (((lon + 180.0) / CELL_DEGREES).floor() as i32).rem_euclid(LON_CELLS)
 }
 
 impl DemandMap {
@@ -56,11 +78,25 @@ impl DemandMap {
         for p in points {
             match (p.remote, p.location) {
                 (true, _) => *map.remote.entry(p.occupation).or_default() += 1,
-                (false, Some(at)) => map
-                    .placed
-                    .push((at.lat as f32, at.lon as f32, p.occupation)),
+                (false, Some(at)) => {
+                    let (lat, lon) = (at.lat as f32, at.lon as f32);
+                    let key = (lat_cell(f64::from(lat)), lon_cell(f64::from(lon)));
+                    map.cells
+                        .entry(key)
+                        .or_default()
+                        .points
+                        .push((lat, lon, p.occupation));
+                }
                 (false, None) => *map.unplaced.entry(p.occupation).or_default() += 1,
             }
+        }
+        for cell in map.cells.values_mut() {
+            let mut counts: HashMap<OccupationId, u32> = HashMap::new();
+            for &(_, _, occupation) in &cell.points {
+                *counts.entry(occupation).or_default() += 1;
+            }
+            cell.counts = counts.into_iter().collect();
+            cell.counts.sort_unstable();
         }
         map
     }
@@ -71,42 +107,107 @@ impl DemandMap {
         for (occupation, n) in &self.unplaced {
             *counts.entry(*occupation).or_default() += n;
         }
-        for (_, _, occupation) in &self.placed {
-            *counts.entry(*occupation).or_default() += 1;
+        for cell in self.cells.values() {
+            for &(occupation, n) in &cell.counts {
+                *counts.entry(occupation).or_default() += n;
+            }
         }
         counts
     }
 
-    /// Live openings per occupation that are remote or within `radius_km` of `centre`: a
-    /// bounding-box test on every placed opening, then the exact distance.
+    /// Live openings per occupation that are remote or within `radius_km` of `centre`: whole
+    /// cells inside the circle by their counts, the edge cells opening by opening (a
+    /// bounding-box test, then the exact distance).
     pub fn near(&self, centre: GeoPoint, radius_km: f64) -> HashMap<OccupationId, u32> {
         let mut counts = self.remote.clone();
-        let lat_span = (radius_km / 111.0) as f32;
-        let cos_lat = centre.lat.to_radians().cos().abs().max(0.01);
-        let lon_span = (radius_km / (111.0 * cos_lat)).min(360.0) as f32;
-        let (lat0, lon0) = (centre.lat as f32, centre.lon as f32);
-        for &(lat, lon, occupation) in &self.placed {
-            if (lat - lat0).abs() > lat_span {
-                continue;
-            }
-            let dlon = (lon - lon0).abs();
-            if dlon.min(360.0 - dlon) > lon_span {
-                continue;
-            }
-            let at = GeoPoint {
-                lat: f64::from(lat),
-                lon: f64::from(lon),
+        // The box holding the circle, a little wider for the f32 places: the widest longitude
+        // a circle reaches is asin(sin(r / R) / cos(lat)), wider than r / (R cos(lat)).
+        let angular = radius_km / 6371.0;
+        let lat_span = angular.to_degrees() + 1e-3;
+        let ratio = angular.sin() / centre.lat.to_radians().cos().abs();
+        let lon_span = if angular >= std::f64::consts::FRAC_PI_2 || !(ratio < 1.0) {
+            360.0
+        } else {
+            ratio.asin().to_degrees() + 1e-3
+        };
+        let (first_lat, last_lat) = (
+            lat_cell(centre.lat - lat_span),
+            lat_cell(centre.lat + lat_span),
+        );
+        let first_lon = ((centre.lon - lon_span + 180.0) / CELL_DEGREES).floor() as i32;
+        let last_lon = ((centre.lon + lon_span + 180.0) / CELL_DEGREES).floor() as i32;
+        let lon_cells = (last_lon - first_lon + 1).min(LON_CELLS);
+        let in_range = |(la, lo): (i32, i32)| {
+            la >= first_lat
+                && la <= last_lat
+                && (lon_cells == LON_CELLS || (lo - first_lon).rem_euclid(LON_CELLS) < lon_cells)
+        };
+        let ranged = i64::from(last_lat - first_lat + 1) * i64::from(lon_cells);
+        let visit =
+            |key: (i32, i32), cell: &DemandCell, counts: &mut HashMap<OccupationId, u32>| {
+                if Self::cell_inside(centre, radius_km, key) {
+                    for &(occupation, n) in &cell.counts {
+                        *counts.entry(occupation).or_default() += n;
+                    }
+                    return;
+                }
+                let (lat0, lon0) = (centre.lat as f32, centre.lon as f32);
+                let (lat_span, lon_span) = (lat_span as f32, lon_span as f32);
+                for &(lat, lon, occupation) in &cell.points {
+                    if (lat - lat0).abs() > lat_span {
+                        continue;
+                    }
+                    let dlon = (lon - lon0).abs();
+                    if dlon.min(360.0 - dlon) > lon_span {
+                        continue;
+                    }
+                    let at = GeoPoint {
+                        lat: f64::from(lat),
+                        lon: f64::from(lon),
+                    };
+                    if centre.distance_km(at) <= radius_km {
+                        *counts.entry(occupation).or_default() += 1;
+                    }
+                }
             };
-            if centre.distance_km(at) <= radius_km {
-                *counts.entry(occupation).or_default() += 1;
+        if ranged >= self.cells.len() as i64 {
+            for (&key, cell) in &self.cells {
+                if in_range(key) {
+                    visit(key, cell, &mut counts);
+                }
+            }
+        } else {
+            for la in first_lat..=last_lat {
+                for step in 0..lon_cells {
+                    let key = (la, (first_lon + step).rem_euclid(LON_CELLS));
+                    if let Some(cell) = self.cells.get(&key) {
+                        visit(key, cell, &mut counts);
+                    }
+                }
             }
         }
         counts
+    }
+
+    /// Whether every point of a cell is within `radius_km` of `centre`: on a sphere the
+    /// farthest point of a small latitude/longitude rectangle is one of its corners.
+    fn cell_inside(centre: GeoPoint, radius_km: f64, (la, lo): (i32, i32)) -> bool {
+        let south = f64::from(la) * CELL_DEGREES - 90.0;
+        let west = f64::from(lo) * CELL_DEGREES - 180.0;
+        [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0)]
+            .iter()
+            .all(|&(dlat, dlon)| {
+                let corner = GeoPoint {
+                    lat: south + dlat * CELL_DEGREES,
+                    lon: west + dlon * CELL_DEGREES,
+                };
+                centre.distance_km(corner) <= radius_km
+            })
     }
 
     /// Number of live openings in the map.
     pub fn len(&self) -> usize {
-        self.placed.len()
+        self.cells.values().map(|c| c.points.len()).sum::<usize>()
             + self.remote.values().sum::<u32>() as usize
             + self.unplaced.values().sum::<u32>() as usize
     }
@@ -125,7 +226,7 @@ pub struct Engine {
     /// Thresholds and weights.
     pub config: MatchConfig,
     /// The course catalogue as planner inputs, by id.
-    pub courses: Vec<CourseInput>,
+    pub courses: CourseCatalog,
     /// What plans show about each course.
     pub course_labels: HashMap<CourseId, CourseLabel>,
     /// Live openings per occupation, everywhere.
@@ -228,7 +329,7 @@ impl Engine {
         let engine = Engine {
             taxonomy,
             config,
-            courses,
+            courses: CourseCatalog::new(courses),
             course_labels: labels.into_iter().map(|l| (l.id, l)).collect(),
             demand,
             demand_points,
@@ -976,5 +1077,55 @@ mod demand_tests {
             lon: 179.95,
         };
         assert_eq!(map.near(east, 20.0).get(&OccupationId(4)), Some(&1));
+    }
+
+    /// The cells are a shortcut: every count equals checking each opening's distance.
+    #[test]
+    fn demand_near_equals_checking_every_opening() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut points = Vec::new();
+        for i in 0..20_000 {
+            // Mostly around Great Britain, some anywhere (poles and antimeridian included).
+            let (lat, lon) = if i % 10 == 0 {
+                (next() * 180.0 - 90.0, next() * 360.0 - 180.0)
+            } else {
+                (50.0 + next() * 8.0, -6.0 + next() * 8.0)
+            };
+            points.push(point(i % 37, Some((lat, lon)), i % 23 == 0));
+        }
+        let map = DemandMap::new(points.clone());
+        let centres = [
+            (53.8, -1.55),
+            (51.5, -0.13),
+            (0.0, 179.9),
+            (89.9, 10.0),
+            (-60.0, -179.99),
+        ];
+        for (lat, lon) in centres {
+            for radius in [5.0, 30.0, 50.0, 140.0, 2_000.0, 20_000.0] {
+                let centre = GeoPoint { lat, lon };
+                let mut brute: HashMap<OccupationId, u32> = HashMap::new();
+                for p in &points {
+                    let at = p.location.map(|g| GeoPoint {
+                        lat: f64::from(g.lat as f32),
+                        lon: f64::from(g.lon as f32),
+                    });
+                    if p.remote || at.is_some_and(|at| centre.distance_km(at) <= radius) {
+                        *brute.entry(p.occupation).or_default() += 1;
+                    }
+                }
+                assert_eq!(
+                    map.near(centre, radius),
+                    brute,
+                    "centre {lat},{lon} radius {radius}"
+                );
+            }
+        }
     }
 }

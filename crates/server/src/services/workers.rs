@@ -212,7 +212,7 @@ pub async fn complete_step(
     let mut gained = Vec::new();
     if done.kind == StepKind::Course
         && let Some(course) = done.course
-        && let Some(input) = engine.courses.iter().find(|c| c.id == course)
+        && let Some(input) = engine.courses.get(course)
     {
         gained = input.skills.clone();
         people::add_skills(&txn, current.worker, &gained, SkillOriginKind::Gained).await?;

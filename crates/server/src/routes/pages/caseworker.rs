@@ -245,7 +245,7 @@ pub async fn change_plan_steps(
             let title = form.text("title");
             if let Some(course) = form.get("course_id").filter(|c| !c.is_empty()) {
                 let course = CourseId(positive_id(course, "course_id")?);
-                if !engine.courses.iter().any(|c| c.id == course) {
+                if engine.courses.get(course).is_none() {
                     return Err(AppError::invalid("course_id", "no course has this key").into());
                 }
                 steps.push(StepInput {
