@@ -85,6 +85,10 @@ enum Command {
     },
 }
 
+// The same allocator as the `reskill` binary, so the child servers measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

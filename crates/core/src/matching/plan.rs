@@ -578,15 +578,27 @@ fn exact(
     minimise: Minimise,
     incumbent: Selection,
 ) -> Selection {
-    // suffix[i] = union of candidates i.., for the coverage bound.
+    // Branch on the courses covering the most weight per unit first, so good selections come
+    // early and the bound prunes more. The result does not depend on this order:
+    // `better_than` is a total order.
+    let none = Bits::new(weights.len());
+    let value = |c: &Candidate<'_>| c.bits.new_weight(&none, weights) / (c.primary + 1.0);
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| {
+        value(&candidates[b])
+            .total_cmp(&value(&candidates[a]))
+            .then(a.cmp(&b))
+    });
+    // suffix[i] = union of the candidates at order[i..], for the coverage bound.
     let mut suffix = vec![Bits::new(weights.len()); candidates.len() + 1];
     for i in (0..candidates.len()).rev() {
         let mut bits = suffix[i + 1].clone();
-        bits.union_with(&candidates[i].bits);
+        bits.union_with(&candidates[order[i]].bits);
         suffix[i] = bits;
     }
     let mut search = Search {
         candidates,
+        order,
         weights,
         limits,
         minimise,
@@ -601,6 +613,8 @@ fn exact(
 
 struct Search<'a, 'c> {
     candidates: &'a [Candidate<'c>],
+    /// The order in which candidates are branched on (indices into `candidates`).
+    order: Vec<usize>,
     weights: &'a [f64],
     limits: &'a Limits,
     minimise: Minimise,
@@ -628,7 +642,8 @@ impl Search<'_, '_> {
         {
             return;
         }
-        let candidate = &self.candidates[i];
+        let index = self.order[i];
+        let candidate = &self.candidates[index];
         let gain = candidate.bits.new_weight(&current.covered, self.weights);
         if gain > 0.0 && self.limits.admits(current, candidate, self.minimise) {
             let mut saved_covered = self
@@ -641,7 +656,7 @@ impl Search<'_, '_> {
             current.covered.union_with(&candidate.bits);
             current.primary += candidate.primary;
             current.secondary += candidate.secondary;
-            current.chosen.push(i);
+            current.chosen.push(index);
             self.visit(i + 1, current);
             current.chosen.pop();
             current.covered.copy_from(&saved_covered);
