@@ -125,7 +125,7 @@ impl DemandMap {
         let angular = radius_km / 6371.0;
         let lat_span = angular.to_degrees() + 1e-3;
         let ratio = angular.sin() / centre.lat.to_radians().cos().abs();
-        let lon_span = if angular >= std::f64::consts::FRAC_PI_2 || !(ratio < 1.0) {
+        let lon_span = if angular >= std::f64::consts::FRAC_PI_2 || ratio.is_nan() || ratio >= 1.0 {
             360.0
         } else {
             ratio.asin().to_degrees() + 1e-3
