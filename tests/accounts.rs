@@ -120,6 +120,20 @@ impl TestApp {
         })
     }
 
+    /// Sends a prepared request; returns status, headers and the body as text (pages, CSV).
+    async fn text(
+        &self,
+        request: Request<Body>,
+    ) -> anyhow::Result<(StatusCode, axum::http::HeaderMap, String)> {
+        let response = reskill_server::router(self.state.clone())
+            .oneshot(request)
+            .await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok((status, headers, String::from_utf8(bytes.to_vec())?))
+    }
+
     async fn get(&self, uri: &str, token: Option<&str>) -> anyhow::Result<Reply> {
         self.send(Method::GET, uri, token, None).await
     }
@@ -1405,12 +1419,9 @@ async fn get_text_from(app: &TestApp, uri: &str, address: [u8; 4]) -> anyhow::Re
     request
         .extensions_mut()
         .insert(ConnectInfo(SocketAddr::from((address, 40_000))));
-    let response = reskill_server::router(app.state.clone())
-        .oneshot(request)
-        .await?;
-    ensure!(response.status() == StatusCode::OK, "{}", response.status());
-    let bytes = response.into_body().collect().await?.to_bytes();
-    Ok(String::from_utf8(bytes.to_vec())?)
+    let (status, _, body) = app.text(request).await?;
+    ensure!(status == StatusCode::OK, "{status}");
+    Ok(body)
 }
 
 /// A TCP relay to the PostgreSQL server that the test can cut and restore, standing in for a
@@ -1553,13 +1564,7 @@ async fn page(
             [10, 200, (n >> 8) as u8, n as u8],
             40_000,
         ))));
-    let response = reskill_server::router(app.state.clone())
-        .oneshot(request)
-        .await?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    Ok((status, headers, String::from_utf8(bytes.to_vec())?))
+    app.text(request).await
 }
 
 // Issue #7: bad input on a page is a clear HTML error (never a 500), a form with errors is shown
@@ -1722,13 +1727,7 @@ async fn cookie_page(
             .body(Body::from(form.to_owned()))?,
         None => request.body(Body::empty())?,
     };
-    let response = reskill_server::router(app.state.clone())
-        .oneshot(request)
-        .await?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await?.to_bytes();
-    Ok((status, headers, String::from_utf8(bytes.to_vec())?))
+    app.text(request).await
 }
 
 // Issue #7: a page request whose access cookie expired (or was dropped by the browser after
