@@ -38,8 +38,10 @@ const PROGRESS_EVERY: u64 = 1_000;
 const SUGGEST_SCAN: u64 = 3_000;
 /// A query matching every word with fewer hits than this is run again matching half of them.
 const RELAX_BELOW: u64 = 5;
-/// Writer memory budget per index on disk (tantivy needs at least 15 MB per thread).
-const DISK_WRITER_BYTES: usize = 64_000_000;
+/// Writer memory budget per index on disk (tantivy needs at least 15 MB per thread). It is a
+/// flush threshold, not an allocation: everyday writes stay small, and a rebuild of a million
+/// openings writes a few large segments instead of many small ones to merge.
+const DISK_WRITER_BYTES: usize = 768_000_000;
 const DISK_WRITER_THREADS: usize = 2;
 /// Writer memory budget per in-RAM (test) index.
 const RAM_WRITER_BYTES: usize = 15_000_000;
@@ -741,6 +743,11 @@ impl SearchIndexes {
         let index = self.kind(kind);
         let mut state = index.lock();
         let mut analyzers = index.analyzers.clone();
+        // No merging while the rebuild writes its segments: merges would compete with indexing
+        // for the cores and rewrite segments about to be superseded.
+        state
+            .writer
+            .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let result = (|| {
             state
                 .writer
@@ -768,10 +775,15 @@ impl SearchIndexes {
             }
             Ok(count)
         })();
-        match result {
+        let committed = result.and_then(|count| {
+            state.watermark = None;
+            index.commit(&mut state, watermark, true).map(|_| count)
+        });
+        state
+            .writer
+            .set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        match committed {
             Ok(count) => {
-                state.watermark = None;
-                index.commit(&mut state, watermark, true)?;
                 progress(count);
                 tracing::info!(index = %kind, documents = count, "rebuilt index");
                 Ok(count)

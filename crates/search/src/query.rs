@@ -318,27 +318,50 @@ pub(crate) struct WordPlan<'a> {
     prefix: bool,
 }
 
+/// A plain term query on the catch-all field: no boost wrapper, so that an intersection of
+/// them is one tantivy can prune.
+fn all_term(all: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(all, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
 fn word_group(f: &Fields, plan: &WordPlan<'_>) -> Box<dyn Query> {
     let word = plan.word;
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-        (Occur::Should, term_query(f.title, &word.stem, TITLE_BOOST)),
-        (Occur::Should, term_query(f.alt, &word.stem, ALT_BOOST)),
-        (Occur::Should, term_query(f.body, &word.stem, BODY_BOOST)),
-        (Occur::Should, term_query(f.extra, &word.stem, BODY_BOOST)),
-    ];
-    for fix in &plan.corrected {
-        clauses.push((
-            Occur::Should,
-            term_query(f.title, &fix.stem, TITLE_BOOST * CORRECTION_FACTOR),
-        ));
-        clauses.push((
-            Occur::Should,
-            term_query(f.alt, &fix.stem, ALT_BOOST * CORRECTION_FACTOR),
-        ));
-        clauses.push((
-            Occur::Should,
-            term_query(f.body, &fix.stem, BODY_BOOST * CORRECTION_FACTOR),
-        ));
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(all) = f.all {
+        if plan.corrected.is_empty() && !plan.fuzzy && !plan.prefix {
+            return all_term(all, &word.stem);
+        }
+        clauses.push((Occur::Should, all_term(all, &word.stem)));
+        for fix in &plan.corrected {
+            clauses.push((
+                Occur::Should,
+                term_query(all, &fix.stem, CORRECTION_FACTOR),
+            ));
+        }
+    } else {
+        clauses.extend([
+            (Occur::Should, term_query(f.title, &word.stem, TITLE_BOOST)),
+            (Occur::Should, term_query(f.alt, &word.stem, ALT_BOOST)),
+            (Occur::Should, term_query(f.body, &word.stem, BODY_BOOST)),
+            (Occur::Should, term_query(f.extra, &word.stem, BODY_BOOST)),
+        ]);
+        for fix in &plan.corrected {
+            clauses.push((
+                Occur::Should,
+                term_query(f.title, &fix.stem, TITLE_BOOST * CORRECTION_FACTOR),
+            ));
+            clauses.push((
+                Occur::Should,
+                term_query(f.alt, &fix.stem, ALT_BOOST * CORRECTION_FACTOR),
+            ));
+            clauses.push((
+                Occur::Should,
+                term_query(f.body, &fix.stem, BODY_BOOST * CORRECTION_FACTOR),
+            ));
+        }
     }
     if plan.fuzzy {
         let distance = word.typo_distance();
@@ -365,6 +388,16 @@ fn word_group(f: &Fields, plan: &WordPlan<'_>) -> Box<dyn Query> {
 }
 
 fn phrase_group(f: &Fields, phrase: &[Word]) -> Box<dyn Query> {
+    if let Some(all) = f.all {
+        if let [word] = phrase {
+            return all_term(all, &word.stem);
+        }
+        let terms = phrase
+            .iter()
+            .map(|w| Term::from_field_text(all, &w.stem))
+            .collect();
+        return Box::new(PhraseQuery::new(terms));
+    }
     if phrase.len() == 1 {
         // A quoted single word is a required exact (stemmed) word: no typos, no prefix.
         let word = &phrase[0];
@@ -457,12 +490,20 @@ pub(crate) fn build(
 ) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let all_stop = parsed.words.iter().all(Word::is_stop);
+    // With a catch-all field (openings), stop words are left out rather than made optional,
+    // and so is the whole-query phrase boost: optional clauses would stop the pruning.
+    let catch_all = f.all.is_some();
+    let mut counted = 0;
     for plan in plans {
+        if catch_all && plan.word.is_stop() && !all_stop {
+            continue;
+        }
         let occur = match matching {
             Matching::All if all_stop || !plan.word.is_stop() => Occur::Must,
             _ => Occur::Should,
         };
         clauses.push((occur, word_group(f, plan)));
+        counted += 1;
     }
     for phrase in &parsed.phrases {
         clauses.push((Occur::Must, phrase_group(f, phrase)));
@@ -470,7 +511,7 @@ pub(crate) fn build(
     // The free words in order, as a phrase in a title or synonym: a query that is exactly some
     // occupation's alternative label should rank that occupation first. Optional, so it only
     // reorders.
-    if parsed.words.len() >= 2 {
+    if parsed.words.len() >= 2 && !catch_all {
         for (field, boost) in [(f.title, PHRASE_TITLE_BOOST), (f.alt, PHRASE_ALT_BOOST)] {
             let terms = parsed
                 .words
@@ -483,7 +524,7 @@ pub(crate) fn build(
     }
     if matching == Matching::Half {
         // Only the word groups count towards the minimum: wrap them so the phrase boosts do not.
-        let phrase_boosts = clauses.split_off(plans.len() + parsed.phrases.len());
+        let phrase_boosts = clauses.split_off(counted + parsed.phrases.len());
         let words = clauses.split_off(0);
         let (must, should): (Vec<_>, Vec<_>) = words
             .into_iter()
@@ -501,10 +542,9 @@ pub(crate) fn build(
         outer.extend(phrase_boosts);
         return Box::new(BooleanQuery::new(outer));
     }
-    if clauses.len() == 1 {
+    if clauses.len() == 1 && clauses[0].0 == Occur::Must {
         // A single word: its flat union of term queries is what block-max pruning can skip in.
-        let (occur, q) = clauses.pop().expect("one clause");
-        debug_assert_eq!(occur, Occur::Must);
+        let (_, q) = clauses.pop().expect("one clause");
         return q;
     }
     Box::new(BooleanQuery::new(clauses))

@@ -17,6 +17,11 @@ use crate::query::Analyzers;
 /// prefix automaton over `title_raw` / `alt_raw`, which is fast because they are selective.
 pub(crate) const MAX_EDGE_CHARS: usize = 12;
 
+/// How many times a title (and an opening's occupation label, [`ALL_ALT_COPIES`]) is written
+/// into the catch-all field: the term frequency stands in for the per-field boosts (3 : 2 : 1).
+pub(crate) const ALL_TITLE_COPIES: usize = 3;
+pub(crate) const ALL_ALT_COPIES: usize = 2;
+
 /// Name of the English stemming analyzer (tantivy's built-in `en_stem`: SimpleTokenizer,
 /// RemoveLongFilter(40), LowerCaser, Stemmer(English)).
 pub(crate) const STEMMED: &str = "en_stem";
@@ -34,6 +39,8 @@ pub(crate) struct Fields {
     pub alt_raw: Field,
     pub body: Field,
     pub extra: Field,
+    /// Openings only: every searchable word in one field (see [`ALL_TITLE_COPIES`]).
+    pub all: Option<Field>,
     pub title_len: Field,
     pub title_prefix: Field,
     pub alt_prefix: Field,
@@ -88,7 +95,15 @@ pub(crate) fn build_schema(kind: IndexKind) -> Schema {
     b.add_text_field("title_raw", text(UNSTEMMED, false, false));
     b.add_text_field("alt", text(STEMMED, true, false));
     b.add_text_field("alt_raw", text(UNSTEMMED, false, false));
-    b.add_text_field("body", text(STEMMED, true, true));
+    if kind == IndexKind::Openings {
+        // One catch-all field instead of per-field terms: a query of common words is then an
+        // intersection of plain term postings, which tantivy's block-max pruning skips through;
+        // an intersection of per-word unions over four fields has to visit every posting.
+        b.add_text_field("body", STORED);
+        b.add_text_field("all", text(STEMMED, true, false));
+    } else {
+        b.add_text_field("body", text(STEMMED, true, true));
+    }
     b.add_text_field("extra", text(STEMMED, true, false));
     b.add_u64_field("title_len", FAST);
     let edge = TextOptions::default().set_indexing_options(
@@ -159,6 +174,7 @@ impl Fields {
             alt_raw: req("alt_raw"),
             body: req("body"),
             extra: req("extra"),
+            all: opt("all"),
             title_len: req("title_len"),
             title_prefix: req("title_prefix"),
             alt_prefix: req("alt_prefix"),
@@ -225,6 +241,11 @@ fn add_edges<'t>(
 }
 
 impl Builder<'_> {
+    /// Adds searchable text that has no field of its own (organisation, place, region).
+    fn extra(&mut self, value: Option<&str>) {
+        let field = self.f.all.unwrap_or(self.f.extra);
+        self.text(Some(field), value.unwrap_or_default());
+    }
     fn text(&mut self, field: Option<Field>, value: &str) {
         if let Some(field) = field
             && !value.trim().is_empty()
@@ -258,6 +279,17 @@ impl Builder<'_> {
             self.doc.add_text(f.alt_raw, label);
         }
         self.doc.add_text(f.body, body);
+        if let Some(all) = f.all {
+            for _ in 0..ALL_TITLE_COPIES {
+                self.doc.add_text(all, title);
+            }
+            for label in alt {
+                for _ in 0..ALL_ALT_COPIES {
+                    self.doc.add_text(all, label);
+                }
+            }
+            self.doc.add_text(all, body);
+        }
         add_edges(&mut self.doc, self.analyzers, f.title_prefix, [title]);
         add_edges(
             &mut self.doc,
@@ -297,8 +329,8 @@ pub(crate) fn to_tantivy(f: &Fields, doc: &AnyDoc, analyzers: &mut Analyzers) ->
         }
         AnyDoc::Course(d) => {
             b.common(d.id, &d.title, &d.skills, &d.description);
-            b.text(Some(f.extra), &d.provider);
-            b.opt_text(Some(f.extra), d.place_name.as_deref());
+            b.extra(Some(&d.provider));
+            b.extra(d.place_name.as_deref());
             b.i64(f.sort_date, Some(d.updated_at.timestamp()));
             b.text(f.provider, &d.provider);
             b.text(f.mode, d.mode.trim());
@@ -314,9 +346,9 @@ pub(crate) fn to_tantivy(f: &Fields, doc: &AnyDoc, analyzers: &mut Analyzers) ->
         AnyDoc::Opening(d) => {
             let alt: Vec<String> = d.occupation_label.iter().cloned().collect();
             b.common(d.id, &d.title, &alt, &d.description);
-            b.text(Some(f.extra), &d.organisation);
-            b.opt_text(Some(f.extra), d.place_name.as_deref());
-            b.opt_text(Some(f.extra), d.region.as_deref());
+            b.extra(Some(&d.organisation));
+            b.extra(d.place_name.as_deref());
+            b.extra(d.region.as_deref());
             b.i64(f.sort_date, Some(date_seconds(d.posted_on)));
             b.text(f.organisation, &d.organisation);
             b.i64(f.occupation_id, d.occupation_id);

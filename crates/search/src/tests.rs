@@ -1188,7 +1188,7 @@ fn counts_are_capped_but_ranking_and_paging_stay_exact() {
                 (3, 1),
             );
             if id % 50 == 0 {
-                doc.description = "Night shifts.".into();
+                doc.description = "Night shifts only.".into(); // as many words as the others
             }
             doc
         })
