@@ -1,6 +1,6 @@
 //! Runs a query: applies the filters that a query cannot express cheaply (exact distance,
-//! remote-or-near, salary overlap, facet selections), counts the total and facets exactly up to
-//! [`COUNT_CAP`] hits, and keeps the top hits after the cursor — exactly, over every match, with
+//! remote-or-near, salary overlap, facet selections), counts the total and facets exactly over
+//! the first [`COUNT_CAP`] matches, and keeps the top hits after the cursor — exactly, over every match, with
 //! tantivy's block-max pruning where the query allows it (see [`SearchCollector::run`]).
 //!
 //! Facets are "disjunctive": a document that fails only facet F's selection still counts
@@ -74,14 +74,15 @@ pub(crate) struct SearchCollector {
     pub post: PostFilter,
     /// Count the `remote` field of the hits as a facet.
     pub remote_facet: bool,
-    /// Hits counted exactly before the total becomes a lower bound ([`COUNT_CAP`]).
+    /// Matches visited before the total becomes a lower bound ([`COUNT_CAP`]).
     pub count_cap: u64,
     /// Whether the top hits must be the best of every match (search), or may be the best of
     /// the first `count_cap` matches in index order (suggestions, where speed matters more).
     pub exhaustive_top: bool,
 }
 
-/// Hits counted (with their facets) before a total is reported as "at least".
+/// Matches of the query visited (their hits counted, with facets) before a total is reported
+/// as "at least".
 pub(crate) const COUNT_CAP: u64 = 10_000;
 
 /// One retained hit.
@@ -306,11 +307,14 @@ impl SearchCollector {
 
     /// Runs `query` over every segment.
     ///
-    /// Pass one visits matches in index order, counting the total and the facets, until
-    /// [`COUNT_CAP`] hits have been counted; when the matches run out first, it is exact and
-    /// the only pass. Otherwise the total is a lower bound, the facets count those first hits,
-    /// and pass two finds the true top hits over every match — with tantivy's block-max
-    /// pruning when the query allows it, starting from the first pass's threshold.
+    /// Pass one visits matches of the query in index order, counting the hits that pass the
+    /// filters and their facets, until it has visited `count_cap` matches; when the matches
+    /// run out first, it is exact and the only pass. Otherwise the total is a lower bound, the
+    /// facets count the hits among those first matches, and pass two finds the true top hits
+    /// over every match — with tantivy's block-max pruning when the query allows it, starting
+    /// from the first pass's threshold. The cap is on matches visited, not on hits, so that a
+    /// selective filter (a region, a salary band) does not make pass one read a large share of
+    /// a broad word's postings before pass two skips through them anyway.
     pub(crate) fn run(&self, searcher: &Searcher, query: &dyn Query) -> tantivy::Result<Collected> {
         let scoring = self.mode != SortMode::Date;
         let weight = query.weight(if scoring {
@@ -322,6 +326,7 @@ impl SearchCollector {
         let mut segments = Vec::with_capacity(readers.len());
         let mut top = Top::new(self.limit, self.after);
         let mut total = 0u64;
+        let mut visited = 0u64;
         let mut remote_counts = [0u64; 2];
         let mut capped = false;
         'segments: for (ord, reader) in readers.iter().enumerate() {
@@ -330,12 +335,13 @@ impl SearchCollector {
             let mut scorer = weight.scorer(reader, 1.0)?;
             let mut doc = scorer.doc();
             while doc != TERMINATED {
-                if total >= self.count_cap {
+                if visited >= self.count_cap {
                     capped = true;
                     segments.push(segment);
                     break 'segments;
                 }
                 if alive.is_none_or(|a| a.is_alive(doc)) {
+                    visited += 1;
                     let score = if scoring { scorer.score() } else { 0.0 };
                     if let Some(entry) = self.count(&mut segment, doc, score, &mut remote_counts) {
                         total += 1;

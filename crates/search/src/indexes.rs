@@ -147,6 +147,10 @@ impl KindIndex {
         writer_bytes: usize,
     ) -> Result<Self, SearchError> {
         let fields = Fields::new(&index.schema());
+        // Same output as the built-in analyzer of that name, with stems cached.
+        index
+            .tokenizers()
+            .register(schema::STEMMED, crate::stem::english_analyzer());
         let tokenizer = |name: &str| {
             index.tokenizers().get(name).ok_or_else(|| {
                 SearchError::internal(
@@ -828,7 +832,11 @@ impl SearchIndexes {
         let parsed = query::parse(&request.q, &mut analyzers)?;
         let searcher = index.reader.searcher();
         let mut filters = compile_filters(kind, &index.fields, &request.filters)?;
-        filters.must.extend(filters.geo_prefilter.take());
+        // The latitude/longitude box is a scan of two columns; it pays only when there is no
+        // text to narrow the matches. Otherwise the collector checks each visited match's place.
+        if request.q.trim().is_empty() {
+            filters.must.extend(filters.geo_prefilter.take());
+        }
         let collector = SearchCollector {
             mode: match request.sort {
                 SortOrder::Relevance => SortMode::Relevance,
@@ -866,7 +874,9 @@ impl SearchIndexes {
         // Every word first; when that finds almost nothing, half of them (the same decision on
         // every page, as it depends only on the query).
         let mut collected = run(Matching::All)?;
-        if collected.total < RELAX_BELOW && query::can_relax(&parsed) {
+        // Not when the count was capped: then every word matched thousands of documents, and
+        // fewer hits mean the filters are selective, which matching fewer words does not change.
+        if collected.exact && collected.total < RELAX_BELOW && query::can_relax(&parsed) {
             collected = run(Matching::Half)?;
         }
         let matcher = Matcher::new(&parsed, &plans);

@@ -8,9 +8,10 @@
 //!
 //! # Analyzers
 //!
-//! * `en_stem` — tantivy's built-in English analyzer: `SimpleTokenizer` (splits on
+//! * `en_stem` — tantivy's English analyzer: `SimpleTokenizer` (splits on
 //!   non-alphanumeric characters), `RemoveLongFilter(40)`, `LowerCaser`, `Stemmer(English)`
-//!   (Snowball/Porter2: "nursing" → "nurs", "accounting" → "account", but "nurse" → "nurs" too).
+//!   (Snowball/Porter2: "nursing" → "nurs", "accounting" → "account", but "nurse" → "nurs" too),
+//!   registered under the built-in's name with a cache of stems (`stem`, same output).
 //! * `default` — the same without the stemmer; used for typo-tolerant and prefix matching.
 //!
 //! User text goes through the same analyzers and is turned into term, fuzzy, prefix and phrase
@@ -25,8 +26,8 @@
 //! | `title_raw` | text | `default`, freqs | title again, for typos and prefixes |
 //! | `alt` | text | `en_stem`, positions | synonyms (boost 2): occupation/skill alt+hidden labels, course skill labels, opening occupation label |
 //! | `alt_raw` | text | `default`, freqs | `alt` again, for typos and prefixes |
-//! | `body` | text | `en_stem`, positions, stored | description (boost 1; the snippet source) |
-//! | `extra` | text | `en_stem`, positions | provider / organisation, place name, region (boost 1) |
+//! | `body` | text | `en_stem`, positions, stored (openings: stored only) | description (boost 1; the snippet source) |
+//! | `extra` | text | `en_stem`, positions | provider, place name (boost 1); empty in openings |
 //! | `title_len` | u64 | fast | title length in characters, for suggestion order |
 //! | `title_prefix` | text | `raw`, docs only, no norms | every 1–12 character prefix of every title word (edge n-grams) |
 //! | `alt_prefix` | text | `raw`, docs only, no norms | the same for `alt`; prefix matching is one term lookup |
@@ -46,8 +47,9 @@
 //! | courses | `lat`, `lon` | f64 | fast, stored | |
 //! | courses | `cost`, `duration_weeks` | f64 | fast, stored | range filters (fast-field range queries) |
 //! | courses | `skill_ids` | i64, multi | indexed | "teaches skill" filter |
+//! | openings | `all` | text | `en_stem`, positions | catch-all: title ×3, occupation label ×2, description, organisation, place, region; every word and phrase query of openings is scored on it alone (term frequency stands in for the boosts) so that an all-words query is a term intersection tantivy prunes with block-max scores |
 //! | openings | `sort_date` | i64 | fast, stored | `posted_on` at 00:00 UTC, Unix seconds; date sort and "posted within" |
-//! | openings | `organisation`, `occupation_label`, `place_name` | text | stored | also searchable through `extra`/`alt` |
+//! | openings | `organisation`, `occupation_label`, `place_name` | text | stored | searchable through `all` (the label also through `alt`) |
 //! | openings | `occupation_id`, `skill_ids` | i64 | indexed | term filters |
 //! | openings | `region` | string | indexed raw, fast, stored | facet |
 //! | openings | `lat`, `lon` | f64 | fast, stored | bounding-box range query, then exact haversine in the collector |
@@ -65,6 +67,7 @@ mod indexes;
 pub mod model;
 mod query;
 mod schema;
+mod stem;
 
 #[cfg(test)]
 mod tests;

@@ -6,10 +6,16 @@
 //! once) on the unstemmed `title_raw` (×1.0) and `alt_raw` (×0.6), which is constant-scored so
 //! it ranks below an exact match; the last word (2+ letters) also as a constant-scored prefix
 //! (×0.8 title / ×0.5 synonyms) for search-as-you-type, looked up in the edge n-gram fields
-//! `title_prefix` / `alt_prefix` (a prefix automaton over the unstemmed fields beyond 12 letters). Each word is one `Should` group; a document must match at least
-//! half of the non-stop-words (rounded up), so "call center rep" needs two of its three words,
-//! and matching more words scores higher. Quoted phrases are `Must` clauses over title, synonyms
+//! `title_prefix` / `alt_prefix` (a prefix automaton over the unstemmed fields beyond 12 letters). Each word is one group; a document must match every non-stop
+//! word, or, when that finds almost nothing, half of them rounded up ("call center rep" then
+//! needs two of its three words, and matching more words scores higher). Quoted phrases are `Must` clauses over title, synonyms
 //! and description.
+//!
+//! Openings have a catch-all field (`all`, see the crate docs): there a word is one plain term
+//! query on it, stop words and the whole-query phrase boost are left out, and phrases match in
+//! it, so that a query of common words is a pure term intersection — the shape tantivy's
+//! block-max pruning handles. Typo, correction and prefix clauses are added as for the other
+//! kinds, only for rare words.
 
 use std::collections::HashSet;
 

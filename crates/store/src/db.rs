@@ -53,11 +53,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
                 sqlite
             } else {
                 // Reads through a memory map instead of a copy per page, and a larger page cache
-                // per connection: recommendations read a few hundred scattered openings.
+                // per connection: recommendations read a few hundred scattered openings. The map
+                // is 256 MiB, not the whole file: mapped pages count towards the server's RSS,
+                // and the start-up scan of every opening would otherwise map a gigabyte.
                 sqlite
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
-                    .pragma("mmap_size", "1073741824")
+                    .pragma("mmap_size", "268435456")
                     .pragma("cache_size", "-16384")
             }
         });
