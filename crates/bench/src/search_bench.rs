@@ -362,8 +362,20 @@ fn bare(
     for (class, list) in &queries.searches {
         let requests: Vec<_> = list.iter().map(|q| q.search_request()).collect();
         let mut total = 0u64;
+        // RESKILL_PROBE_EACH=1 lists each query's time (best of 3) and total: where the tail is.
+        let each = std::env::var_os("RESKILL_PROBE_EACH").is_some();
         for request in &requests {
             total += search.search(IndexKind::Openings, request)?.total;
+            if each {
+                let best = (0..3)
+                    .map(|_| {
+                        let sent = Instant::now();
+                        let _ = search.search(IndexKind::Openings, request);
+                        sent.elapsed().as_secs_f64() * 1e3
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                eprintln!("{:<12} {best:>8.2} ms  {:?}", class.as_str(), request.q);
+            }
         }
         result
             .mean_total

@@ -26,7 +26,7 @@ use crate::model::{
     AnyDoc, CourseFilters, FacetCount, Filters, GeoFilter, Hit, IndexKind, OccupationFilters,
     OpeningFilters, SearchRequest, SearchResponse, SkillFilters, SortOrder, Suggestion,
 };
-use crate::query::{self, Analyzers, Matcher, Matching};
+use crate::query::{self, AnalyzerPool, Analyzers, Matcher, Matching};
 use crate::schema::{self, Fields, Stored};
 
 /// Largest page size.
@@ -70,7 +70,7 @@ struct KindIndex {
     kind: IndexKind,
     fields: Fields,
     reader: IndexReader,
-    analyzers: Analyzers,
+    analyzers: AnalyzerPool,
     writer: Mutex<WriterState>,
 }
 
@@ -181,7 +181,7 @@ impl KindIndex {
             kind,
             fields,
             reader,
-            analyzers,
+            analyzers: AnalyzerPool::new(analyzers),
             writer: Mutex::new(WriterState {
                 writer,
                 live_ids: ids,
@@ -672,7 +672,7 @@ impl SearchIndexes {
     pub fn upsert(&self, doc: impl Into<AnyDoc>) -> Result<(), SearchError> {
         let doc = doc.into();
         let index = self.kind(doc.kind());
-        let tantivy_doc = schema::to_tantivy(&index.fields, &doc, &mut index.analyzers.clone());
+        let tantivy_doc = schema::to_tantivy(&index.fields, &doc, &mut index.analyzers.take());
         let mut state = index.lock();
         state.writer.delete_term(index.id_term(doc.id()));
         state
@@ -746,7 +746,7 @@ impl SearchIndexes {
     {
         let index = self.kind(kind);
         let mut state = index.lock();
-        let mut analyzers = index.analyzers.clone();
+        let mut analyzers = index.analyzers.take();
         // No merging while the rebuild writes its segments: merges would compete with indexing
         // for the cores and rewrite segments about to be superseded.
         state
@@ -828,7 +828,7 @@ impl SearchIndexes {
             .map(|c| decode_cursor(request.sort, c))
             .transpose()?;
         let index = self.kind(kind);
-        let mut analyzers = index.analyzers.clone();
+        let mut analyzers = index.analyzers.take();
         let parsed = query::parse(&request.q, &mut analyzers)?;
         let searcher = index.reader.searcher();
         let mut filters = compile_filters(kind, &index.fields, &request.filters)?;
@@ -900,7 +900,7 @@ impl SearchIndexes {
         collected: Collected,
     ) -> Result<SearchResponse, SearchError> {
         let kind = index.kind;
-        let mut analyzers = index.analyzers.clone();
+        let mut analyzers = index.analyzers.take();
         let mut hits = Vec::with_capacity(collected.top.len());
         for entry in &collected.top {
             let doc: TantivyDocument = searcher
@@ -1021,7 +1021,7 @@ impl SearchIndexes {
     ) -> Result<Vec<Suggestion>, SearchError> {
         check_limit(limit)?;
         let index = self.kind(kind);
-        let mut analyzers = index.analyzers.clone();
+        let mut analyzers = index.analyzers.take();
         let parsed = query::parse(&prefix.replace('"', " "), &mut analyzers)?;
         if parsed.words.is_empty() {
             return Ok(Vec::new());

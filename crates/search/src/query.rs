@@ -17,7 +17,9 @@
 //! block-max pruning handles. Typo, correction and prefix clauses are added as for the other
 //! kinds, only for rare words.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, PoisonError};
 
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
@@ -130,6 +132,68 @@ impl Analyzers {
     }
 }
 
+/// Analyzers kept between requests so that their caches of stems stay warm: a fresh clone
+/// starts with an empty cache, and highlighting 20 descriptions would refill it every time.
+pub(crate) struct AnalyzerPool {
+    template: Analyzers,
+    free: Mutex<Vec<Analyzers>>,
+}
+
+/// Most analyzers a pool keeps (about one per concurrent request).
+const POOLED_ANALYZERS: usize = 8;
+
+impl AnalyzerPool {
+    pub(crate) fn new(template: Analyzers) -> Self {
+        Self {
+            template,
+            free: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Lends a set of analyzers; it goes back to the pool when dropped.
+    pub(crate) fn take(&self) -> PooledAnalyzers<'_> {
+        let pooled = self
+            .free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        PooledAnalyzers {
+            pool: self,
+            analyzers: Some(pooled.unwrap_or_else(|| self.template.clone())),
+        }
+    }
+}
+
+/// Analyzers lent by an [`AnalyzerPool`].
+pub(crate) struct PooledAnalyzers<'a> {
+    pool: &'a AnalyzerPool,
+    analyzers: Option<Analyzers>,
+}
+
+impl Deref for PooledAnalyzers<'_> {
+    type Target = Analyzers;
+    fn deref(&self) -> &Analyzers {
+        self.analyzers.as_ref().expect("present until dropped")
+    }
+}
+
+impl DerefMut for PooledAnalyzers<'_> {
+    fn deref_mut(&mut self) -> &mut Analyzers {
+        self.analyzers.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for PooledAnalyzers<'_> {
+    fn drop(&mut self) {
+        if let Some(analyzers) = self.analyzers.take() {
+            let mut free = self.pool.free.lock().unwrap_or_else(PoisonError::into_inner);
+            if free.len() < POOLED_ANALYZERS {
+                free.push(analyzers);
+            }
+        }
+    }
+}
+
 /// Splits user text into words and phrases, enforcing the length limits.
 pub(crate) fn parse(text: &str, analyzers: &mut Analyzers) -> Result<ParsedQuery, SearchError> {
     let chars = text.chars().count();
@@ -222,51 +286,20 @@ fn has_term(searcher: &Searcher, field: Field, text: &str) -> bool {
         .is_ok_and(|n| n > 0)
 }
 
-/// Returns the words one edit (insertion, deletion, substitution of a letter, or a swap of
-/// neighbours) away from `raw`, over the letters a–z.
-fn one_edit_away(raw: &str) -> Vec<String> {
-    let chars: Vec<char> = raw.chars().collect();
-    let mut out = HashSet::new();
-    let letters = 'a'..='z';
-    for i in 0..=chars.len() {
-        for c in letters.clone() {
-            let mut v = chars.clone();
-            v.insert(i, c);
-            out.insert(v.into_iter().collect::<String>());
-        }
-        if i < chars.len() {
-            let mut v = chars.clone();
-            v.remove(i);
-            out.insert(v.into_iter().collect::<String>());
-            for c in letters.clone() {
-                if c != chars[i] {
-                    let mut v = chars.clone();
-                    v[i] = c;
-                    out.insert(v.into_iter().collect::<String>());
-                }
-            }
-        }
-        if i + 1 < chars.len() && chars[i] != chars[i + 1] {
-            let mut v = chars.clone();
-            v.swap(i, i + 1);
-            out.insert(v.into_iter().collect::<String>());
-        }
-    }
-    out.remove(raw);
-    out.into_iter().collect()
-}
-
 /// Returns likely corrections of a misspelt word: when `word` (5+ letters) appears in no title
-/// or synonym, the words one edit away that do, most frequent first, with their stems. Fuzzy
+/// or synonym, the words one edit away (insertion, deletion, substitution of a letter, or a
+/// swap of neighbours, over a–z) that do, most frequent first, with their stems. Fuzzy
 /// queries score a constant, so without this a typo'd rare word ("prinmtaker") counts for less
 /// than a common word spelled right ("designer"); a correction is scored by BM25 like the word
-/// itself, only damped by [`CORRECTION_FACTOR`].
+/// itself, only damped by [`CORRECTION_FACTOR`]. The candidates are found by streaming each
+/// segment's term dictionary through a Levenshtein automaton (one pass over the few dictionary
+/// branches the word allows), not by looking up every one of the ~50 × length edits.
 pub(crate) fn corrections(
     f: &Fields,
     word: &Word,
     searcher: &Searcher,
     analyzers: &mut Analyzers,
-) -> Vec<Word> {
+) -> Vec<(u64, Word)> {
     if word.typo_distance() == 0
         || !word.raw.chars().all(|c| c.is_ascii_lowercase())
         || has_term(searcher, f.title, &word.stem)
@@ -274,25 +307,45 @@ pub(crate) fn corrections(
     {
         return Vec::new();
     }
-    let mut found: Vec<(u64, String)> = one_edit_away(&word.raw)
-        .into_iter()
-        .filter_map(|candidate| {
-            let freq = [f.title_raw, f.alt_raw]
-                .into_iter()
-                .map(|field| {
-                    searcher
-                        .doc_freq(&Term::from_field_text(field, &candidate))
-                        .unwrap_or(0)
-                })
-                .sum::<u64>();
-            (freq > 0).then_some((freq, candidate))
-        })
-        .collect();
+    let Ok(automaton) =
+        FuzzyTermQuery::new(Term::from_field_text(f.title_raw, &word.raw), 1, true).automaton()
+    else {
+        return Vec::new();
+    };
+    let mut freqs: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        for field in [f.title_raw, f.alt_raw] {
+            let Ok(inverted) = segment.inverted_index(field) else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
+                continue;
+            };
+            while stream.advance() {
+                let key = stream.key();
+                if key != word.raw.as_bytes()
+                    && !key.is_empty()
+                    && key.iter().all(u8::is_ascii_lowercase)
+                    && let Ok(candidate) = std::str::from_utf8(key)
+                {
+                    *freqs.entry(candidate.to_owned()).or_default() +=
+                        u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+    }
+    let mut found: Vec<(u64, String)> = freqs.into_iter().map(|(w, n)| (n, w)).collect();
     found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     found
         .into_iter()
         .take(MAX_CORRECTIONS)
-        .filter_map(|(_, raw)| analyzers.words(&raw).into_iter().next())
+        .filter_map(|(freq, raw)| {
+            analyzers
+                .words(&raw)
+                .into_iter()
+                .next()
+                .map(|word| (freq, word))
+        })
         .collect()
 }
 
@@ -320,9 +373,17 @@ const ATTESTED_MIN: u64 = 3;
 pub(crate) struct WordPlan<'a> {
     word: &'a Word,
     corrected: Vec<Word>,
+    /// Whether the word as typed is matched too (catch-all only: left out when it is much
+    /// rarer than its best correction, which then replaces it).
+    as_typed: bool,
     fuzzy: bool,
     prefix: bool,
 }
+
+/// With a catch-all field, corrections less than a tenth as frequent as the most frequent one
+/// are dropped: they are rarely what was meant, and a single correction keeps the query a
+/// prunable term intersection.
+const CORRECTION_KEEP_RATIO: u64 = 10;
 
 /// A plain term query on the catch-all field: no boost wrapper, so that an intersection of
 /// them is one tantivy can prune.
@@ -337,10 +398,16 @@ fn word_group(f: &Fields, plan: &WordPlan<'_>) -> Box<dyn Query> {
     let word = plan.word;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(all) = f.all {
-        if plan.corrected.is_empty() && !plan.fuzzy && !plan.prefix {
-            return all_term(all, &word.stem);
+        if !plan.fuzzy && !plan.prefix {
+            match (plan.as_typed, plan.corrected.as_slice()) {
+                (true, []) => return all_term(all, &word.stem),
+                (false, [fix]) => return all_term(all, &fix.stem),
+                _ => {}
+            }
         }
-        clauses.push((Occur::Should, all_term(all, &word.stem)));
+        if plan.as_typed {
+            clauses.push((Occur::Should, all_term(all, &word.stem)));
+        }
         for fix in &plan.corrected {
             clauses.push((
                 Occur::Should,
@@ -446,7 +513,8 @@ fn content_words(words: &[Word]) -> usize {
 pub(crate) enum Matching {
     /// Every non-stop-word (each with its typo, correction and prefix forms).
     All,
-    /// Half of them, rounded up; more matched words score higher.
+    /// Half of them, rounded up; more matched words score higher. With a catch-all field
+    /// (openings), any of them: a prunable union, still ranking documents with more words first.
     Half,
 }
 
@@ -470,18 +538,42 @@ pub(crate) fn plan<'a>(
         .iter()
         .enumerate()
         .map(|(i, word)| {
-            let corrected = corrections(f, word, searcher, analyzers);
+            let mut corrected = corrections(f, word, searcher, analyzers);
+            let mut as_typed = true;
+            if let (Some(all), Some(&(best, _))) = (f.all, corrected.first()) {
+                corrected.retain(|(freq, _)| freq * CORRECTION_KEEP_RATIO >= best);
+                // Descriptions have typos too: the word as typed is kept only when it is not
+                // much rarer than its best correction.
+                let typed = searcher
+                    .doc_freq(&Term::from_field_text(all, &word.stem))
+                    .unwrap_or(0);
+                as_typed = typed * CORRECTION_KEEP_RATIO >= best;
+            }
             let attested = well_attested(f, word, searcher);
+            let chars = word.raw.chars().count();
             WordPlan {
                 word,
                 // Corrections name the words one edit away that exist, scored by BM25: with
                 // any, the fuzzy clause (up to two edits from 9 letters) is left out.
-                fuzzy: !attested && word.typo_distance() > 0 && corrected.is_empty(),
+                // With a catch-all field, a word whose stem is some title's or synonym's
+                // ("managment" stems like "management") is matched by its stem alone.
+                fuzzy: !attested
+                    && word.typo_distance() > 0
+                    && corrected.is_empty()
+                    && !(f.all.is_some()
+                        && (has_term(searcher, f.title, &word.stem)
+                            || has_term(searcher, f.alt, &word.stem))),
+                // A short prefix no title or synonym word starts with is left out (one lookup
+                // in the edge fields); a long one is an automaton over the unstemmed fields.
                 prefix: parsed.prefix_last
                     && i == last
-                    && word.raw.chars().count() >= MIN_PREFIX_CHARS
-                    && !attested,
-                corrected,
+                    && chars >= MIN_PREFIX_CHARS
+                    && !attested
+                    && (chars > MAX_EDGE_CHARS
+                        || has_term(searcher, f.title_prefix, &word.raw)
+                        || has_term(searcher, f.alt_prefix, &word.raw)),
+                corrected: corrected.into_iter().map(|(_, fix)| fix).collect(),
+                as_typed,
             }
         })
         .collect()
@@ -527,6 +619,12 @@ pub(crate) fn build(
             let q: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
             clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
         }
+    }
+    if matching == Matching::Half && catch_all {
+        // Any word, best-scoring first: a union of plain terms is what block-max WAND prunes,
+        // where "at least half the words" would be a disjunction visiting every posting of
+        // every word. Documents matching more (and rarer) words score higher.
+        return Box::new(BooleanQuery::new(clauses));
     }
     if matching == Matching::Half {
         // Only the word groups count towards the minimum: wrap them so the phrase boosts do not.
