@@ -186,7 +186,11 @@ impl DerefMut for PooledAnalyzers<'_> {
 impl Drop for PooledAnalyzers<'_> {
     fn drop(&mut self) {
         if let Some(analyzers) = self.analyzers.take() {
-            let mut free = self.pool.free.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut free = self
+                .pool
+                .free
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if free.len() < POOLED_ANALYZERS {
                 free.push(analyzers);
             }
@@ -409,10 +413,7 @@ fn word_group(f: &Fields, plan: &WordPlan<'_>) -> Box<dyn Query> {
             clauses.push((Occur::Should, all_term(all, &word.stem)));
         }
         for fix in &plan.corrected {
-            clauses.push((
-                Occur::Should,
-                term_query(all, &fix.stem, CORRECTION_FACTOR),
-            ));
+            clauses.push((Occur::Should, term_query(all, &fix.stem, CORRECTION_FACTOR)));
         }
     } else {
         clauses.extend([
