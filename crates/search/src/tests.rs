@@ -1261,3 +1261,50 @@ fn opening_candidates_come_newest_first_by_occupation_and_place() {
     );
     assert!(indexes.opening_ids(&[], &near, 10).unwrap().is_empty());
 }
+
+/// Openings are matched through the catch-all field: title words rank above description
+/// words, phrases match in descriptions, a misspelt word is replaced by its correction, and a
+/// query no opening matches in full falls back to any of its words, more words first.
+#[test]
+fn openings_catch_all_ranking_phrases_typos_and_relaxing() {
+    let indexes = SearchIndexes::in_ram().unwrap();
+    let mut docs = Vec::new();
+    for (id, title, description) in [
+        (1, "receptionist", "Greet visitors at the front desk."),
+        (2, "office manager", "Supervise the receptionist and the post room."),
+        (3, "warehouse operative", "Pick and pack orders; forklift licence."),
+        (4, "night receptionist", "Hotel front desk, night shifts."),
+        (5, "forklift driver", "Warehouse work on the night shift."),
+    ] {
+        let mut doc = opening(id, title, "Leeds", None, false, (None, None), "open", (3, 1));
+        doc.description = description.into();
+        doc.occupation_label = None;
+        docs.push(doc);
+    }
+    indexes
+        .rebuild(IndexKind::Openings, docs, Some(1), |_| {})
+        .unwrap();
+    let openings = |q: &str| search(&indexes, IndexKind::Openings, q);
+
+    // A title match outranks the same word in a description.
+    let hits = ids(&openings("receptionist"));
+    assert_eq!(hits.len(), 3);
+    assert_eq!(hits[2], 2, "description-only match last: {hits:?}");
+    // "recepcionist" is in no title: its one-edit correction stands in for it.
+    let typo = openings("recepcionist");
+    let mut titles = ids(&typo)[..2].to_vec();
+    titles.sort_unstable();
+    assert_eq!((titles, ids(&typo).get(2)), (vec![1, 4], Some(&2)));
+    assert!(typo.hits[0].title_html.contains("<mark>"));
+    // Quoted phrases match in descriptions, in order only.
+    assert_eq!(ids(&openings("\"front desk\"")), vec![1, 4]);
+    assert!(openings("\"desk front\"").hits.is_empty());
+    // Stop words are not required.
+    assert_eq!(ids(&openings("the forklift")).len(), 2);
+    // No opening has all three words: any of them, the one with two first.
+    let relaxed = openings("night forklift astronaut");
+    assert_eq!(relaxed.hits[0].id, 5, "{:?}", ids(&relaxed));
+    let mut rest = ids(&relaxed)[1..].to_vec();
+    rest.sort_unstable();
+    assert_eq!(rest, vec![3, 4]);
+}
