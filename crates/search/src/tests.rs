@@ -1271,12 +1271,29 @@ fn openings_catch_all_ranking_phrases_typos_and_relaxing() {
     let mut docs = Vec::new();
     for (id, title, description) in [
         (1, "receptionist", "Greet visitors at the front desk."),
-        (2, "office manager", "Supervise the receptionist and the post room."),
-        (3, "warehouse operative", "Pick and pack orders; forklift licence."),
+        (
+            2,
+            "office manager",
+            "Supervise the receptionist and the post room.",
+        ),
+        (
+            3,
+            "warehouse operative",
+            "Pick and pack orders; forklift licence.",
+        ),
         (4, "night receptionist", "Hotel front desk, night shifts."),
         (5, "forklift driver", "Warehouse work on the night shift."),
     ] {
-        let mut doc = opening(id, title, "Leeds", None, false, (None, None), "open", (3, 1));
+        let mut doc = opening(
+            id,
+            title,
+            "Leeds",
+            None,
+            false,
+            (None, None),
+            "open",
+            (3, 1),
+        );
         doc.description = description.into();
         doc.occupation_label = None;
         docs.push(doc);
