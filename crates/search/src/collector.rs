@@ -1,7 +1,8 @@
 //! Runs a query: applies the filters that a query cannot express cheaply (exact distance,
 //! remote-or-near, salary overlap, facet selections), counts the total and facets exactly over
-//! the first [`COUNT_CAP`] matches, and keeps the top hits after the cursor — exactly, over every match, with
-//! tantivy's block-max pruning where the query allows it (see [`SearchCollector::run`]).
+//! the first [`COUNT_CAP`] matches, and keeps the top hits after the cursor — exactly, over
+//! every match, with tantivy's block-max pruning where the query allows it (see
+//! [`SearchCollector::run`]).
 //!
 //! Facets are "disjunctive": a document that fails only facet F's selection still counts
 //! towards F's values, so a facet lists the values the user could switch to. Facet values are
