@@ -779,24 +779,24 @@ impl SearchIndexes {
             }
             Ok(count)
         })();
-        let committed = result.and_then(|count| {
-            state.watermark = None;
-            index.commit(&mut state, watermark, true).map(|_| count)
-        });
-        state
-            .writer
-            .set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
-        match committed {
+        let committed = match result {
             Ok(count) => {
-                progress(count);
-                tracing::info!(index = %kind, documents = count, "rebuilt index");
-                Ok(count)
+                state.watermark = None;
+                // A failed commit has already rolled back and resynchronised.
+                index.commit(&mut state, watermark, true).map(|_| count)
             }
             Err(error) => {
                 index.recover(&mut state);
                 Err(error)
             }
-        }
+        };
+        state
+            .writer
+            .set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        let count = committed?;
+        progress(count);
+        tracing::info!(index = %kind, documents = count, "rebuilt index");
+        Ok(count)
     }
 
     /// Returns the number of searchable (committed) documents of one kind.

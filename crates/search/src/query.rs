@@ -298,16 +298,15 @@ fn has_term(searcher: &Searcher, field: Field, text: &str) -> bool {
 /// itself, only damped by [`CORRECTION_FACTOR`]. The candidates are found by streaming each
 /// segment's term dictionary through a Levenshtein automaton (one pass over the few dictionary
 /// branches the word allows), not by looking up every one of the ~50 × length edits.
+/// `stem_known` is [`stem_known`] of the word.
 pub(crate) fn corrections(
     f: &Fields,
     word: &Word,
+    stem_known: bool,
     searcher: &Searcher,
     analyzers: &mut Analyzers,
 ) -> Vec<(u64, Word)> {
-    if word.typo_distance() == 0
-        || !word.raw.chars().all(|c| c.is_ascii_lowercase())
-        || has_term(searcher, f.title, &word.stem)
-        || has_term(searcher, f.alt, &word.stem)
+    if word.typo_distance() == 0 || !word.raw.chars().all(|c| c.is_ascii_lowercase()) || stem_known
     {
         return Vec::new();
     }
@@ -351,6 +350,11 @@ pub(crate) fn corrections(
                 .map(|word| (freq, word))
         })
         .collect()
+}
+
+/// Returns whether some title or synonym has the word's stem.
+fn stem_known(f: &Fields, word: &Word, searcher: &Searcher) -> bool {
+    has_term(searcher, f.title, &word.stem) || has_term(searcher, f.alt, &word.stem)
 }
 
 /// Returns whether `word` is common enough in titles and synonyms (unstemmed) to be taken as
@@ -539,7 +543,8 @@ pub(crate) fn plan<'a>(
         .iter()
         .enumerate()
         .map(|(i, word)| {
-            let mut corrected = corrections(f, word, searcher, analyzers);
+            let known = stem_known(f, word, searcher);
+            let mut corrected = corrections(f, word, known, searcher, analyzers);
             let mut as_typed = true;
             if let (Some(all), Some(&(best, _))) = (f.all, corrected.first()) {
                 corrected.retain(|(freq, _)| freq * CORRECTION_KEEP_RATIO >= best);
@@ -561,9 +566,7 @@ pub(crate) fn plan<'a>(
                 fuzzy: !attested
                     && word.typo_distance() > 0
                     && corrected.is_empty()
-                    && !(f.all.is_some()
-                        && (has_term(searcher, f.title, &word.stem)
-                            || has_term(searcher, f.alt, &word.stem))),
+                    && !(f.all.is_some() && known),
                 // A short prefix no title or synonym word starts with is left out (one lookup
                 // in the edge fields); a long one is an automaton over the unstemmed fields.
                 prefix: parsed.prefix_last

@@ -616,6 +616,20 @@ fn opening(
     }
 }
 
+/// An open on-site opening in Leeds without coordinates or salary, posted 1 March.
+fn leeds_opening(id: i64, title: &str) -> OpeningDoc {
+    opening(
+        id,
+        title,
+        "Leeds",
+        None,
+        false,
+        (None, None),
+        "open",
+        (3, 1),
+    )
+}
+
 const LONDON: (f64, f64) = (51.5074, -0.1278);
 const CROYDON: (f64, f64) = (51.3762, -0.0982);
 const MANCHESTER: (f64, f64) = (53.4808, -2.2426);
@@ -1177,16 +1191,7 @@ fn counts_are_capped_but_ranking_and_paging_stay_exact() {
     let docs: Vec<OpeningDoc> = (1..=n)
         .map(|id| {
             let title = format!("nurse{}", " ward".repeat((id % 7) as usize));
-            let mut doc = opening(
-                id,
-                &title,
-                "Leeds",
-                None,
-                false,
-                (None, None),
-                "open",
-                (3, 1),
-            );
+            let mut doc = leeds_opening(id, &title);
             if id % 50 == 0 {
                 doc.description = "Night shifts only.".into(); // as many words as the others
             }
@@ -1284,16 +1289,7 @@ fn openings_catch_all_ranking_phrases_typos_and_relaxing() {
         (4, "night receptionist", "Hotel front desk, night shifts."),
         (5, "forklift driver", "Warehouse work on the night shift."),
     ] {
-        let mut doc = opening(
-            id,
-            title,
-            "Leeds",
-            None,
-            false,
-            (None, None),
-            "open",
-            (3, 1),
-        );
+        let mut doc = leeds_opening(id, title);
         doc.description = description.into();
         doc.occupation_label = None;
         docs.push(doc);
