@@ -105,7 +105,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Search(args) => search_bench::run(args).await,
             Command::Recommend(args) => recommend_bench::run(args).await,
-            Command::Probe(args) => search_bench::probe(args),
+            Command::Probe(args) => search_bench::probe(args).await,
             Command::Mail(args) => mail_bench::run(args).await,
             Command::ServeReskill { work, bind } => serve::serve_reskill(&work, bind).await,
             Command::ServePeer {

@@ -236,7 +236,14 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
         Duration::from_secs(600),
     )
     .await?;
-    results.reskill = http_runs(server.addr, &queries, &args, |q| q.reskill_path(), true).await?;
+    results.reskill = http_runs(
+        server.addr,
+        &queries,
+        &(&args).into(),
+        |q| q.reskill_path(),
+        true,
+    )
+    .await?;
     results.reskill.memory_kb = setup::process_memory(server.pid());
     server.stop();
     print_class_line("reskill", &results.reskill);
@@ -267,7 +274,14 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
             Duration::from_secs(60),
         )
         .await?;
-        let mut result = http_runs(server.addr, &queries, &args, |q| q.peer_path(), false).await?;
+        let mut result = http_runs(
+            server.addr,
+            &queries,
+            &(&args).into(),
+            |q| q.peer_path(),
+            false,
+        )
+        .await?;
         result.load = load;
         server.stop();
         print_class_line("postgres", &result);
@@ -298,7 +312,14 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
             Duration::from_secs(60),
         )
         .await?;
-        let mut result = http_runs(server.addr, &queries, &args, |q| q.peer_path(), false).await?;
+        let mut result = http_runs(
+            server.addr,
+            &queries,
+            &(&args).into(),
+            |q| q.peer_path(),
+            false,
+        )
+        .await?;
         result.load = load;
         server.stop();
         print_class_line("fts5", &result);
@@ -322,15 +343,65 @@ pub struct ProbeArgs {
     /// Timed requests per class.
     #[arg(long, default_value_t = 200)]
     pub requests: usize,
+    /// Also query Reskill's router over HTTP in a child process, as `search` does.
+    #[arg(long)]
+    pub http: bool,
+    /// Longest a class may run, seconds.
+    #[arg(long, default_value_t = 20.0)]
+    pub class_seconds: f64,
 }
 
-/// Runs the bare in-process loop on a work folder's index and query set.
-pub fn probe(args: ProbeArgs) -> anyhow::Result<()> {
+/// What an HTTP run of the query set does.
+struct HttpRunOptions {
+    requests: usize,
+    latency_concurrency: usize,
+    class_seconds: f64,
+    throughput_concurrency: usize,
+    throughput_seconds: f64,
+}
+
+impl From<&SearchArgs> for HttpRunOptions {
+    fn from(args: &SearchArgs) -> Self {
+        Self {
+            requests: args.requests,
+            latency_concurrency: args.latency_concurrency,
+            class_seconds: args.class_seconds,
+            throughput_concurrency: args.throughput_concurrency,
+            throughput_seconds: args.throughput_seconds,
+        }
+    }
+}
+
+/// Runs the bare in-process loop on a work folder's index and query set, and with `--http` the
+/// same queries through Reskill's router.
+pub async fn probe(args: ProbeArgs) -> anyhow::Result<()> {
     let queries: QuerySet = serde_json::from_slice(
         &std::fs::read(args.work.join("queries.json")).context("read queries.json")?,
     )?;
     let search = reskill_search::SearchIndexes::open_or_create(&setup::index_dir(&args.work))?;
-    let result = bare(&search, &queries, args.requests, 60.0)?;
+    let result =
+        tokio::task::block_in_place(|| bare(&search, &queries, args.requests, args.class_seconds))?;
+    drop(search);
+    if args.http {
+        let server = ChildServer::start(
+            &[
+                "serve-reskill".into(),
+                "--work".into(),
+                args.work.display().to_string(),
+            ],
+            Duration::from_secs(600),
+        )
+        .await?;
+        let options = HttpRunOptions {
+            requests: args.requests,
+            latency_concurrency: 1,
+            class_seconds: args.class_seconds,
+            throughput_concurrency: 8,
+            throughput_seconds: 5.0,
+        };
+        let http = http_runs(server.addr, &queries, &options, |q| q.reskill_path(), true).await?;
+        print_class_line("reskill", &http);
+    }
     for (class, stats) in &result.classes {
         println!(
             "{:<12} p50 {:>8} p99 {:>8}  mean total {:.0}",
@@ -431,7 +502,7 @@ fn total_of(body: &[u8]) -> Option<f64> {
 async fn http_runs(
     addr: std::net::SocketAddr,
     queries: &QuerySet,
-    args: &SearchArgs,
+    args: &HttpRunOptions,
     path: impl Fn(&queries::BenchQuery) -> String,
     with_suggest: bool,
 ) -> anyhow::Result<SystemResult> {

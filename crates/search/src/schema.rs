@@ -56,6 +56,8 @@ pub(crate) struct Fields {
     pub place_name: Option<Field>,
     pub lat: Option<Field>,
     pub lon: Option<Field>,
+    /// Openings only: the coarse cell of `lat`/`lon` (`geo`).
+    pub geo_cell: Option<Field>,
     pub cost: Option<Field>,
     pub duration_weeks: Option<Field>,
     pub skill_ids: Option<Field>,
@@ -148,6 +150,7 @@ pub(crate) fn build_schema(kind: IndexKind) -> Schema {
             b.add_text_field("place_name", STORED);
             b.add_f64_field("lat", FAST | STORED);
             b.add_f64_field("lon", FAST | STORED);
+            b.add_i64_field("geo_cell", INDEXED);
             b.add_bool_field("remote", INDEXED | FAST | STORED);
             b.add_f64_field("salary_min", FAST | STORED);
             b.add_f64_field("salary_max", FAST | STORED);
@@ -190,6 +193,7 @@ impl Fields {
             place_name: opt("place_name"),
             lat: opt("lat"),
             lon: opt("lon"),
+            geo_cell: opt("geo_cell"),
             cost: opt("cost"),
             duration_weeks: opt("duration_weeks"),
             skill_ids: opt("skill_ids"),
@@ -360,6 +364,9 @@ pub(crate) fn to_tantivy(f: &Fields, doc: &AnyDoc, analyzers: &mut Analyzers) ->
             b.opt_text(f.place_name, d.place_name.as_deref());
             b.f64(f.lat, d.lat);
             b.f64(f.lon, d.lon);
+            if let (Some(lat), Some(lon)) = (d.lat, d.lon) {
+                b.i64(f.geo_cell, crate::geo::cell_of(lat, lon));
+            }
             if let Some(remote) = f.remote {
                 b.doc.add_bool(remote, d.remote);
             }

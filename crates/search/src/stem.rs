@@ -3,8 +3,11 @@
 //! the stems it has computed, so a word is stemmed once per analyzer rather than once per use.
 //! The output is exactly tantivy's built-in `en_stem` (same tokenizer, filters and stemmer), so
 //! indexes built with either read the same.
+//!
+//! The cache hashes with foldhash rather than SipHash: a lookup per token is on the hot path of
+//! indexing and highlighting, and foldhash is still seeded per process.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream,

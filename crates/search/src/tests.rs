@@ -1321,3 +1321,74 @@ fn openings_catch_all_ranking_phrases_typos_and_relaxing() {
     rest.sort_unstable();
     assert_eq!(rest, vec![3, 4]);
 }
+
+#[test]
+fn openings_near_a_sparse_place_match_through_geo_cells() {
+    // 100 openings in London and a few around Manchester: a circle round Manchester covers
+    // cells with under 5 % of the openings, so several words there are matched through the
+    // cells' clause; round London the same words are matched with the per-hit check.
+    let indexes = SearchIndexes::in_ram().unwrap();
+    let at = |id: i64, title: &str, coords: Option<(f64, f64)>, remote: bool| {
+        let mut doc = opening(
+            id,
+            title,
+            "North West",
+            coords,
+            remote,
+            (None, None),
+            "open",
+            (3, 1),
+        );
+        doc.description = "Answer customer calls.".into();
+        doc.occupation_label = None;
+        doc
+    };
+    let mut docs: Vec<OpeningDoc> = (1..=100)
+        .map(|id| at(id, "call centre agent", Some(LONDON), false))
+        .collect();
+    docs.push(at(101, "call centre agent", Some(MANCHESTER), false));
+    docs.push(at(
+        102,
+        "call centre team leader",
+        Some((53.4875, -2.2901)),
+        false,
+    ));
+    docs.push(at(
+        103,
+        "call centre agent",
+        Some((53.3811, -1.4701)),
+        false,
+    )); // Sheffield
+    docs.push(at(104, "call centre agent", None, true));
+    indexes
+        .rebuild(IndexKind::Openings, docs, Some(1), |_| {})
+        .unwrap();
+    let near = |place: (f64, f64), q: &str, remote: Option<bool>| {
+        let mut request = SearchRequest::new(q, 20);
+        request.filters = Filters::Openings(OpeningFilters {
+            near: Some(GeoFilter {
+                lat: place.0,
+                lon: place.1,
+                radius_km: 25.0,
+            }),
+            remote,
+            ..Default::default()
+        });
+        indexes.search(IndexKind::Openings, &request).unwrap()
+    };
+
+    // Every word finds one opening within 25 km, so the query is relaxed to any of them: the
+    // team leader in Salford follows; Sheffield (50 km) and the remote opening stay out.
+    let manchester = near(MANCHESTER, "call centre agent", None);
+    assert_eq!(ids(&manchester), vec![101, 102]);
+    assert_eq!((manchester.total, manchester.total_exact), (2, true));
+    assert_eq!(
+        ids(&near(MANCHESTER, "call centre agent", Some(true))),
+        vec![101, 104, 102],
+        "remote openings pass with remote=true"
+    );
+    assert_eq!(ids(&near(MANCHESTER, "", None)).len(), 2);
+    assert_eq!(ids(&near(MANCHESTER, "team leader", None)), vec![102]);
+    let london = near(LONDON, "call centre agent", None);
+    assert_eq!((london.total, london.hits.len()), (100, 20));
+}
