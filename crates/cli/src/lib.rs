@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod heap;
 pub mod progress;
 
 use std::path::PathBuf;

@@ -152,6 +152,10 @@ impl KindIndex {
         index
             .tokenizers()
             .register(schema::STEMMED, crate::stem::english_analyzer());
+        index.tokenizers().register(
+            schema::STEMMED_CONTENT,
+            crate::stem::english_analyzer_without_stop_words(),
+        );
         let tokenizer = |name: &str| {
             index.tokenizers().get(name).ok_or_else(|| {
                 SearchError::internal(

@@ -53,7 +53,7 @@
 //! | openings | `occupation_id`, `skill_ids` | i64 | indexed | term filters |
 //! | openings | `region` | string | indexed raw, fast, stored | facet |
 //! | openings | `lat`, `lon` | f64 | fast, stored | exact haversine in the collector; bounding-box range query for wide circles |
-//! | openings | `geo_cell` | i64 | indexed | the 0.25° cell of `lat`/`lon`: a term-set clause for circles in sparse areas |
+//! | openings | `geo_cell` | i64 | indexed | the 0.1° cell of `lat`/`lon`: a term-set clause for circles in sparse areas |
 //! | openings | `remote` | bool | indexed, fast, stored | filter and facet |
 //! | openings | `salary_min`, `salary_max` | f64 | fast, stored | overlap filter in the collector |
 //! | openings | `status` | string | indexed raw, fast, stored | open only unless asked |

@@ -36,14 +36,6 @@ pub const MAX_QUERY_CHARS: usize = 500;
 /// Most words (including words inside phrases) in one query.
 pub const MAX_QUERY_TERMS: usize = 32;
 
-/// Lucene's English stop words: they add score but do not count towards the words a document
-/// must match.
-const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
-    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
-    "they", "this", "to", "was", "will", "with",
-];
-
 /// One word of the query in both forms.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Word {
@@ -55,7 +47,7 @@ pub(crate) struct Word {
 
 impl Word {
     fn is_stop(&self) -> bool {
-        STOP_WORDS.contains(&self.raw.as_str())
+        crate::stem::STOP_WORDS.contains(&self.raw.as_str())
     }
 
     /// Returns the edit distance allowed for typos: 0 below 5 letters, 1 from 5, 2 from 9.
@@ -406,6 +398,13 @@ fn word_group(f: &Fields, plan: &WordPlan<'_>) -> Box<dyn Query> {
     let word = plan.word;
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if let Some(all) = f.all {
+        if word.is_stop() {
+            // `all` leaves stop words out; a query of nothing else ("IT") looks in the titles.
+            return Box::new(BooleanQuery::new(vec![
+                (Occur::Should, term_query(f.title, &word.stem, TITLE_BOOST)),
+                (Occur::Should, term_query(f.alt, &word.stem, ALT_BOOST)),
+            ]));
+        }
         if !plan.fuzzy && !plan.prefix {
             match (plan.as_typed, plan.corrected.as_slice()) {
                 (true, []) => return all_term(all, &word.stem),
@@ -467,14 +466,29 @@ fn word_group(f: &Fields, plan: &WordPlan<'_>) -> Box<dyn Query> {
 
 fn phrase_group(f: &Fields, phrase: &[Word]) -> Box<dyn Query> {
     if let Some(all) = f.all {
-        if let [word] = phrase {
-            return all_term(all, &word.stem);
-        }
-        let terms = phrase
+        // `all` leaves stop words out but keeps the other words' positions: those must be at
+        // the same distances as in the phrase ("head of sales": "sales" two after "head").
+        let mut terms: Vec<(usize, Term)> = phrase
             .iter()
-            .map(|w| Term::from_field_text(all, &w.stem))
+            .enumerate()
+            .filter(|(_, w)| !w.is_stop())
+            .map(|(i, w)| (i, Term::from_field_text(all, &w.stem)))
             .collect();
-        return Box::new(PhraseQuery::new(terms));
+        return match terms.len() {
+            0 if phrase.len() == 1 => term_query(f.title, &phrase[0].stem, TITLE_BOOST),
+            // Only stop words ("to be or not to be"): as a phrase in the titles.
+            0 => Box::new(PhraseQuery::new(
+                phrase
+                    .iter()
+                    .map(|w| Term::from_field_text(f.title, &w.stem))
+                    .collect(),
+            )),
+            1 => Box::new(TermQuery::new(
+                terms.remove(0).1,
+                IndexRecordOption::WithFreqs,
+            )),
+            _ => Box::new(PhraseQuery::new_with_offset(terms)),
+        };
     }
     if phrase.len() == 1 {
         // A quoted single word is a required exact (stemmed) word: no typos, no prefix.

@@ -25,6 +25,9 @@ pub(crate) const ALL_ALT_COPIES: usize = 2;
 /// Name of the English stemming analyzer (tantivy's built-in `en_stem`: SimpleTokenizer,
 /// RemoveLongFilter(40), LowerCaser, Stemmer(English)).
 pub(crate) const STEMMED: &str = "en_stem";
+/// `en_stem` without stop words (`stem::english_analyzer_without_stop_words`): the openings'
+/// catch-all field.
+pub(crate) const STEMMED_CONTENT: &str = "en_stem_content";
 /// Name of the unstemmed analyzer (tantivy's built-in `default`: SimpleTokenizer,
 /// RemoveLongFilter(40), LowerCaser), used for typo and prefix matching.
 pub(crate) const UNSTEMMED: &str = "default";
@@ -102,7 +105,7 @@ pub(crate) fn build_schema(kind: IndexKind) -> Schema {
         // intersection of plain term postings, which tantivy's block-max pruning skips through;
         // an intersection of per-word unions over four fields has to visit every posting.
         b.add_text_field("body", STORED);
-        b.add_text_field("all", text(STEMMED, true, false));
+        b.add_text_field("all", text(STEMMED_CONTENT, true, false));
     } else {
         b.add_text_field("body", text(STEMMED, true, true));
     }

@@ -1288,6 +1288,7 @@ fn openings_catch_all_ranking_phrases_typos_and_relaxing() {
         ),
         (4, "night receptionist", "Hotel front desk, night shifts."),
         (5, "forklift driver", "Warehouse work on the night shift."),
+        (6, "IT support technician", "Reports to the head of sales."),
     ] {
         let mut doc = leeds_opening(id, title);
         doc.description = description.into();
@@ -1312,6 +1313,12 @@ fn openings_catch_all_ranking_phrases_typos_and_relaxing() {
     // Quoted phrases match in descriptions, in order only.
     assert_eq!(ids(&openings("\"front desk\"")), vec![1, 4]);
     assert!(openings("\"desk front\"").hits.is_empty());
+    // The catch-all field leaves stop words out but keeps the distances between the others.
+    assert_eq!(ids(&openings("\"head of sales\"")), vec![6]);
+    assert!(openings("\"head sales\"").hits.is_empty());
+    assert_eq!(ids(&openings("\"visitors at the front desk\"")), vec![1]);
+    // A query of stop words only looks in the titles.
+    assert_eq!(ids(&openings("IT")), vec![6]);
     // Stop words are not required.
     assert_eq!(ids(&openings("the forklift")).len(), 2);
     // No opening has all three words: any of them, the one with two first.
