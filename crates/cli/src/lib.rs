@@ -4,7 +4,6 @@
 
 pub mod commands;
 pub mod config;
-pub mod heap;
 pub mod progress;
 
 use std::path::PathBuf;

@@ -6,7 +6,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    reskill_cli::heap::use_huge_pages();
     match reskill_cli::parse().and_then(reskill_cli::run) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

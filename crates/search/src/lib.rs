@@ -12,7 +12,9 @@
 //!   non-alphanumeric characters), `RemoveLongFilter(40)`, `LowerCaser`, `Stemmer(English)`
 //!   (Snowball/Porter2: "nursing" → "nurs", "accounting" → "account", but "nurse" → "nurs" too),
 //!   registered under the built-in's name with a cache of stems (`stem`, same output).
-//! * `default` — the same without the stemmer; used for typo-tolerant and prefix matching.
+//! * `en_stem_content` — `en_stem` without Lucene's English stop words; the other words keep
+//!   their positions (the openings' catch-all field).
+//! * `default` — `en_stem` without the stemmer; used for typo-tolerant and prefix matching.
 //!
 //! User text goes through the same analyzers and is turned into term, fuzzy, prefix and phrase
 //! queries by the private `query` module — never through tantivy's query parser.
@@ -47,7 +49,7 @@
 //! | courses | `lat`, `lon` | f64 | fast, stored | |
 //! | courses | `cost`, `duration_weeks` | f64 | fast, stored | range filters (fast-field range queries) |
 //! | courses | `skill_ids` | i64, multi | indexed | "teaches skill" filter |
-//! | openings | `all` | text | `en_stem`, positions | catch-all: title ×3, occupation label ×2, description, organisation, place, region; every word and phrase query of openings is scored on it alone (term frequency stands in for the boosts) so that an all-words query is a term intersection tantivy prunes with block-max scores |
+//! | openings | `all` | text | `en_stem_content` (`en_stem` without stop words), positions | catch-all: title ×3, occupation label ×2, description, organisation, place, region; every word and phrase query of openings is scored on it alone (term frequency stands in for the boosts) so that an all-words query is a term intersection tantivy prunes with block-max scores |
 //! | openings | `sort_date` | i64 | fast, stored | `posted_on` at 00:00 UTC, Unix seconds; date sort and "posted within" |
 //! | openings | `organisation`, `occupation_label`, `place_name` | text | stored | searchable through `all` (the label also through `alt`) |
 //! | openings | `occupation_id`, `skill_ids` | i64 | indexed | term filters |
