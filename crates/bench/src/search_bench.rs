@@ -226,6 +226,7 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
     drop(engine);
 
     // Reskill over HTTP.
+    let options = HttpRunOptions::from(&args);
     eprintln!("reskill: the real router in a child process");
     let server = ChildServer::start(
         &[
@@ -236,14 +237,8 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
         Duration::from_secs(600),
     )
     .await?;
-    results.reskill = http_runs(
-        server.addr,
-        &queries,
-        &(&args).into(),
-        |q| q.reskill_path(),
-        true,
-    )
-    .await?;
+    results.reskill =
+        http_runs(server.addr, &queries, &options, |q| q.reskill_path(), true).await?;
     results.reskill.memory_kb = setup::process_memory(server.pid());
     server.stop();
     print_class_line("reskill", &results.reskill);
@@ -274,14 +269,8 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
             Duration::from_secs(60),
         )
         .await?;
-        let mut result = http_runs(
-            server.addr,
-            &queries,
-            &(&args).into(),
-            |q| q.peer_path(),
-            false,
-        )
-        .await?;
+        let mut result =
+            http_runs(server.addr, &queries, &options, |q| q.peer_path(), false).await?;
         result.load = load;
         server.stop();
         print_class_line("postgres", &result);
@@ -312,14 +301,8 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
             Duration::from_secs(60),
         )
         .await?;
-        let mut result = http_runs(
-            server.addr,
-            &queries,
-            &(&args).into(),
-            |q| q.peer_path(),
-            false,
-        )
-        .await?;
+        let mut result =
+            http_runs(server.addr, &queries, &options, |q| q.peer_path(), false).await?;
         result.load = load;
         server.stop();
         print_class_line("fts5", &result);

@@ -197,10 +197,6 @@ struct SegmentColumns {
     strs: HashMap<String, StrValues>,
 }
 
-/// String columns with more values than this are not kept by ordinal (none of the facet and
-/// status fields comes near it).
-const MAX_STR_VALUES: usize = 100_000;
-
 impl SegmentColumns {
     fn open(segment: &SegmentReader) -> tantivy::Result<Self> {
         let ff = segment.fast_fields();
@@ -214,10 +210,8 @@ impl SegmentColumns {
             let Some(column) = ff.str(entry.name())? else {
                 continue;
             };
+            // The string fast fields are facets and statuses: a few to a few thousand values.
             let dictionary = column.dictionary();
-            if dictionary.num_terms() > MAX_STR_VALUES {
-                continue;
-            }
             let mut values = Vec::with_capacity(dictionary.num_terms());
             let mut stream = dictionary.stream()?;
             while stream.advance() {
