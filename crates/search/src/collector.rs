@@ -271,14 +271,7 @@ impl ColumnCache {
 /// Per-segment state: the fast-field columns the filters, facets and sort read.
 struct Segment {
     ord: u32,
-    id: Column<i64>,
-    sort_date: Option<Column<i64>>,
-    title_len: Option<Column<u64>>,
-    lat: Option<Column<f64>>,
-    lon: Option<Column<f64>>,
-    remote: Option<Column<bool>>,
-    salary_min: Option<Column<f64>>,
-    salary_max: Option<Column<f64>>,
+    columns: Arc<SegmentColumns>,
     /// The `status` column and the ordinals of the wanted statuses, when filtering on them.
     status: Option<(StrColumn, Vec<u64>)>,
     facets: Vec<SegmentFacet>,
@@ -343,7 +336,7 @@ impl Top {
 }
 
 impl SearchCollector {
-    fn segment(&self, ord: u32, columns: &SegmentColumns) -> Segment {
+    fn segment(&self, ord: u32, columns: &Arc<SegmentColumns>) -> Segment {
         let facets = self
             .facets
             .iter()
@@ -370,21 +363,9 @@ impl SearchCollector {
                 (c.column.clone(), wanted.collect())
             })
         };
-        let needs_location = self.post.near.is_some() || self.post.remote.is_some();
-        let location = |column: &Option<Column<f64>>| column.clone().filter(|_| needs_location);
         Segment {
             ord,
-            id: columns.id.clone(),
-            sort_date: columns.sort_date.clone(),
-            title_len: columns.title_len.clone(),
-            lat: location(&columns.lat),
-            lon: location(&columns.lon),
-            remote: columns
-                .remote
-                .clone()
-                .filter(|_| needs_location || self.remote_facet),
-            salary_min: columns.salary_min.clone(),
-            salary_max: columns.salary_max.clone(),
+            columns: Arc::clone(columns),
             status,
             facets,
         }
@@ -518,6 +499,7 @@ impl SearchCollector {
         }
         if self.remote_facet {
             let is_remote = segment
+                .columns
                 .remote
                 .as_ref()
                 .and_then(|c| c.first(doc))
@@ -566,6 +548,7 @@ impl Segment {
         }
         if let Some(since) = post.since
             && self
+                .columns
                 .sort_date
                 .as_ref()
                 .and_then(|c| c.first(doc))
@@ -576,13 +559,14 @@ impl Segment {
         let mut distance = None;
         if post.near.is_some() || post.remote.is_some() {
             let is_remote = self
+                .columns
                 .remote
                 .as_ref()
                 .and_then(|c| c.first(doc))
                 .unwrap_or(false);
             let within = post.near.map(|near| {
-                let lat = self.lat.as_ref().and_then(|c| c.first(doc));
-                let lon = self.lon.as_ref().and_then(|c| c.first(doc));
+                let lat = self.columns.lat.as_ref().and_then(|c| c.first(doc));
+                let lon = self.columns.lon.as_ref().and_then(|c| c.first(doc));
                 match (lat, lon) {
                     (Some(lat), Some(lon)) => {
                         let km = haversine_km(near.lat, near.lon, lat, lon);
@@ -604,8 +588,8 @@ impl Segment {
             }
         }
         if let Some((low, high)) = post.salary {
-            let min = self.salary_min.as_ref().and_then(|c| c.first(doc));
-            let max = self.salary_max.as_ref().and_then(|c| c.first(doc));
+            let min = self.columns.salary_min.as_ref().and_then(|c| c.first(doc));
+            let max = self.columns.salary_max.as_ref().and_then(|c| c.first(doc));
             let (min, max) = match (min, max) {
                 (None, None) => return None,
                 (min, max) => (min.or(max)?, max.or(min)?),
@@ -627,12 +611,14 @@ impl Segment {
         let primary = match mode {
             SortMode::Relevance => f64::from(score),
             SortMode::Date => self
+                .columns
                 .sort_date
                 .as_ref()
                 .and_then(|c| c.first(doc))
                 .unwrap_or(i64::MIN) as f64,
             SortMode::Suggest => {
                 let len = self
+                    .columns
                     .title_len
                     .as_ref()
                     .and_then(|c| c.first(doc))
@@ -644,7 +630,7 @@ impl Segment {
         TopEntry {
             key: SortKey {
                 primary,
-                id: self.id.first(doc).unwrap_or_default(),
+                id: self.columns.id.first(doc).unwrap_or_default(),
             },
             addr: DocAddress::new(self.ord, doc),
             score,
