@@ -81,6 +81,9 @@ pub struct SearchArgs {
     /// Connections of each peer's pool.
     #[arg(long, default_value_t = 8)]
     pub peer_connections: u32,
+    /// Stop after indexing (and writing `queries.json`): a quick indexing measurement.
+    #[arg(long)]
+    pub index_only: bool,
 }
 
 /// One system's figures.
@@ -145,6 +148,12 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
         ..SearchResults::default()
     };
     eprintln!("setup: {} (data {})", work.display(), data.display());
+    if !args.skip_pg && !args.index_only {
+        // Before minutes of indexing, not after.
+        peers::pg_row_count(&args.pg_url)
+            .await
+            .with_context(|| format!("PostgreSQL at {} (or pass --skip-pg)", args.pg_url))?;
+    }
     let tagger = setup::load_tagger(&data, &mut results.setup)?;
     let (db, search) =
         setup::open_work(&work, &data, args.fresh, &tagger, &mut results.setup).await?;
@@ -215,6 +224,9 @@ pub async fn run(args: SearchArgs) -> anyhow::Result<()> {
         work.join("queries.json"),
         serde_json::to_string_pretty(&queries)?,
     )?;
+    if args.index_only {
+        return Ok(());
+    }
 
     // The floor: SearchIndexes::search in-process, one query at a time.
     eprintln!("bare: SearchIndexes::search in-process");
