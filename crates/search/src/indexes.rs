@@ -21,6 +21,7 @@ use crate::collector::{
     COUNT_CAP, Collected, ColumnCache, FacetSpec, PostFilter, SearchCollector, SortKey, SortMode,
 };
 use crate::error::Context;
+use crate::filtered::FilteredUnion;
 use crate::highlight;
 use crate::model::{
     AnyDoc, CourseFilters, FacetCount, Filters, GeoFilter, Hit, IndexKind, OccupationFilters,
@@ -897,6 +898,7 @@ impl SearchIndexes {
         let mut filters = compile_filters(kind, &index.fields, &request.filters)?;
         let cells = filters.geo_cells.take();
         let prefilter = filters.geo_prefilter.take();
+        let mut cells_clause = false;
         if request.q.trim().is_empty() {
             // No text to narrow the matches: the circle's cells, or the latitude/longitude box
             // (a scan of two columns) when it has too many, are the cheapest way to its places.
@@ -909,8 +911,10 @@ impl SearchIndexes {
             // most of which fail (worst when the query is relaxed to any of its words). A
             // single word's postings are skipped through fast enough with the check, and where
             // openings are dense it passes often enough for block-max pruning to work; a clause
-            // would disable that pruning.
+            // would disable that pruning (and seeking each word to every one of many cell
+            // documents costs more than it saves).
             filters.must.push(geo_clause(cells));
+            cells_clause = true;
         }
         let collector = SearchCollector {
             mode: match request.sort {
@@ -927,6 +931,24 @@ impl SearchIndexes {
         };
         let plans = query::plan(&index.fields, &parsed, &searcher, &mut analyzers);
         let run = |matching: Matching| {
+            if matching == Matching::Half
+                && cells_clause
+                && let Some(groups) = query::relaxed_word_groups(&index.fields, &parsed, &plans)
+            {
+                // Any word among the circle's openings: each word seeked along the filter's
+                // documents (see `filtered`), not their union along the filter.
+                let filter: Box<dyn Query> = Box::new(BooleanQuery::new(
+                    filters
+                        .must
+                        .iter()
+                        .map(|q| (Occur::Must, q.box_clone()))
+                        .collect(),
+                ));
+                let query = FilteredUnion::new(filter, groups);
+                return collector
+                    .run(&searcher, &index.columns, &query)
+                    .context(|| format!("search the {kind} index"));
+            }
             let text_query: Box<dyn Query> = if request.q.trim().is_empty() {
                 Box::new(AllQuery)
             } else if parsed.is_empty() {

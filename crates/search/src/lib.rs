@@ -65,6 +65,7 @@
 
 mod collector;
 pub mod error;
+mod filtered;
 mod geo;
 mod highlight;
 mod indexes;

@@ -597,6 +597,26 @@ pub(crate) fn plan<'a>(
         .collect()
 }
 
+/// The clauses of the relaxed query over a catch-all field (openings): one per word, any of
+/// which may match. `None` without a catch-all field or with a quoted phrase (which must match).
+pub(crate) fn relaxed_word_groups(
+    f: &Fields,
+    parsed: &ParsedQuery,
+    plans: &[WordPlan<'_>],
+) -> Option<Vec<Box<dyn Query>>> {
+    if f.all.is_none() || !parsed.phrases.is_empty() {
+        return None;
+    }
+    let all_stop = parsed.words.iter().all(Word::is_stop);
+    Some(
+        plans
+            .iter()
+            .filter(|plan| all_stop || !plan.word.is_stop())
+            .map(|plan| word_group(f, plan))
+            .collect(),
+    )
+}
+
 /// Builds the text query from [`plan`]'s plans; `parsed` must not be empty.
 pub(crate) fn build(
     f: &Fields,
@@ -604,6 +624,16 @@ pub(crate) fn build(
     plans: &[WordPlan<'_>],
     matching: Matching,
 ) -> Box<dyn Query> {
+    if matching == Matching::Half
+        && let Some(groups) = relaxed_word_groups(f, parsed, plans)
+    {
+        // Any word, best-scoring first: a union of plain terms is what block-max WAND prunes,
+        // where "at least half the words" would be a disjunction visiting every posting of
+        // every word. Documents matching more (and rarer) words score higher.
+        return Box::new(BooleanQuery::new(
+            groups.into_iter().map(|g| (Occur::Should, g)).collect(),
+        ));
+    }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let all_stop = parsed.words.iter().all(Word::is_stop);
     // With a catch-all field (openings), stop words are left out rather than made optional,
@@ -639,9 +669,7 @@ pub(crate) fn build(
         }
     }
     if matching == Matching::Half && catch_all {
-        // Any word, best-scoring first: a union of plain terms is what block-max WAND prunes,
-        // where "at least half the words" would be a disjunction visiting every posting of
-        // every word. Documents matching more (and rarer) words score higher.
+        // As above, with the quoted phrases required.
         return Box::new(BooleanQuery::new(clauses));
     }
     if matching == Matching::Half {
