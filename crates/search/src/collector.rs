@@ -558,12 +558,14 @@ impl Segment {
         }
         let mut distance = None;
         if post.near.is_some() || post.remote.is_some() {
-            let is_remote = self
-                .columns
-                .remote
-                .as_ref()
-                .and_then(|c| c.first(doc))
-                .unwrap_or(false);
+            // Read only when the remote filter needs it: one column read fewer per hit.
+            let is_remote = || {
+                self.columns
+                    .remote
+                    .as_ref()
+                    .and_then(|c| c.first(doc))
+                    .unwrap_or(false)
+            };
             let within = post.near.map(|near| {
                 let lat = self.columns.lat.as_ref().and_then(|c| c.first(doc));
                 let lon = self.columns.lon.as_ref().and_then(|c| c.first(doc));
@@ -578,10 +580,10 @@ impl Segment {
             });
             let ok = match (within, post.remote) {
                 (None, None) => true,
-                (None, Some(wanted)) => is_remote == wanted,
+                (None, Some(wanted)) => is_remote() == wanted,
                 (Some(within), None) => within,
-                (Some(within), Some(true)) => within || is_remote,
-                (Some(within), Some(false)) => within && !is_remote,
+                (Some(within), Some(true)) => within || is_remote(),
+                (Some(within), Some(false)) => within && !is_remote(),
             };
             if !ok {
                 return None;

@@ -7,6 +7,7 @@
 //! filter's documents are listed once, each clause is seeked along them on its own (a skip list
 //! seek, no window), and the scores are added up per filter document.
 
+use std::cmp::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tantivy::index::SegmentId;
@@ -103,18 +104,21 @@ impl FilteredUnionWeight {
         let mut scores = vec![0.0 as Score; docs.len()];
         let mut matched = vec![false; docs.len()];
         for clause in &self.clauses {
+            // Leapfrog: a common word is seeked to the next filter document, a rare word's
+            // documents are looked up among the filter's by galloping search.
             let mut scorer = clause.scorer(reader, boost)?;
             let mut doc = scorer.doc();
-            for (i, &target) in docs.iter().enumerate() {
-                if doc < target {
-                    doc = scorer.seek(target);
-                }
-                if doc == TERMINATED {
-                    break;
-                }
-                if doc == target {
-                    scores[i] += scorer.score();
-                    matched[i] = true;
+            let mut i = 0;
+            while doc != TERMINATED && i < docs.len() {
+                match docs[i].cmp(&doc) {
+                    Ordering::Less => i += gallop(&docs[i..], doc),
+                    Ordering::Greater => doc = scorer.seek(docs[i]),
+                    Ordering::Equal => {
+                        scores[i] += scorer.score();
+                        matched[i] = true;
+                        i += 1;
+                        doc = scorer.advance();
+                    }
                 }
             }
         }
@@ -125,6 +129,18 @@ impl FilteredUnionWeight {
             .filter_map(|(hit, matched)| matched.then_some(hit))
             .collect())
     }
+}
+
+/// The index of the first of `docs` (sorted) not below `target`: exponential then binary
+/// search, so a short step costs a few comparisons.
+fn gallop(docs: &[DocId], target: DocId) -> usize {
+    let mut end = 1;
+    while end < docs.len() && docs[end] < target {
+        end *= 2;
+    }
+    let start = end / 2;
+    let end = end.min(docs.len());
+    start + docs[start..end].partition_point(|&doc| doc < target)
 }
 
 /// The matching filter documents and their scores, in document order.
@@ -183,6 +199,16 @@ mod tests {
     }
 
     #[test]
+    fn gallop_finds_the_first_document_not_below_the_target() {
+        let docs = [2, 3, 5, 8, 13, 21, 34, 55, 89];
+        for target in 0..100 {
+            let expected = docs.iter().position(|&d| d >= target).unwrap_or(docs.len());
+            assert_eq!(gallop(&docs, target), expected, "{target}");
+        }
+        assert_eq!(gallop(&[], 7), 0);
+    }
+
+    #[test]
     fn same_matches_and_scores_as_a_union_within_the_filter() {
         let mut schema = Schema::builder();
         let text = schema.add_text_field("text", TEXT);
@@ -199,7 +225,10 @@ mod tests {
         };
         for i in 0..3_000 {
             let mut doc = TantivyDocument::default();
-            let body: Vec<&str> = (0..1 + next(6)).map(|_| words[next(6) as usize]).collect();
+            let mut body: Vec<&str> = (0..1 + next(6)).map(|_| words[next(6) as usize]).collect();
+            if i % 37 == 0 {
+                body.push("omega"); // rarer than the filter: looked up by galloping
+            }
             doc.add_text(text, body.join(" "));
             doc.add_i64(cell, next(40) as i64);
             writer.add_document(doc).unwrap();
@@ -221,6 +250,8 @@ mod tests {
             &["alpha"][..],
             &["beta", "zeta"],
             &["gamma", "delta", "nothing"],
+            &["omega"],
+            &["omega", "zeta"],
         ] {
             let clauses = || -> Vec<Box<dyn Query>> {
                 query_words
