@@ -4,8 +4,8 @@
 //! Tantivy runs `filter AND (a OR b OR c)` by seeking the union to each filter document; its
 //! buffered union refills a 4,096-document window of every clause at each seek, so a handful of
 //! common words cost as much as reading their whole postings with that overhead on top. Here the
-//! filter's documents are listed once, each clause is seeked along them on its own (a skip list
-//! seek, no window), and the scores are added up per filter document.
+//! filter's documents are listed once, each clause is leapfrogged with them on its own (a skip
+//! list seek, no window), and the scores are added up per filter document.
 
 use std::cmp::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
