@@ -911,8 +911,7 @@ impl SearchIndexes {
             // most of which fail (worst when the query is relaxed to any of its words). A
             // single word's postings are skipped through fast enough with the check, and where
             // openings are dense it passes often enough for block-max pruning to work; a clause
-            // would disable that pruning (and seeking each word to every one of many cell
-            // documents costs more than it saves).
+            // would disable that pruning.
             filters.must.push(geo_clause(cells));
             cells_clause = true;
         }
@@ -931,10 +930,8 @@ impl SearchIndexes {
         };
         let plans = query::plan(&index.fields, &parsed, &searcher, &mut analyzers);
         let run = |matching: Matching| {
-            if matching == Matching::Half
-                && cells_clause
-                && let Some(groups) = query::relaxed_word_groups(&index.fields, &parsed, &plans)
-            {
+            if matching == Matching::Half && cells_clause && parsed.phrases.is_empty() {
+                let groups = query::catch_all_word_groups(&index.fields, &parsed, &plans);
                 // Any word among the circle's openings: each word seeked along the filter's
                 // documents (see `filtered`), not their union along the filter.
                 let filter: Box<dyn Query> = Box::new(BooleanQuery::new(

@@ -597,24 +597,25 @@ pub(crate) fn plan<'a>(
         .collect()
 }
 
-/// The clauses of the relaxed query over a catch-all field (openings): one per word, any of
-/// which may match. `None` without a catch-all field or with a quoted phrase (which must match).
-pub(crate) fn relaxed_word_groups(
+/// Whether a word has a clause in a query over the catch-all field, which leaves stop words
+/// out unless the query has nothing else.
+fn in_catch_all(plan: &WordPlan<'_>, all_stop: bool) -> bool {
+    all_stop || !plan.word.is_stop()
+}
+
+/// The word groups of a query over the catch-all field (openings): one per word it keeps. The
+/// relaxed query is their union (with any quoted phrases required).
+pub(crate) fn catch_all_word_groups(
     f: &Fields,
     parsed: &ParsedQuery,
     plans: &[WordPlan<'_>],
-) -> Option<Vec<Box<dyn Query>>> {
-    if f.all.is_none() || !parsed.phrases.is_empty() {
-        return None;
-    }
+) -> Vec<Box<dyn Query>> {
     let all_stop = parsed.words.iter().all(Word::is_stop);
-    Some(
-        plans
-            .iter()
-            .filter(|plan| all_stop || !plan.word.is_stop())
-            .map(|plan| word_group(f, plan))
-            .collect(),
-    )
+    plans
+        .iter()
+        .filter(|plan| in_catch_all(plan, all_stop))
+        .map(|plan| word_group(f, plan))
+        .collect()
 }
 
 /// Builds the text query from [`plan`]'s plans; `parsed` must not be empty.
@@ -624,15 +625,21 @@ pub(crate) fn build(
     plans: &[WordPlan<'_>],
     matching: Matching,
 ) -> Box<dyn Query> {
-    if matching == Matching::Half
-        && let Some(groups) = relaxed_word_groups(f, parsed, plans)
-    {
+    if matching == Matching::Half && f.all.is_some() {
         // Any word, best-scoring first: a union of plain terms is what block-max WAND prunes,
         // where "at least half the words" would be a disjunction visiting every posting of
         // every word. Documents matching more (and rarer) words score higher.
-        return Box::new(BooleanQuery::new(
-            groups.into_iter().map(|g| (Occur::Should, g)).collect(),
-        ));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = catch_all_word_groups(f, parsed, plans)
+            .into_iter()
+            .map(|g| (Occur::Should, g))
+            .collect();
+        clauses.extend(
+            parsed
+                .phrases
+                .iter()
+                .map(|phrase| (Occur::Must, phrase_group(f, phrase))),
+        );
+        return Box::new(BooleanQuery::new(clauses));
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let all_stop = parsed.words.iter().all(Word::is_stop);
@@ -641,7 +648,7 @@ pub(crate) fn build(
     let catch_all = f.all.is_some();
     let mut counted = 0;
     for plan in plans {
-        if catch_all && plan.word.is_stop() && !all_stop {
+        if catch_all && !in_catch_all(plan, all_stop) {
             continue;
         }
         let occur = match matching {
@@ -667,10 +674,6 @@ pub(crate) fn build(
             let q: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
             clauses.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
         }
-    }
-    if matching == Matching::Half && catch_all {
-        // As above, with the quoted phrases required.
-        return Box::new(BooleanQuery::new(clauses));
     }
     if matching == Matching::Half {
         // Only the word groups count towards the minimum: wrap them so the phrase boosts do not.
