@@ -157,6 +157,10 @@ impl KindIndex {
             schema::STEMMED_CONTENT,
             crate::stem::english_analyzer_without_stop_words(),
         );
+        index.tokenizers().register(
+            crate::edge::EDGE_WORDS,
+            crate::edge::EdgeTokenizer::default(),
+        );
         let tokenizer = |name: &str| {
             index.tokenizers().get(name).ok_or_else(|| {
                 SearchError::internal(
@@ -736,7 +740,7 @@ impl SearchIndexes {
     pub fn upsert(&self, doc: impl Into<AnyDoc>) -> Result<(), SearchError> {
         let doc = doc.into();
         let index = self.kind(doc.kind());
-        let tantivy_doc = schema::to_tantivy(&index.fields, &doc, &mut index.analyzers.take());
+        let tantivy_doc = schema::to_tantivy(&index.fields, &doc);
         let mut state = index.lock();
         state.writer.delete_term(index.id_term(doc.id()));
         state
@@ -810,7 +814,6 @@ impl SearchIndexes {
     {
         let index = self.kind(kind);
         let mut state = index.lock();
-        let mut analyzers = index.analyzers.take();
         // No merging while the rebuild writes its segments: merges would compete with indexing
         // for the cores and rewrite segments about to be superseded.
         state
@@ -833,7 +836,7 @@ impl SearchIndexes {
                 }
                 state
                     .writer
-                    .add_document(schema::to_tantivy(&index.fields, &doc, &mut analyzers))
+                    .add_document(schema::to_tantivy(&index.fields, &doc))
                     .context(|| format!("add document {} to the {kind} index", doc.id()))?;
                 state.live_ids.insert(doc.id());
                 count += 1;

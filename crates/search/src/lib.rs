@@ -15,6 +15,8 @@
 //! * `en_stem_content` — `en_stem` without Lucene's English stop words; the other words keep
 //!   their positions (the openings' catch-all field).
 //! * `default` — `en_stem` without the stemmer; used for typo-tolerant and prefix matching.
+//! * `edge_words` — every 1–12 character prefix of each `default` word (`edge`), for the prefix
+//!   fields: a title is one value, not one value per prefix.
 //!
 //! User text goes through the same analyzers and is turned into term, fuzzy, prefix and phrase
 //! queries by the private `query` module — never through tantivy's query parser.
@@ -31,8 +33,8 @@
 //! | `body` | text | `en_stem`, positions, stored (openings: stored only) | description (boost 1; the snippet source) |
 //! | `extra` | text | `en_stem`, positions | provider, place name (boost 1); empty in openings |
 //! | `title_len` | u64 | fast | title length in characters, for suggestion order |
-//! | `title_prefix` | text | `raw`, docs only, no norms | every 1–12 character prefix of every title word (edge n-grams) |
-//! | `alt_prefix` | text | `raw`, docs only, no norms | the same for `alt`; prefix matching is one term lookup |
+//! | `title_prefix` | text | `edge_words`, docs only, no norms | every 1–12 character prefix of every title word (edge n-grams) |
+//! | `alt_prefix` | text | `edge_words`, docs only, no norms | the same for `alt`; prefix matching is one term lookup |
 //!
 //! # Kind-specific fields
 //!
@@ -64,6 +66,7 @@
 //! payload.
 
 mod collector;
+mod edge;
 pub mod error;
 mod filtered;
 mod geo;

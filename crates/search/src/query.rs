@@ -103,16 +103,6 @@ impl Analyzers {
             .collect()
     }
 
-    /// Returns the lowercased, unstemmed words of `text`.
-    pub(crate) fn raw_words(&mut self, text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut stream = self.unstemmed.token_stream(text);
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
     /// Calls `f(from, to, stem)` for each stemmed token of `text` with its byte offsets, for
     /// highlighting; no allocation per token (snippets tokenize every hit's whole body).
     pub(crate) fn for_each_token(&mut self, text: &str, mut f: impl FnMut(usize, usize, &str)) {

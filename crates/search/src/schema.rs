@@ -1,8 +1,6 @@
 //! tantivy schemas of the four indexes and the conversion of [`AnyDoc`] into tantivy documents
 //! (and of stored documents back into display fields). See the crate docs for the field table.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, NaiveDate, NaiveTime};
 use tantivy::TantivyDocument;
 use tantivy::schema::{
@@ -11,7 +9,6 @@ use tantivy::schema::{
 };
 
 use crate::model::{AnyDoc, HitDetails, IndexKind};
-use crate::query::Analyzers;
 
 /// Longest word prefix indexed in `title_prefix` / `alt_prefix`; longer prefixes fall back to a
 /// prefix automaton over `title_raw` / `alt_raw`, which is fast because they are selective.
@@ -113,7 +110,7 @@ pub(crate) fn build_schema(kind: IndexKind) -> Schema {
     b.add_u64_field("title_len", FAST);
     let edge = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("raw")
+            .set_tokenizer(crate::edge::EDGE_WORDS)
             .set_index_option(IndexRecordOption::Basic)
             .set_fieldnorms(false),
     );
@@ -220,31 +217,6 @@ pub(crate) fn date_seconds(date: NaiveDate) -> i64 {
 struct Builder<'a> {
     doc: TantivyDocument,
     f: &'a Fields,
-    analyzers: &'a mut Analyzers,
-}
-
-/// Adds every prefix (1 to [`MAX_EDGE_CHARS`] characters) of every word of `texts` to `field`,
-/// each once, so a prefix lookup is a single term lookup.
-fn add_edges<'t>(
-    doc: &mut TantivyDocument,
-    analyzers: &mut Analyzers,
-    field: Field,
-    texts: impl IntoIterator<Item = &'t str>,
-) {
-    let mut seen = HashSet::new();
-    for text in texts {
-        for word in analyzers.raw_words(text) {
-            for (i, (at, c)) in word.char_indices().enumerate() {
-                if i >= MAX_EDGE_CHARS {
-                    break;
-                }
-                let edge = &word[..at + c.len_utf8()];
-                if seen.insert(edge.to_owned()) {
-                    doc.add_text(field, edge);
-                }
-            }
-        }
-    }
 }
 
 impl Builder<'_> {
@@ -297,22 +269,18 @@ impl Builder<'_> {
             }
             self.doc.add_text(all, body);
         }
-        add_edges(&mut self.doc, self.analyzers, f.title_prefix, [title]);
-        add_edges(
-            &mut self.doc,
-            self.analyzers,
-            f.alt_prefix,
-            alt.iter().map(String::as_str),
-        );
+        self.doc.add_text(f.title_prefix, title);
+        for label in alt {
+            self.doc.add_text(f.alt_prefix, label);
+        }
     }
 }
 
 /// Converts a document into its tantivy form.
-pub(crate) fn to_tantivy(f: &Fields, doc: &AnyDoc, analyzers: &mut Analyzers) -> TantivyDocument {
+pub(crate) fn to_tantivy(f: &Fields, doc: &AnyDoc) -> TantivyDocument {
     let mut b = Builder {
         doc: TantivyDocument::new(),
         f,
-        analyzers,
     };
     match doc {
         AnyDoc::Occupation(d) => {

@@ -7,19 +7,20 @@
 //! `en_stem` (same words, offsets, positions and stems; tested against it), so indexes built
 //! with either read the same.
 //!
-//! The cache is one byte buffer of words and stems with an open-addressing table of 8-byte
-//! entries over it (a lookup touches the table and one spot of the buffer, not a `String` per
-//! word), hashed with foldhash, which is fast on short keys and still seeded per process.
+//! The cache is an open-addressing table of 32-byte slots holding each word and its stem (a
+//! lookup reads one cache line), hashed with foldhash, which is fast on short keys and still
+//! seeded per process.
 
 use std::hash::BuildHasher;
 
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 
-/// Most words kept per analyzer; the cache starts again when full (about 2 MB at most).
-const CACHE_WORDS: usize = 100_000;
+/// Most words kept per analyzer: three quarters of [`MAX_SLOTS`]; the cache starts again when
+/// full.
+const CACHE_WORDS: usize = MAX_SLOTS / 4 * 3;
 
 /// Words of this many bytes or more are dropped, as by tantivy's `RemoveLongFilter::limit(40)`.
-const MAX_WORD_BYTES: usize = 40;
+pub(crate) const MAX_WORD_BYTES: usize = 40;
 
 /// Lucene's English stop words. Queries do not require them, and the openings' catch-all field
 /// does not index them ([`english_analyzer_without_stop_words`]).
@@ -94,50 +95,47 @@ pub(crate) struct EnglishTokenStream<'a> {
     tokenizer: &'a mut EnglishTokenizer,
 }
 
-impl EnglishTokenStream<'_> {
-    /// Returns the byte range of the next run of alphanumeric characters. ASCII bytes are
-    /// classified directly; other characters are decoded and classified as `SimpleTokenizer`
-    /// does (`char::is_alphanumeric`).
-    fn next_word(&mut self) -> Option<(usize, usize)> {
-        let text = self.text;
-        let bytes = text.as_bytes();
-        let mut i = self.at;
-        let start = loop {
-            let &byte = bytes.get(i)?;
-            if byte.is_ascii() {
-                if byte.is_ascii_alphanumeric() {
-                    break i;
-                }
-                i += 1;
-            } else {
-                let c = text[i..].chars().next()?;
-                if c.is_alphanumeric() {
-                    break i;
-                }
-                i += c.len_utf8();
+/// Returns the byte range of the first run of alphanumeric characters at or after byte `at`, as
+/// `SimpleTokenizer` splits. ASCII bytes are classified directly; other characters are decoded
+/// and classified as `SimpleTokenizer` does (`char::is_alphanumeric`).
+pub(crate) fn next_word(text: &str, at: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut i = at;
+    let start = loop {
+        let &byte = bytes.get(i)?;
+        if byte.is_ascii() {
+            if byte.is_ascii_alphanumeric() {
+                break i;
             }
-        };
-        while let Some(&byte) = bytes.get(i) {
-            if byte.is_ascii() {
-                if !byte.is_ascii_alphanumeric() {
-                    break;
-                }
-                i += 1;
-            } else {
-                match text[i..].chars().next() {
-                    Some(c) if c.is_alphanumeric() => i += c.len_utf8(),
-                    _ => break,
-                }
+            i += 1;
+        } else {
+            let c = text[i..].chars().next()?;
+            if c.is_alphanumeric() {
+                break i;
+            }
+            i += c.len_utf8();
+        }
+    };
+    while let Some(&byte) = bytes.get(i) {
+        if byte.is_ascii() {
+            if !byte.is_ascii_alphanumeric() {
+                break;
+            }
+            i += 1;
+        } else {
+            match text[i..].chars().next() {
+                Some(c) if c.is_alphanumeric() => i += c.len_utf8(),
+                _ => break,
             }
         }
-        self.at = i;
-        Some((start, i))
     }
+    Some((start, i))
 }
 
 impl TokenStream for EnglishTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        while let Some((from, to)) = self.next_word() {
+        while let Some((from, to)) = next_word(self.text, self.at) {
+            self.at = to;
             let t = &mut *self.tokenizer;
             // Every word takes a position, also the ones dropped below, as in tantivy's chain.
             t.token.position = t.token.position.wrapping_add(1);
@@ -147,23 +145,29 @@ impl TokenStream for EnglishTokenStream<'_> {
             }
             t.token.offset_from = from;
             t.token.offset_to = to;
-            let hash = t.cache.hash(word);
-            match t.cache.get(hash, word) {
-                Some(Some(stem)) => {
-                    t.token.text.clear();
-                    t.token.text.push_str(stem);
-                    return true;
+            let key = StemCache::key(word);
+            if let Some(key) = &key {
+                match t.cache.get(key) {
+                    Some(Some(stem)) => {
+                        t.token.text.clear();
+                        t.token.text.push_str(stem);
+                        return true;
+                    }
+                    Some(None) => continue,
+                    None => {}
                 }
-                Some(None) => continue,
-                None => {}
             }
             lowercase(word, &mut t.lower);
             if t.drop_stop_words && STOP_WORDS.contains(&t.lower.as_str()) {
-                t.cache.insert(hash, word, None);
+                if let Some(key) = key {
+                    t.cache.insert(key, None);
+                }
                 continue;
             }
             let stem = t.stemmer.stem(&t.lower);
-            t.cache.insert(hash, word, Some(&stem));
+            if let Some(key) = key {
+                t.cache.insert(key, Some(&stem));
+            }
             t.token.text.clear();
             t.token.text.push_str(&stem);
             return true;
@@ -181,7 +185,7 @@ impl TokenStream for EnglishTokenStream<'_> {
 }
 
 /// Lowercases as tantivy's `LowerCaser` does (per character, without the final-sigma rule).
-fn lowercase(word: &str, out: &mut String) {
+pub(crate) fn lowercase(word: &str, out: &mut String) {
     out.clear();
     if word.is_ascii() {
         out.push_str(word);
@@ -193,79 +197,132 @@ fn lowercase(word: &str, out: &mut String) {
     }
 }
 
-/// Word → stem (or "dropped"), for words as they appear in the text.
-#[derive(Default)]
+/// Word → stem (or "dropped"), for words as they appear in the text: an open-addressing table
+/// of 32-byte slots holding the word and its stem inline. A lookup reads one slot, so one cache
+/// line, where a table of offsets into a shared buffer read three (control bytes, entry, text),
+/// each a likely cache miss while tantivy's postings fill the caches. Words longer than
+/// [`KEY_BYTES`] (0.15 % of the words of the real postings) and stems longer than
+/// [`STEM_BYTES`] are not cached: they are stemmed each time.
 struct StemCache {
-    /// Each word followed by its stem.
-    text: String,
-    entries: hashbrown::HashTable<Entry>,
+    slots: Vec<Slot>,
+    len: usize,
     hasher: foldhash::fast::RandomState,
 }
 
+const KEY_BYTES: usize = 16;
+const STEM_BYTES: usize = 15;
+/// `Slot::stem_len` of a stop word.
+const DROPPED: u8 = u8::MAX;
+const FIRST_SLOTS: usize = 1 << 10;
+/// The table stops growing at this many slots (4 MB); a table grows, or at this size starts
+/// again, when three quarters of its slots are taken, which keeps linear probes short.
+const MAX_SLOTS: usize = 1 << 17;
+
+/// A word padded with zero bytes, which no word contains (words are alphanumeric): an empty slot
+/// has an all-zero key.
+type Key = [u8; KEY_BYTES];
+
 #[derive(Clone, Copy)]
-struct Entry {
-    /// Byte offset of the word in `StemCache::text`; the stem follows it.
-    at: u32,
-    word_len: u8,
-    /// `DROPPED` for a stop word.
+#[repr(C, align(32))]
+struct Slot {
+    key: Key,
+    stem: [u8; STEM_BYTES],
     stem_len: u8,
 }
 
-const DROPPED: u8 = u8::MAX;
+const EMPTY: Slot = Slot {
+    key: [0; KEY_BYTES],
+    stem: [0; STEM_BYTES],
+    stem_len: 0,
+};
+
+impl Default for StemCache {
+    fn default() -> Self {
+        Self {
+            slots: vec![EMPTY; FIRST_SLOTS],
+            len: 0,
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+}
 
 impl StemCache {
-    fn hash(&self, word: &str) -> u64 {
-        self.hasher.hash_one(word)
+    /// Returns the cache key of `word`, or `None` if it is too long to cache.
+    fn key(word: &str) -> Option<Key> {
+        let bytes = word.as_bytes();
+        let mut key = [0; KEY_BYTES];
+        key.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(key)
     }
 
-    fn word(text: &str, e: Entry) -> &str {
-        let at = e.at as usize;
-        &text[at..at + usize::from(e.word_len)]
+    fn hash(&self, key: &Key) -> usize {
+        // Truncating the hash is fine: only its low bits pick a slot.
+        self.hasher.hash_one(key) as usize
     }
 
     /// Returns `Some(Some(stem))`, `Some(None)` for a dropped word, or `None` when not cached.
-    fn get(&self, hash: u64, word: &str) -> Option<Option<&str>> {
-        let text = &self.text;
-        let e = *self.entries.find(hash, |e| Self::word(text, *e) == word)?;
-        Some(Self::stem(text, e))
+    fn get(&self, key: &Key) -> Option<Option<&str>> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.hash(key) & mask;
+        loop {
+            let slot = &self.slots[i];
+            if slot.key == *key {
+                if slot.stem_len == DROPPED {
+                    return Some(None);
+                }
+                // Only whole UTF-8 stems are stored.
+                return std::str::from_utf8(&slot.stem[..usize::from(slot.stem_len)])
+                    .ok()
+                    .map(Some);
+            }
+            if slot.key[0] == 0 {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
     }
 
-    fn stem(text: &str, e: Entry) -> Option<&str> {
-        (e.stem_len != DROPPED).then(|| {
-            let at = e.at as usize + usize::from(e.word_len);
-            &text[at..at + usize::from(e.stem_len)]
-        })
+    /// Caches `key → stem` (`None`: dropped); a stem too long for a slot is not cached.
+    fn insert(&mut self, key: Key, stem: Option<&str>) {
+        let stem = stem.map(str::as_bytes);
+        if stem.is_some_and(|s| s.len() > STEM_BYTES) || key[0] == 0 {
+            return;
+        }
+        if self.len >= CACHE_WORDS {
+            self.slots.fill(EMPTY);
+            self.len = 0;
+        } else if self.len * 4 >= self.slots.len() * 3 {
+            self.grow();
+        }
+        let mut slot = Slot {
+            key,
+            stem_len: DROPPED,
+            ..EMPTY
+        };
+        if let Some(stem) = stem {
+            slot.stem[..stem.len()].copy_from_slice(stem);
+            slot.stem_len = stem.len() as u8;
+        }
+        self.place(slot);
+        self.len += 1;
     }
 
-    /// Caches `word → stem` (`None`: dropped). Words are shorter than [`MAX_WORD_BYTES`] and
-    /// their lowercased stems at most three times as long, so both lengths fit a byte.
-    fn insert(&mut self, hash: u64, word: &str, stem: Option<&str>) {
-        let (Ok(word_len), Ok(stem_len)) = (
-            u8::try_from(word.len()),
-            u8::try_from(stem.map_or(usize::from(DROPPED), str::len)),
-        ) else {
-            return;
-        };
-        if stem.is_some() && stem_len == DROPPED {
-            return;
+    /// Puts `slot` in the first free place of its probe sequence (its key is not in the table).
+    fn place(&mut self, slot: Slot) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.hash(&slot.key) & mask;
+        while self.slots[i].key[0] != 0 {
+            i = (i + 1) & mask;
         }
-        if self.entries.len() >= CACHE_WORDS {
-            self.entries.clear();
-            self.text.clear();
+        self.slots[i] = slot;
+    }
+
+    fn grow(&mut self) {
+        let doubled = vec![EMPTY; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, doubled);
+        for slot in old.into_iter().filter(|s| s.key[0] != 0) {
+            self.place(slot);
         }
-        let Ok(at) = u32::try_from(self.text.len()) else {
-            return;
-        };
-        self.text.push_str(word);
-        self.text.push_str(stem.unwrap_or_default());
-        let entry = Entry {
-            at,
-            word_len,
-            stem_len,
-        };
-        let (text, hasher) = (&self.text, &self.hasher);
-        self.entries
-            .insert_unique(hash, entry, |e| hasher.hash_one(Self::word(text, *e)));
     }
 }
 
