@@ -145,8 +145,8 @@ impl TokenStream for EnglishTokenStream<'_> {
             }
             t.token.offset_from = from;
             t.token.offset_to = to;
-            let key = StemCache::key(word);
-            if let Some(key) = &key {
+            let key = StemCache::key(self.text, from, to);
+            if let Some(key) = key {
                 match t.cache.get(key) {
                     Some(Some(stem)) => {
                         t.token.text.clear();
@@ -218,9 +218,9 @@ const FIRST_SLOTS: usize = 1 << 10;
 /// again, when three quarters of its slots are taken, which keeps linear probes short.
 const MAX_SLOTS: usize = 1 << 17;
 
-/// A word padded with zero bytes, which no word contains (words are alphanumeric): an empty slot
-/// has an all-zero key.
-type Key = [u8; KEY_BYTES];
+/// A word's bytes, little-endian, padded with zero bytes, which no word contains (words are
+/// alphanumeric): an empty slot has key 0.
+type Key = u128;
 
 #[derive(Clone, Copy)]
 #[repr(C, align(32))]
@@ -231,7 +231,7 @@ struct Slot {
 }
 
 const EMPTY: Slot = Slot {
-    key: [0; KEY_BYTES],
+    key: 0,
     stem: [0; STEM_BYTES],
     stem_len: 0,
 };
@@ -247,26 +247,35 @@ impl Default for StemCache {
 }
 
 impl StemCache {
-    /// Returns the cache key of `word`, or `None` if it is too long to cache.
-    fn key(word: &str) -> Option<Key> {
-        let bytes = word.as_bytes();
-        let mut key = [0; KEY_BYTES];
-        key.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        Some(key)
+    /// Returns the cache key of the word `text[from..to]`, or `None` if it is too long to cache.
+    /// The key is one 16-byte load from the text, masked, when the text goes on that far: a
+    /// variable-length copy into a buffer read back whole stalled store forwarding.
+    fn key(text: &str, from: usize, to: usize) -> Option<Key> {
+        let len = to - from;
+        if len == 0 || len > KEY_BYTES {
+            return None;
+        }
+        let bytes = text.as_bytes();
+        let mut buf = [0; KEY_BYTES];
+        match bytes.get(from..from + KEY_BYTES) {
+            Some(window) => buf.copy_from_slice(window),
+            None => buf[..len].copy_from_slice(&bytes[from..to]),
+        }
+        Some(u128::from_le_bytes(buf) & (u128::MAX >> (8 * (KEY_BYTES - len))))
     }
 
-    fn hash(&self, key: &Key) -> usize {
+    fn hash(&self, key: Key) -> usize {
         // Truncating the hash is fine: only its low bits pick a slot.
         self.hasher.hash_one(key) as usize
     }
 
     /// Returns `Some(Some(stem))`, `Some(None)` for a dropped word, or `None` when not cached.
-    fn get(&self, key: &Key) -> Option<Option<&str>> {
+    fn get(&self, key: Key) -> Option<Option<&str>> {
         let mask = self.slots.len() - 1;
         let mut i = self.hash(key) & mask;
         loop {
             let slot = &self.slots[i];
-            if slot.key == *key {
+            if slot.key == key {
                 if slot.stem_len == DROPPED {
                     return Some(None);
                 }
@@ -275,7 +284,7 @@ impl StemCache {
                     .ok()
                     .map(Some);
             }
-            if slot.key[0] == 0 {
+            if slot.key == 0 {
                 return None;
             }
             i = (i + 1) & mask;
@@ -285,7 +294,7 @@ impl StemCache {
     /// Caches `key → stem` (`None`: dropped); a stem too long for a slot is not cached.
     fn insert(&mut self, key: Key, stem: Option<&str>) {
         let stem = stem.map(str::as_bytes);
-        if stem.is_some_and(|s| s.len() > STEM_BYTES) || key[0] == 0 {
+        if stem.is_some_and(|s| s.len() > STEM_BYTES) || key == 0 {
             return;
         }
         if self.len >= CACHE_WORDS {
@@ -310,8 +319,8 @@ impl StemCache {
     /// Puts `slot` in the first free place of its probe sequence (its key is not in the table).
     fn place(&mut self, slot: Slot) {
         let mask = self.slots.len() - 1;
-        let mut i = self.hash(&slot.key) & mask;
-        while self.slots[i].key[0] != 0 {
+        let mut i = self.hash(slot.key) & mask;
+        while self.slots[i].key != 0 {
             i = (i + 1) & mask;
         }
         self.slots[i] = slot;
@@ -320,7 +329,7 @@ impl StemCache {
     fn grow(&mut self) {
         let doubled = vec![EMPTY; self.slots.len() * 2];
         let old = std::mem::replace(&mut self.slots, doubled);
-        for slot in old.into_iter().filter(|s| s.key[0] != 0) {
+        for slot in old.into_iter().filter(|s| s.key != 0) {
             self.place(slot);
         }
     }
