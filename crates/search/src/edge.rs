@@ -2,7 +2,7 @@
 //! [`MAX_EDGE_CHARS`] characters of every word, as tantivy's `default` analyzer splits and
 //! lowercases words, so that a prefix lookup is a single term lookup. One text value per title
 //! (not one per prefix) keeps a document small: tantivy sorts, groups and tokenizes each value of
-//! a document, and a title's fifty-odd prefixes as values were a tenth of indexing time.
+//! a document, and an opening's fifty-odd prefixes were each a `String` value of their own.
 //!
 //! Repeated prefixes within a document are emitted again; the fields index document ids only
 //! (`IndexRecordOption::Basic`, no field norms), so the postings are the same.
