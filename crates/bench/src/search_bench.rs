@@ -431,7 +431,8 @@ fn bare(
         // RESKILL_PROBE_EACH=1 lists each query's time (best of 3) and total: where the tail is.
         let each = std::env::var_os("RESKILL_PROBE_EACH").is_some();
         for request in &requests {
-            total += search.search(IndexKind::Openings, request)?.total;
+            let found = search.search(IndexKind::Openings, request)?.total;
+            total += found;
             if each {
                 let best = (0..3)
                     .map(|_| {
@@ -440,7 +441,11 @@ fn bare(
                         sent.elapsed().as_secs_f64() * 1e3
                     })
                     .fold(f64::INFINITY, f64::min);
-                eprintln!("{:<12} {best:>8.2} ms  {:?}", class.as_str(), request.q);
+                eprintln!(
+                    "{:<12} {best:>8.2} ms  {found:>6}  {:?}",
+                    class.as_str(),
+                    request.q
+                );
             }
         }
         result

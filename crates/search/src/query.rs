@@ -272,23 +272,24 @@ fn has_term(searcher: &Searcher, field: Field, text: &str) -> bool {
         .is_ok_and(|n| n > 0)
 }
 
-/// Returns likely corrections of a misspelt word: when `word` (5+ letters) appears in no title
-/// or synonym, the words one edit away (insertion, deletion, substitution of a letter, or a
+/// Returns likely corrections of a misspelt word: unless `word` (5+ letters) is taken as
+/// `spelled_right` (see [`plan`]), the words one edit away (insertion, deletion, substitution of a letter, or a
 /// swap of neighbours, over a–z) that do, most frequent first, with their stems. Fuzzy
 /// queries score a constant, so without this a typo'd rare word ("prinmtaker") counts for less
 /// than a common word spelled right ("designer"); a correction is scored by BM25 like the word
 /// itself, only damped by [`CORRECTION_FACTOR`]. The candidates are found by streaming each
 /// segment's term dictionary through a Levenshtein automaton (one pass over the few dictionary
 /// branches the word allows), not by looking up every one of the ~50 × length edits.
-/// `stem_known` is [`stem_known`] of the word.
 pub(crate) fn corrections(
     f: &Fields,
     word: &Word,
-    stem_known: bool,
+    spelled_right: bool,
     searcher: &Searcher,
     analyzers: &mut Analyzers,
 ) -> Vec<(u64, Word)> {
-    if word.typo_distance() == 0 || !word.raw.chars().all(|c| c.is_ascii_lowercase()) || stem_known
+    if word.typo_distance() == 0
+        || !word.raw.chars().all(|c| c.is_ascii_lowercase())
+        || spelled_right
     {
         return Vec::new();
     }
@@ -332,6 +333,14 @@ pub(crate) fn corrections(
                 .map(|word| (freq, word))
         })
         .collect()
+}
+
+/// Returns the part of a word the edge n-gram fields index: its first [`MAX_EDGE_CHARS`]
+/// characters.
+fn edge_head(raw: &str) -> &str {
+    raw.char_indices()
+        .nth(MAX_EDGE_CHARS)
+        .map_or(raw, |(end, _)| &raw[..end])
 }
 
 /// Returns whether some title or synonym has the word's stem.
@@ -548,7 +557,14 @@ pub(crate) fn plan<'a>(
         .enumerate()
         .map(|(i, word)| {
             let known = stem_known(f, word, searcher);
-            let mut corrected = corrections(f, word, known, searcher, analyzers);
+            let attested = well_attested(f, word, searcher);
+            // Real job titles have typos too ("engieer"): with a catch-all field a word only
+            // some titles have is still corrected, and the frequencies below decide whether
+            // it is kept as typed. The other kinds' titles are curated labels.
+            let spelled_right = if f.all.is_some() { attested } else { known };
+            let mut corrected = corrections(f, word, spelled_right, searcher, analyzers);
+            // A plural or other inflection of the word adds nothing its stem does not match.
+            corrected.retain(|(_, fix)| fix.stem != word.stem);
             let mut as_typed = true;
             if let (Some(all), Some(&(best, _))) = (f.all, corrected.first()) {
                 corrected.retain(|(freq, _)| freq * CORRECTION_KEEP_RATIO >= best);
@@ -559,7 +575,6 @@ pub(crate) fn plan<'a>(
                     .unwrap_or(0);
                 as_typed = typed * CORRECTION_KEEP_RATIO >= best;
             }
-            let attested = well_attested(f, word, searcher);
             let chars = word.raw.chars().count();
             WordPlan {
                 word,
@@ -571,15 +586,21 @@ pub(crate) fn plan<'a>(
                     && word.typo_distance() > 0
                     && corrected.is_empty()
                     && !(f.all.is_some() && known),
-                // A short prefix no title or synonym word starts with is left out (one lookup
-                // in the edge fields); a long one is an automaton over the unstemmed fields.
+                // A prefix no title or synonym word starts with is left out: one lookup in the
+                // edge fields, of its first 12 characters when it is longer (those then run
+                // as an automaton over the unstemmed fields, whose empty union with the word
+                // would still stop the pruning). So is the prefix of a word replaced by its
+                // correction: it was a typo, not a word being typed.
                 prefix: parsed.prefix_last
                     && i == last
                     && chars >= MIN_PREFIX_CHARS
                     && !attested
-                    && (chars > MAX_EDGE_CHARS
-                        || has_term(searcher, f.title_prefix, &word.raw)
-                        || has_term(searcher, f.alt_prefix, &word.raw)),
+                    && as_typed
+                    && {
+                        let head = edge_head(&word.raw);
+                        has_term(searcher, f.title_prefix, head)
+                            || has_term(searcher, f.alt_prefix, head)
+                    },
                 corrected: corrected.into_iter().map(|(_, fix)| fix).collect(),
                 as_typed,
             }

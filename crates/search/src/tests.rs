@@ -1329,6 +1329,31 @@ fn openings_catch_all_ranking_phrases_typos_and_relaxing() {
     assert_eq!(rest, vec![3, 4]);
 }
 
+/// Real job titles have typos: a word some opening's title has misspelt is still corrected
+/// when a word one edit away is far more common, and then replaces it.
+#[test]
+fn openings_correct_a_typo_that_some_title_has() {
+    let indexes = SearchIndexes::in_ram().unwrap();
+    let mut docs: Vec<OpeningDoc> = (1..=12)
+        .map(|id| leeds_opening(id, "machine learning engineer"))
+        .collect();
+    docs.push(leeds_opening(13, "senior engieer"));
+    docs.push(leeds_opening(14, "learning support assistant"));
+    for doc in &mut docs {
+        doc.description = "Join our team.".into();
+        doc.occupation_label = None;
+    }
+    indexes
+        .rebuild(IndexKind::Openings, docs, Some(1), |_| {})
+        .unwrap();
+    let found = search(&indexes, IndexKind::Openings, "learning engieer");
+    let mut hits = ids(&found);
+    hits.sort_unstable();
+    // Taken as typed, "engieer" and "learning" share no opening, and the query would fall
+    // back to any of its words (14 openings).
+    assert_eq!((found.total, hits), (12, (1..=12).collect::<Vec<i64>>()));
+}
+
 #[test]
 fn openings_near_a_sparse_place_match_through_geo_cells() {
     // 100 openings in London and a few around Manchester: a circle round Manchester covers
