@@ -273,13 +273,14 @@ fn has_term(searcher: &Searcher, field: Field, text: &str) -> bool {
 }
 
 /// Returns likely corrections of a misspelt word: unless `word` (5+ letters) is taken as
-/// `spelled_right` (see [`plan`]), the words one edit away (insertion, deletion, substitution of a letter, or a
-/// swap of neighbours, over a–z) that do, most frequent first, with their stems. Fuzzy
-/// queries score a constant, so without this a typo'd rare word ("prinmtaker") counts for less
-/// than a common word spelled right ("designer"); a correction is scored by BM25 like the word
-/// itself, only damped by [`CORRECTION_FACTOR`]. The candidates are found by streaming each
-/// segment's term dictionary through a Levenshtein automaton (one pass over the few dictionary
-/// branches the word allows), not by looking up every one of the ~50 × length edits.
+/// `spelled_right` (see [`plan`]), the words one edit away (insertion, deletion, substitution
+/// of a letter, or a swap of neighbours, over a–z) that titles or synonyms have, most
+/// frequent first, with their stems. Fuzzy queries score a constant, so without this a typo'd
+/// rare word ("prinmtaker") counts for less than a common word spelled right ("designer"); a
+/// correction is scored by BM25 like the word itself, only damped by [`CORRECTION_FACTOR`].
+/// The candidates are found by streaming each segment's term dictionary through a Levenshtein
+/// automaton (one pass over the few dictionary branches the word allows), not by looking up
+/// every one of the ~50 × length edits.
 pub(crate) fn corrections(
     f: &Fields,
     word: &Word,
