@@ -272,10 +272,11 @@ fn has_term(searcher: &Searcher, field: Field, text: &str) -> bool {
         .is_ok_and(|n| n > 0)
 }
 
-/// Returns likely corrections of a misspelt word: unless `word` (5+ letters) is taken as
-/// `spelled_right` (see [`plan`]), the words one edit away (insertion, deletion, substitution
-/// of a letter, or a swap of neighbours, over a–z) that titles or synonyms have, most
-/// frequent first, with their stems. Fuzzy queries score a constant, so without this a typo'd
+/// Returns likely corrections of a misspelt word (5+ letters): the words one edit away
+/// (insertion, deletion, substitution of a letter, or a swap of neighbours, over a–z) that
+/// titles or synonyms have, most frequent first, with their stems; not those with the word's
+/// own stem (a plural adds nothing the stem does not match). [`plan`] decides which words
+/// need them. Fuzzy queries score a constant, so without this a typo'd
 /// rare word ("prinmtaker") counts for less than a common word spelled right ("designer"); a
 /// correction is scored by BM25 like the word itself, only damped by [`CORRECTION_FACTOR`].
 /// The candidates are found by streaming each segment's term dictionary through a Levenshtein
@@ -284,14 +285,10 @@ fn has_term(searcher: &Searcher, field: Field, text: &str) -> bool {
 pub(crate) fn corrections(
     f: &Fields,
     word: &Word,
-    spelled_right: bool,
     searcher: &Searcher,
     analyzers: &mut Analyzers,
 ) -> Vec<(u64, Word)> {
-    if word.typo_distance() == 0
-        || !word.raw.chars().all(|c| c.is_ascii_lowercase())
-        || spelled_right
-    {
+    if word.typo_distance() == 0 || !word.raw.chars().all(|c| c.is_ascii_lowercase()) {
         return Vec::new();
     }
     let Ok(automaton) =
@@ -331,7 +328,8 @@ pub(crate) fn corrections(
                 .words(&raw)
                 .into_iter()
                 .next()
-                .map(|word| (freq, word))
+                .filter(|fix| fix.stem != word.stem)
+                .map(|fix| (freq, fix))
         })
         .collect()
 }
@@ -563,9 +561,11 @@ pub(crate) fn plan<'a>(
             // some titles have is still corrected, and the frequencies below decide whether
             // it is kept as typed. The other kinds' titles are curated labels.
             let spelled_right = if f.all.is_some() { attested } else { known };
-            let mut corrected = corrections(f, word, spelled_right, searcher, analyzers);
-            // A plural or other inflection of the word adds nothing its stem does not match.
-            corrected.retain(|(_, fix)| fix.stem != word.stem);
+            let mut corrected = if spelled_right {
+                Vec::new()
+            } else {
+                corrections(f, word, searcher, analyzers)
+            };
             let mut as_typed = true;
             if let (Some(all), Some(&(best, _))) = (f.all, corrected.first()) {
                 corrected.retain(|(freq, _)| freq * CORRECTION_KEEP_RATIO >= best);
