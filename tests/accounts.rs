@@ -72,6 +72,9 @@ impl TestApp {
             },
             metrics: Default::default(),
             search_limiter,
+            semantic: Arc::new(reskill_server::services::semantic::Semantic::unavailable(
+                "not used here",
+            )),
         });
         Ok(Self { state })
     }

@@ -22,3 +22,20 @@ pub fn shared_data() -> Option<PathBuf> {
     eprintln!("skipping: no real data bundle at {}", dir.display());
     None
 }
+
+/// Returns the sentence-embedding model folder of `RESKILL_TEST_MODEL_DIR` (`.ci/run` fetches
+/// it), or `None` (after saying so) when it is unset outside CI.
+///
+/// # Panics
+/// When the variable is unset and the `CI` environment variable is set.
+pub fn test_model_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("RESKILL_TEST_MODEL_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "RESKILL_TEST_MODEL_DIR is unset; CI runs the semantic tests with the real model"
+    );
+    eprintln!("skipping: RESKILL_TEST_MODEL_DIR is unset");
+    None
+}

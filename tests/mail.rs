@@ -644,6 +644,9 @@ async fn demo_state(db: sea_orm::DatabaseConnection, key: &SigningKey) -> anyhow
         metrics: Default::default(),
         // Tests and benchmarks call search from one address, far above a person's rate.
         search_limiter: reskill_server::middleware::RateLimiter::new(None, 0.0),
+        semantic: std::sync::Arc::new(reskill_server::services::semantic::Semantic::unavailable(
+            "not used here",
+        )),
     }))
 }
 

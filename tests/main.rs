@@ -10,5 +10,6 @@ mod real_data;
 mod replicas;
 mod search_quality;
 mod search_sync;
+mod semantic;
 mod settings;
 mod storage;

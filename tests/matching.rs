@@ -40,6 +40,9 @@ async fn app(db: DatabaseConnection, search: SearchIndexes) -> anyhow::Result<Ap
         metrics: Default::default(),
         // Tests and benchmarks call search from one address, far above a person's rate.
         search_limiter: reskill_server::middleware::RateLimiter::new(None, 0.0),
+        semantic: std::sync::Arc::new(reskill_server::services::semantic::Semantic::unavailable(
+            "not used here",
+        )),
     }))
 }
 

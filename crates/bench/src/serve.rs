@@ -53,6 +53,9 @@ pub async fn serve_reskill(work: &Path, bind: SocketAddr) -> anyhow::Result<()> 
         metrics: Default::default(),
         // Tests and benchmarks call search from one address, far above a person's rate.
         search_limiter: reskill_server::middleware::RateLimiter::new(None, 0.0),
+        semantic: std::sync::Arc::new(reskill_server::services::semantic::Semantic::unavailable(
+            "not used here",
+        )),
         // Benchmarks call public routes only; a throwaway key is enough.
         auth: reskill_server::auth::Auth::new(
             &reskill_server::auth::SigningKey::random(),

@@ -23,6 +23,10 @@ pub struct Settings {
     pub mail: MailSettings,
     /// HTTP limits and headers of `serve`.
     pub http: reskill_server::middleware::HttpConfig,
+    /// Folder of the sentence-embedding model.
+    pub model_dir: PathBuf,
+    /// The pip command that fetches the model, split into words.
+    pub pip: Vec<String>,
 }
 
 /// Email settings: transport, sender address, schedule and retry policy.
@@ -69,6 +73,13 @@ impl Settings {
             ),
         };
         let settings = Self {
+            model_dir: reskill_server::services::semantic::model_dir(
+                cli.model_dir
+                    .as_deref()
+                    .filter(|p| !p.as_os_str().is_empty()),
+                &cli.data_dir,
+            ),
+            pip: cli.pip.split_whitespace().map(str::to_owned).collect(),
             data_dir: cli.data_dir.clone(),
             database_url,
             jwt_secret: cli.jwt_secret.clone().filter(|s| !s.trim().is_empty()),
@@ -121,6 +132,8 @@ impl Settings {
             )
         });
         Self {
+            model_dir: data_dir.join("model"),
+            pip: vec!["python3".to_owned(), "-m".to_owned(), "pip".to_owned()],
             data_dir,
             database_url,
             jwt_secret: None,
@@ -129,6 +142,15 @@ impl Settings {
             mail: MailSettings::default(),
             http: Default::default(),
         }
+    }
+
+    /// Whether this is the embedded default set-up: the SQLite file in the data folder.
+    pub fn is_embedded_default(&self) -> bool {
+        self.database_url
+            == format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("reskill.db").display()
+            )
     }
 
     fn validate(&self) -> anyhow::Result<()> {

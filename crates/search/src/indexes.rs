@@ -11,7 +11,7 @@ use chrono::{Days, Utc};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -653,7 +653,7 @@ fn sparse(searcher: &Searcher, cells: &[Term]) -> bool {
 
 /// Matches the documents in any of `cells`, without changing scores (a bitset per segment).
 fn geo_clause(cells: Vec<Term>) -> Box<dyn Query> {
-    filter_query(Box::new(tantivy::query::TermSetQuery::new(cells)))
+    filter_query(Box::new(TermSetQuery::new(cells)))
 }
 
 /// Returns a cheap latitude/longitude range query enclosing the circle (exact distance is
@@ -985,6 +985,65 @@ impl SearchIndexes {
             &filters.facets,
             collected,
         )
+    }
+
+    /// Returns those of `ids` that pass `filters` as hits scored 0, highlighted for `q`: the
+    /// documents a semantic match found that the query's words did not. Occupations and
+    /// skills only (openings' circles are not applied here).
+    pub fn hits_by_ids(
+        &self,
+        kind: IndexKind,
+        ids: &[i64],
+        q: &str,
+        filters: &Filters,
+    ) -> Result<Vec<Hit>, SearchError> {
+        if !matches!(kind, IndexKind::Occupations | IndexKind::Skills) {
+            return Err(SearchError::invalid(format!(
+                "{kind} cannot be looked up by id"
+            )));
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let index = self.kind(kind);
+        let mut analyzers = index.analyzers.take();
+        let parsed = query::parse(q, &mut analyzers)?;
+        let searcher = index.reader.searcher();
+        let compiled = compile_filters(kind, &index.fields, filters)?;
+        let terms = ids
+            .iter()
+            .map(|id| Term::from_field_i64(index.fields.id, *id));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            filter_query(Box::new(TermSetQuery::new(terms))),
+        )];
+        clauses.extend(compiled.must.iter().map(|q| (Occur::Must, q.box_clone())));
+        let collector = SearchCollector {
+            mode: SortMode::Relevance,
+            limit: ids.len(),
+            after: None,
+            facets: compiled.facets.clone(),
+            post: compiled.post.clone(),
+            remote_facet: compiled.remote_facet,
+            count_cap: COUNT_CAP,
+            exhaustive_top: true,
+        };
+        let collected = collector
+            .run(&searcher, &index.columns, &BooleanQuery::new(clauses))
+            .context(|| format!("look up documents of the {kind} index"))?;
+        let plans = query::plan(&index.fields, &parsed, &searcher, &mut analyzers);
+        let matcher = Matcher::new(&parsed, &plans);
+        let request = SearchRequest::new(q, ids.len());
+        Ok(self
+            .response(
+                index,
+                &searcher,
+                &matcher,
+                &request,
+                &compiled.facets,
+                collected,
+            )?
+            .hits)
     }
 
     fn response(

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::metrics::Metrics;
 use crate::middleware::{HttpConfig, RateLimiter};
 use crate::services::engine::Engine;
+use crate::services::semantic::Semantic;
 use crate::templates::Templates;
 
 /// What the server needs to know beyond its connections.
@@ -39,6 +40,8 @@ pub struct App {
     pub metrics: Metrics,
     /// Search and suggest requests per client address.
     pub search_limiter: RateLimiter,
+    /// The sentence-embedding model and the taxonomy's vectors (or why there are none).
+    pub semantic: Arc<Semantic>,
 }
 
 /// A handle to [`App`]; clones share it.
@@ -59,8 +62,10 @@ impl AppState {
             .clone()
     }
 
-    /// Rebuilds the matching engine from the database (after an import) and swaps it in.
+    /// Rebuilds the matching engine and the taxonomy's vectors from the database (after an
+    /// import) and swaps them in.
     pub async fn reload_engine(&self) -> anyhow::Result<()> {
+        self.semantic.reload(&self.db).await?;
         let config = self.engine().config.clone();
         let engine = Arc::new(Engine::load(&self.db, config).await?);
         *self

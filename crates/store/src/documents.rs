@@ -38,6 +38,8 @@ pub struct OccupationRow {
     pub description: String,
     /// ISCO unit group.
     pub isco_group: String,
+    /// The broader occupation, for a narrower one.
+    pub parent_id: Option<i64>,
     /// Risk band (`low`, `medium`, `high`) from the active source, where scored.
     pub risk_band: Option<String>,
 }
@@ -228,6 +230,7 @@ pub async fn occupations(
             hidden_labels: split_labels(&m.hidden_labels),
             description: m.description,
             isco_group: m.isco_group,
+            parent_id: m.parent_id,
         })
         .collect())
 }

@@ -12,6 +12,7 @@ pub mod changes;
 pub mod db;
 pub mod digests;
 pub mod documents;
+pub mod embeddings;
 pub mod entities;
 pub mod error;
 pub mod matching;

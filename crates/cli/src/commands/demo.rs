@@ -12,6 +12,7 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
         None => {
             let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
             println!("{summary}");
+            super::model::embed_after_import(settings, &db).await?;
             // The demo people too (idempotent), so digests and logins have someone to serve.
             let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
                 .await
@@ -35,6 +36,7 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("loading the real bundle from {} failed", dir.display()))?;
             println!("{report}");
+            super::model::embed_after_import(settings, &db).await?;
         }
     }
     Ok(())

@@ -24,6 +24,7 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             .await
             .with_context(|| format!("ESCO import from {} failed", dir.display()))?;
             println!("{summary}");
+            super::model::embed_after_import(settings, &db).await?;
         }
         ImportCommand::Risk {
             file,

@@ -4,6 +4,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::{ServeArgs, Settings};
+use reskill_server::services::semantic::{self, Semantic};
 use reskill_server::{App, AppState, ServerConfig, templates::Templates};
 
 /// Opens everything, loads the demo into an empty database, and serves until Ctrl-C or SIGTERM.
@@ -37,6 +38,8 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             reskill_server::services::demo_accounts::DEMO_PASSWORD
         );
     }
+    super::model::fetch_on_first_start(settings).await;
+    let semantic = std::sync::Arc::new(Semantic::open(&settings.model_dir));
     let auth = settings.auth()?;
     let mailer = std::sync::Arc::new(settings.mailer(&auth)?);
     let state = AppState::new(App {
@@ -54,7 +57,12 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             settings.http.search_per_second,
             settings.http.search_burst,
         ),
+        semantic,
     });
+    state.semantic.reload(&state.db).await?;
+    // Texts imported while no model was present get their vectors in the background; the
+    // server answers meanwhile, matching words for what has none yet.
+    let embedding = spawn_missing_embeddings(state.clone());
     // Imports run by `reskill import` (or another replica) reach this server's engine.
     let engine_watcher = reskill_server::services::engine::spawn_reload_watcher(
         state.clone(),
@@ -98,8 +106,32 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     }
     served?;
     engine_watcher.abort();
+    embedding.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Embeds the taxonomy texts that have no vector yet, then reloads the vectors.
+fn spawn_missing_embeddings(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let Some(embedder) = state.semantic.embedder().cloned() else {
+            return;
+        };
+        match semantic::embed_taxonomy(&state.db, &embedder, &|_, _, _| {}).await {
+            Ok(report) if report.embedded > 0 => {
+                tracing::info!(
+                    embedded = report.embedded,
+                    duration_s = report.seconds,
+                    "taxonomy texts embedded"
+                );
+                if let Err(error) = state.semantic.reload(&state.db).await {
+                    tracing::warn!("failed to reload the taxonomy's vectors: {error:#}");
+                }
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!("failed to embed the taxonomy: {error:#}"),
+        }
+    })
 }
 
 async fn shutdown_signal() {

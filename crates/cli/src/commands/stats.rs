@@ -6,8 +6,13 @@ use crate::{OutputFormat, Settings, StatsArgs};
 pub async fn run(settings: &Settings, args: StatsArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
     let stats = reskill_store::stats::stats(&db).await?;
+    let model = model_line(settings, &db).await?;
     match args.format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&stats)?),
+        OutputFormat::Json => {
+            let mut value = serde_json::to_value(stats)?;
+            value["model"] = serde_json::Value::String(model);
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
         OutputFormat::Text => {
             let value = serde_json::to_value(stats)?;
             if let Some(map) = value.as_object() {
@@ -15,8 +20,27 @@ pub async fn run(settings: &Settings, args: StatsArgs) -> anyhow::Result<()> {
                 for (name, count) in map {
                     println!("{name:<width$}  {count}");
                 }
+                println!("{:<width$}  {model}", "model");
             }
         }
     }
     Ok(())
+}
+
+/// Says which model the folder holds and how many vectors are stored, or why there is none.
+async fn model_line(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<String> {
+    Ok(match reskill_embed::verify(&settings.model_dir) {
+        Ok(model) => {
+            let vectors = reskill_store::embeddings::count(db, model.name).await?;
+            format!(
+                "{} in {} ({vectors} vectors stored)",
+                model.name,
+                settings.model_dir.display()
+            )
+        }
+        Err(error) => format!("none ({error}); matching uses words only"),
+    })
 }

@@ -11,16 +11,28 @@ use reskill_search::SearchIndexes;
 use reskill_server::services::engine::{
     Engine, GapView, RiskDetail, TransitionsReport, resolve_occupation,
 };
+use reskill_server::services::semantic::Semantic;
 use serde::Serialize;
 
 use crate::{OutputFormat, Settings, TransitionsArgs};
 
-/// Opens the database and the search index and loads the matching engine.
-pub(crate) async fn open_engine(
-    settings: &Settings,
-) -> anyhow::Result<(Arc<Engine>, SearchIndexes)> {
+/// What resolves a title: the occupation index and, when a model is present, the vectors.
+pub(crate) struct Lookup {
+    /// The search indexes.
+    pub search: SearchIndexes,
+    /// The model and vectors, or why there are none.
+    pub semantic: Semantic,
+}
+
+/// Opens the database, the search index and the model, and loads the matching engine.
+pub(crate) async fn open_engine(settings: &Settings) -> anyhow::Result<(Arc<Engine>, Lookup)> {
     let db = super::open_database(settings).await?;
     let search = super::open_search(settings)?;
+    let semantic = match super::model::open(settings) {
+        Ok(embedder) => Semantic::with_embedder(embedder),
+        Err(error) => Semantic::unavailable(format!("{error:#}")),
+    };
+    semantic.reload(&db).await?;
     let engine = Engine::load(&db, MatchConfig::default())
         .await
         .context("failed to load the matching engine")?;
@@ -30,17 +42,17 @@ pub(crate) async fn open_engine(
             "no occupations are loaded; run `reskill demo` or `reskill import esco DIR` first"
         );
     }
-    Ok((Arc::new(engine), search))
+    Ok((Arc::new(engine), Lookup { search, semantic }))
 }
 
 /// Resolves an occupation given as an id, an ESCO URI or a title, saying on stderr which
 /// occupation a title chose.
 pub(crate) fn resolve(
     engine: &Engine,
-    search: &SearchIndexes,
+    lookup: &Lookup,
     reference: &str,
 ) -> anyhow::Result<OccupationId> {
-    let resolved = resolve_occupation(engine, search, reference)
+    let resolved = resolve_occupation(engine, &lookup.search, &lookup.semantic, reference)
         .with_context(|| format!("cannot resolve occupation {reference:?}"))?;
     let occupation = resolved.occupation();
     if matches!(
@@ -74,11 +86,7 @@ pub async fn run(settings: &Settings, args: TransitionsArgs) -> anyhow::Result<(
     tokio::task::spawn_blocking(move || run_blocking(&engine, &search, &args)).await?
 }
 
-fn run_blocking(
-    engine: &Engine,
-    search: &SearchIndexes,
-    args: &TransitionsArgs,
-) -> anyhow::Result<()> {
+fn run_blocking(engine: &Engine, search: &Lookup, args: &TransitionsArgs) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if let Some(file) = &args.from_file {
@@ -92,7 +100,7 @@ fn run_blocking(
             if input.is_empty() || input.starts_with('#') {
                 continue;
             }
-            let outcome = resolve_occupation(engine, search, input)
+            let outcome = resolve_occupation(engine, &search.search, &search.semantic, input)
                 .map_err(|e| e.to_string())
                 .and_then(|r| {
                     engine

@@ -20,7 +20,8 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// Answers 200 when the database answers and the indexes are open (with the changes each has
-/// not applied yet), 503 otherwise.
+/// not applied yet, and whether the sentence-embedding model is loaded: without it matching
+/// uses words only, which is degraded but ready), 503 otherwise.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = crate::views::JsonDocument), (status = 503, body = crate::error::Problem)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
     state.db.ping().await.map_err(|_| AppError::Unavailable)?;
@@ -40,7 +41,11 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppErr
             )
         })
         .collect();
-    Ok(Json(json!({ "status": "ready", "indexes": indexes })))
+    Ok(Json(json!({
+        "status": "ready",
+        "indexes": indexes,
+        "semantic": state.semantic.status(),
+    })))
 }
 
 /// Prometheus metrics: latency per route, outbox depth and age, index lag, row counts. Served

@@ -59,7 +59,7 @@ pub async fn create_recommendation(
             let (engine, state) = (engine.clone(), state.clone());
             let title = title.to_owned();
             let resolved = tokio::task::spawn_blocking(move || {
-                resolve_occupation(&engine, &state.search, &title)
+                resolve_occupation(&engine, &state.search, &state.semantic, &title)
             })
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?;

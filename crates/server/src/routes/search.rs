@@ -364,11 +364,13 @@ async fn run_search(
     kind: IndexKind,
     request: SearchRequest,
 ) -> Result<SearchResponse, AppError> {
-    let search = state.search.clone();
-    tokio::task::spawn_blocking(move || search.search(kind, &request))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
-        .map_err(AppError::from)
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::services::semantic::search(&state.search, &state.semantic, kind, &request)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+    .map_err(AppError::from)
 }
 
 /// `GET /api/v1/search/{kind}`: one page of hits with facets and the next cursor.
@@ -412,10 +414,12 @@ pub async fn suggest_titles(
             format!("limit must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let search = state.search.clone();
-    let suggestions = tokio::task::spawn_blocking(move || search.suggest(kind, &q, limit))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("suggest task failed: {e}")))??;
+    let state = state.clone();
+    let suggestions = tokio::task::spawn_blocking(move || {
+        crate::services::semantic::suggest(&state.search, &state.semantic, kind, &q, limit)
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("suggest task failed: {e}")))??;
     Ok(Json(Suggestions { suggestions }))
 }
 

@@ -119,7 +119,12 @@ pub async fn parse_profile(
             let title = validate_text(&title, "occupation_title", 1, 200)?;
             let (engine, search_state) = (engine.clone(), state.clone());
             let resolved = tokio::task::spawn_blocking(move || {
-                resolve_occupation(&engine, &search_state.search, &title)
+                resolve_occupation(
+                    &engine,
+                    &search_state.search,
+                    &search_state.semantic,
+                    &title,
+                )
             })
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?;

@@ -33,7 +33,12 @@ pub async fn suggest_skills(state: &AppState, title: String) -> Result<SkillSugg
     let engine = state.engine();
     let (search_engine, search_state) = (engine.clone(), state.clone());
     let resolved = tokio::task::spawn_blocking(move || {
-        resolve_occupation(&search_engine, &search_state.search, &title)
+        resolve_occupation(
+            &search_engine,
+            &search_state.search,
+            &search_state.semantic,
+            &title,
+        )
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?;

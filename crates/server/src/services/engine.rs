@@ -962,10 +962,12 @@ pub enum ResolveError {
 pub const MAX_OCCUPATION_REFERENCE_CHARS: usize = 200;
 
 /// Resolves an occupation named by a numeric id, an ESCO URI or a title (best hit of the
-/// occupation search index). Blocking: the title search runs tantivy.
+/// occupation search, words and meaning fused). Blocking: the title search runs tantivy and
+/// the model.
 pub fn resolve_occupation(
     engine: &Engine,
     search: &SearchIndexes,
+    semantic: &super::semantic::Semantic,
     reference: &str,
 ) -> Result<Resolved, ResolveError> {
     let text = reference.trim();
@@ -989,7 +991,12 @@ pub fn resolve_occupation(
         let occupation = engine.occupation_ref(id).ok_or_else(not_found)?;
         return Ok(Resolved::Uri { occupation });
     }
-    let response = search.search(IndexKind::Occupations, &SearchRequest::new(text, 1))?;
+    let response = super::semantic::search(
+        search,
+        semantic,
+        IndexKind::Occupations,
+        &SearchRequest::new(text, 1),
+    )?;
     let hit = response.hits.first().ok_or_else(not_found)?;
     let occupation = engine
         .occupation_ref(OccupationId(hit.id))

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod import;
 pub mod indexing;
 pub mod mail;
+pub mod semantic;
 pub mod workers;
 
 /// Runs blocking work (file parsing, tantivy) off the async runtime.

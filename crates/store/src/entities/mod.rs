@@ -32,6 +32,7 @@ pub mod saved_search;
 pub mod skill;
 pub mod skill_broader;
 pub mod skill_group;
+pub mod text_embedding;
 pub mod user;
 pub mod worker;
 pub mod worker_skill;

@@ -325,10 +325,14 @@ pub async fn find_from_home(
     if kind != "occupations" || q.is_empty() || q.chars().count() > 500 {
         return see_other(&results);
     }
-    let search = state.search.clone();
-    let words = q.clone();
+    let (search_state, words) = (state.clone(), q.clone());
     let found = tokio::task::spawn_blocking(move || {
-        search.search(IndexKind::Occupations, &SearchRequest::new(&words, 2))
+        crate::services::semantic::search(
+            &search_state.search,
+            &search_state.semantic,
+            IndexKind::Occupations,
+            &SearchRequest::new(&words, 2),
+        )
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("occupation search failed: {e}")))?;

@@ -147,10 +147,14 @@ pub async fn add_my_skill(
         let error = field_error("skill", "Enter a skill of 1 to 200 characters");
         return profile_page(&state, &visitor, StatusCode::BAD_REQUEST, vec![error]).await;
     }
-    let search = state.search.clone();
-    let query = text.clone();
+    let (search_state, query) = (state.clone(), text.clone());
     let found = tokio::task::spawn_blocking(move || {
-        search.search(IndexKind::Skills, &SearchRequest::new(&query, 1))
+        crate::services::semantic::search(
+            &search_state.search,
+            &search_state.semantic,
+            IndexKind::Skills,
+            &SearchRequest::new(&query, 1),
+        )
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("skill search failed: {e}")))?;

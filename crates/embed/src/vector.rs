@@ -1,0 +1,248 @@
+//! Embedding vectors after the model: their similarity, their storage bytes, and an exact
+//! in-memory nearest-neighbour index over them.
+
+use std::cmp::Ordering;
+
+use crate::EmbedError;
+
+/// Lanes of the dot product's accumulators: enough independent sums for the compiler to keep
+/// two AVX (or four SSE) registers busy, since float addition cannot be reordered for it.
+const LANES: usize = 8;
+
+/// Returns the dot product of two vectors of the same length.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let mut sums = [0.0f32; LANES];
+    let (a_chunks, a_rest) = a.as_chunks::<LANES>();
+    let (b_chunks, b_rest) = b.as_chunks::<LANES>();
+    for (x, y) in a_chunks.iter().zip(b_chunks) {
+        for lane in 0..LANES {
+            sums[lane] += x[lane] * y[lane];
+        }
+    }
+    let mut total: f32 = sums.iter().sum();
+    for (x, y) in a_rest.iter().zip(b_rest) {
+        total += x * y;
+    }
+    total
+}
+
+/// Cosine of two L2-normalised vectors (their dot product).
+///
+/// Vectors of different lengths are compared over the shorter one's length.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let len = a.len().min(b.len());
+    dot(&a[..len], &b[..len])
+}
+
+/// Returns the vector's bytes for storage: each component as a little-endian f32.
+pub fn to_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Reads a vector back from [`to_bytes`]'s output.
+pub fn from_bytes(b: &[u8]) -> Result<Vec<f32>, EmbedError> {
+    let (chunks, rest) = b.as_chunks::<4>();
+    if !rest.is_empty() {
+        return Err(EmbedError::Bytes { len: b.len() });
+    }
+    Ok(chunks
+        .iter()
+        .map(|chunk| f32::from_le_bytes(*chunk))
+        .collect())
+}
+
+/// An exact nearest-neighbour index: every row scored against the query by dot product.
+///
+/// Rows are kept in one row-major buffer so a search streams through memory once. An id may
+/// own several rows (a skill's label and each alternative label, say); a search returns each
+/// id once, with its best row's score.
+#[derive(Debug, Clone)]
+pub struct VectorIndex {
+    dims: usize,
+    ids: Vec<i64>,
+    data: Vec<f32>,
+}
+
+impl VectorIndex {
+    /// Returns an empty index of vectors with `dims` dimensions.
+    pub fn new(dims: usize) -> Self {
+        Self {
+            dims,
+            ids: Vec::new(),
+            data: Vec::new(),
+        }
+    }
+
+    /// Returns the dimensions of the index's vectors.
+    pub fn dims(&self) -> usize {
+        self.dims
+    }
+
+    /// Adds a row for `id`; fails when the vector does not have the index's dimensions.
+    pub fn push(&mut self, id: i64, vector: &[f32]) -> Result<(), EmbedError> {
+        if vector.len() != self.dims {
+            return Err(EmbedError::Dimensions {
+                expected: self.dims,
+                actual: vector.len(),
+            });
+        }
+        self.ids.push(id);
+        self.data.extend_from_slice(vector);
+        Ok(())
+    }
+
+    /// Returns the number of rows.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Returns whether the index has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Returns the `k` ids whose best row has the highest dot product with `query`, best first,
+    /// ties by ascending id; each id at most once.
+    ///
+    /// Exact brute force. A query of the wrong length matches nothing.
+    pub fn top_k(&self, query: &[f32], k: usize) -> Vec<(i64, f32)> {
+        if k == 0 || query.len() != self.dims || self.dims == 0 {
+            return Vec::new();
+        }
+        // The best hits so far, best first, at most k and each id once. Once it is full, a row
+        // must beat its last entry to get in: one comparison for nearly every row, and the
+        // linear insertion below runs only O(k log n) times for rows in no particular order.
+        let mut best: Vec<(i64, f32)> = Vec::with_capacity(k + 1);
+        for (row, &id) in self.data.chunks_exact(self.dims).zip(&self.ids) {
+            let score = dot(row, query);
+            if best.len() == k && rank(&(id, score), &best[k - 1]) != Ordering::Less {
+                continue;
+            }
+            if let Some(existing) = best.iter().position(|&(other, _)| other == id) {
+                if rank(&(id, score), &best[existing]) != Ordering::Less {
+                    continue;
+                }
+                best.remove(existing);
+            }
+            let at = best.partition_point(|hit| rank(hit, &(id, score)) == Ordering::Less);
+            best.insert(at, (id, score));
+            best.truncate(k);
+        }
+        best
+    }
+}
+
+/// Orders hits best first: higher score, then lower id.
+fn rank(a: &(i64, f32), b: &(i64, f32)) -> Ordering {
+    b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn naive_top_k(rows: &[(i64, Vec<f32>)], query: &[f32], k: usize) -> Vec<(i64, f32)> {
+        let mut best: BTreeMap<i64, f32> = BTreeMap::new();
+        for (id, row) in rows {
+            // Folded from +0.0 as `dot` is: `sum()` starts from -0.0, which ranks below +0.0.
+            let score = row
+                .iter()
+                .zip(query)
+                .fold(0.0f32, |acc, (a, b)| acc + a * b);
+            let entry = best.entry(*id).or_insert(f32::NEG_INFINITY);
+            *entry = entry.max(score);
+        }
+        let mut hits: Vec<(i64, f32)> = best.into_iter().collect();
+        hits.sort_by(rank);
+        hits.truncate(k);
+        hits
+    }
+
+    proptest! {
+        // Small integer components keep every dot product exact, so ties are real ties and
+        // the lane order of the fast dot product cannot change a result.
+        #[test]
+        fn top_k_matches_a_full_sort(
+            dims in 1usize..12,
+            rows in prop::collection::vec((0i64..6, prop::collection::vec(-2i8..=2, 12)), 0..40),
+            query in prop::collection::vec(-2i8..=2, 12),
+            k in 0usize..8,
+        ) {
+            let rows: Vec<(i64, Vec<f32>)> = rows
+                .into_iter()
+                .map(|(id, v)| (id, v[..dims].iter().map(|&x| f32::from(x)).collect()))
+                .collect();
+            let query: Vec<f32> = query[..dims].iter().map(|&x| f32::from(x)).collect();
+            let mut index = VectorIndex::new(dims);
+            for (id, row) in &rows {
+                index.push(*id, row).unwrap();
+            }
+            prop_assert_eq!(index.top_k(&query, k), naive_top_k(&rows, &query, k));
+        }
+
+        #[test]
+        fn bytes_round_trip(v in prop::collection::vec(any::<f32>(), 0..20)) {
+            let back = from_bytes(&to_bytes(&v)).unwrap();
+            prop_assert_eq!(
+                back.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn bytes_are_little_endian_f32() {
+        assert_eq!(to_bytes(&[1.0, -2.5]), [0, 0, 128, 63, 0, 0, 32, 192]);
+    }
+
+    #[test]
+    fn bytes_of_a_bad_length_are_rejected() {
+        for len in [1, 2, 3, 5, 1535] {
+            assert!(matches!(
+                from_bytes(&vec![0u8; len]),
+                Err(EmbedError::Bytes { len: l }) if l == len
+            ));
+        }
+        assert_eq!(from_bytes(&[]).unwrap(), Vec::<f32>::new());
+    }
+
+    #[test]
+    fn dot_covers_the_lanes_and_the_tail() {
+        let a: Vec<f32> = (0..21).map(|i| i as f32).collect();
+        let b: Vec<f32> = (0..21).map(|i| (i % 3) as f32).collect();
+        let expected: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert_eq!(dot(&a, &b), expected);
+        assert_eq!(cosine(&a, &b[..4]), 0.0 + 1.0 + 4.0 + 0.0);
+    }
+
+    #[test]
+    fn push_rejects_a_vector_of_other_dimensions() {
+        let mut index = VectorIndex::new(3);
+        assert!(matches!(
+            index.push(1, &[1.0, 2.0]),
+            Err(EmbedError::Dimensions {
+                expected: 3,
+                actual: 2
+            })
+        ));
+        assert!(index.is_empty());
+    }
+
+    #[test]
+    fn top_k_keeps_each_ids_best_row() {
+        let mut index = VectorIndex::new(2);
+        index.push(7, &[0.1, 0.0]).unwrap();
+        index.push(3, &[0.5, 0.0]).unwrap();
+        index.push(7, &[0.9, 0.0]).unwrap();
+        index.push(4, &[0.5, 0.0]).unwrap();
+        assert_eq!(
+            index.top_k(&[1.0, 0.0], 5),
+            vec![(7, 0.9), (3, 0.5), (4, 0.5)]
+        );
+        assert_eq!(index.top_k(&[1.0, 0.0], 1), vec![(7, 0.9)]);
+        assert!(index.top_k(&[1.0], 1).is_empty());
+    }
+}

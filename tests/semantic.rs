@@ -1,0 +1,192 @@
+//! The semantic layer with the real model (`RESKILL_TEST_MODEL_DIR`): vectors stored once and
+//! reused on both backends, lexical matching when there is no model, and, on the real ESCO
+//! taxonomy, everyday skill phrases resolved to the skills a careful reader expects.
+//!
+//! Run alone, with the figures printed:
+//! `cargo test -p reskill-tests --test integration semantic -- --nocapture`
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::ensure;
+use reskill_embed::Embedder;
+use reskill_search::{HitDetails, IndexKind, SearchIndexes, SearchRequest};
+use reskill_server::services::semantic::{self, ModelStatus, Semantic};
+use reskill_server::services::{demo, import};
+use reskill_store::taxonomy;
+use reskill_tests::data::{shared_data, test_model_dir};
+use reskill_tests::db::{TestDb, for_each_backend};
+
+fn no_progress(_: &str, _: u64, _: u64) {}
+
+fn embedder(dir: &PathBuf) -> anyhow::Result<Arc<Embedder>> {
+    Ok(Arc::new(Embedder::load(dir)?))
+}
+
+#[tokio::test]
+async fn vectors_are_stored_once_and_only_changed_texts_are_embedded_again() {
+    let Some(dir) = test_model_dir() else { return };
+    for_each_backend(|t| {
+        let dir = dir.clone();
+        async move {
+            let model = embedder(&dir)?;
+            let mut bundle = demo::read_demo_taxonomy()?;
+            taxonomy::import_esco(&t.db, &bundle, &no_progress).await?;
+            let first = semantic::embed_taxonomy(&t.db, &model, &no_progress).await?;
+            ensure!(
+                first.embedded > 0 && first.embedded == first.texts,
+                "{first:?}"
+            );
+            let again = semantic::embed_taxonomy(&t.db, &model, &no_progress).await?;
+            ensure!(again.embedded == 0, "nothing changed, yet {again:?}");
+
+            bundle.occupations[0].description = "Answers questions by telephone.".to_owned();
+            taxonomy::import_esco(&t.db, &bundle, &no_progress).await?;
+            let changed = semantic::embed_taxonomy(&t.db, &model, &no_progress).await?;
+            ensure!(changed.embedded == 1, "one text changed: {changed:?}");
+
+            let semantic = Semantic::with_embedder(model);
+            semantic.reload(&t.db).await?;
+            match semantic.status() {
+                ModelStatus::Ready {
+                    occupations,
+                    skills,
+                    ..
+                } => ensure!(
+                    occupations == bundle.occupations.len() && skills == bundle.skills.len(),
+                    "{occupations} occupations and {skills} skills have vectors"
+                ),
+                other => anyhow::bail!("{other:?}"),
+            }
+            Ok(())
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn without_a_model_search_matches_words_and_says_why() -> anyhow::Result<()> {
+    let t = TestDb::sqlite().await?;
+    let search = SearchIndexes::in_ram()?;
+    demo::load_demo(&t.db, &search).await?;
+    let missing = tempfile::tempdir()?;
+    let semantic = Semantic::open(missing.path());
+    match semantic.status() {
+        ModelStatus::Unavailable { reason } => ensure!(
+            reason.contains(&missing.path().display().to_string()),
+            "the reason names the folder: {reason}"
+        ),
+        other => anyhow::bail!("{other:?}"),
+    }
+    semantic.reload(&t.db).await?;
+    let request = SearchRequest::new("call centre agent", 5);
+    let fused = semantic::search(&search, &semantic, IndexKind::Occupations, &request)?;
+    let words = search.search(IndexKind::Occupations, &request)?;
+    ensure!(!words.hits.is_empty());
+    ensure!(
+        fused == words,
+        "without a model the search is the lexical one"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_model_folder_with_a_changed_file_is_refused() -> anyhow::Result<()> {
+    let Some(dir) = test_model_dir() else {
+        return Ok(());
+    };
+    let copy = tempfile::tempdir()?;
+    for file in ["model.safetensors", "tokenizer.json"] {
+        std::fs::copy(dir.join(file), copy.path().join(file))?;
+    }
+    let mut config = std::fs::read_to_string(dir.join("config.json"))?;
+    config.push(' ');
+    std::fs::write(copy.path().join("config.json"), config)?;
+    let semantic = Semantic::open(copy.path());
+    ensure!(semantic.embedder().is_none());
+    match semantic.status() {
+        ModelStatus::Unavailable { reason } => {
+            ensure!(reason.contains("config.json"), "{reason}")
+        }
+        other => anyhow::bail!("{other:?}"),
+    }
+    Ok(())
+}
+
+/// One line of tests/fixtures/skill_phrases.tsv.
+struct Phrase {
+    text: String,
+    expected: Vec<String>,
+}
+
+fn phrases() -> Vec<Phrase> {
+    include_str!("fixtures/skill_phrases.tsv")
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .filter_map(|line| {
+            let (text, labels) = line.split_once('\t')?;
+            Some(Phrase {
+                text: text.to_owned(),
+                expected: labels.split(" | ").map(str::to_owned).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Share of phrases that must find an expected skill among the first three.
+const PHRASE_TARGET: f64 = 0.85;
+
+#[tokio::test]
+async fn everyday_skill_phrases_find_their_esco_skills_on_the_real_taxonomy() -> anyhow::Result<()>
+{
+    let (Some(data), Some(dir)) = (shared_data(), test_model_dir()) else {
+        return Ok(());
+    };
+    let t = TestDb::sqlite().await?;
+    let search = SearchIndexes::in_ram()?;
+    import::import_esco_dir(&t.db, &search, &data.join("esco"), &no_progress).await?;
+    let model = embedder(&dir)?;
+    semantic::embed_taxonomy(&t.db, &model, &no_progress).await?;
+    let semantic = Semantic::with_embedder(model);
+    semantic.reload(&t.db).await?;
+
+    let phrases = phrases();
+    ensure!(phrases.len() >= 60, "{} phrases", phrases.len());
+    let mut found = 0;
+    let mut words_only = 0;
+    for phrase in &phrases {
+        let request = SearchRequest::new(&phrase.text, 3);
+        let labels = |hits: &[reskill_search::Hit]| -> Vec<String> {
+            hits.iter()
+                .filter(|h| matches!(h.details, HitDetails::Skill { .. }))
+                .map(|h| h.title.clone())
+                .collect()
+        };
+        let fused =
+            labels(&semantic::search(&search, &semantic, IndexKind::Skills, &request)?.hits);
+        let lexical = labels(&search.search(IndexKind::Skills, &request)?.hits);
+        let hit = |top: &[String]| top.iter().any(|l| phrase.expected.contains(l));
+        if hit(&fused) {
+            found += 1;
+        } else {
+            eprintln!(
+                "{:?}: expected {:?}, got {:?}",
+                phrase.text, phrase.expected, fused
+            );
+        }
+        words_only += usize::from(hit(&lexical));
+    }
+    let share = found as f64 / phrases.len() as f64;
+    eprintln!(
+        "skill phrases in the top 3: {found}/{} ({:.1} %) with the model, {words_only} with words only",
+        phrases.len(),
+        share * 100.0
+    );
+    ensure!(
+        share >= PHRASE_TARGET,
+        "{:.1} % < {:.0} %",
+        share * 100.0,
+        PHRASE_TARGET * 100.0
+    );
+    Ok(())
+}
