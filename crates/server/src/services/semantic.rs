@@ -52,11 +52,11 @@ pub struct Fusion {
 impl Default for Fusion {
     fn default() -> Self {
         Self {
-            lexical: 0.1,
+            lexical: 0.05,
             label: 1.0,
             text: 0.5,
-            narrower: 0.05,
-            roll_up: 0.02,
+            narrower: 0.08,
+            roll_up: 0.04,
         }
     }
 }
@@ -443,11 +443,32 @@ pub async fn embed_taxonomy(
     embedder: &Arc<Embedder>,
     progress: &(dyn Fn(&str, u64, u64) + Sync),
 ) -> anyhow::Result<EmbedReport> {
+    embed_kinds(
+        db,
+        embedder,
+        &[IndexKind::Occupations, IndexKind::Skills],
+        progress,
+    )
+    .await
+}
+
+/// Like [`embed_taxonomy`], for the texts of `kinds` only (occupations, skills).
+pub async fn embed_kinds(
+    db: &DatabaseConnection,
+    embedder: &Arc<Embedder>,
+    kinds: &[IndexKind],
+    progress: &(dyn Fn(&str, u64, u64) + Sync),
+) -> anyhow::Result<EmbedReport> {
     let started = Instant::now();
-    let occupations = occupation_texts(documents::occupations(db, None).await?);
-    let skills = skill_texts(documents::skills(db, None).await?);
+    let mut items = Vec::new();
+    if kinds.contains(&IndexKind::Occupations) {
+        items.extend(occupation_texts(documents::occupations(db, None).await?));
+    }
+    if kinds.contains(&IndexKind::Skills) {
+        items.extend(skill_texts(documents::skills(db, None).await?));
+    }
     let mut by_hash: HashMap<String, String> = HashMap::new();
-    for text in all_texts(&occupations).chain(all_texts(&skills)) {
+    for text in all_texts(&items) {
         by_hash
             .entry(embeddings::text_hash(text))
             .or_insert_with(|| text.to_owned());
