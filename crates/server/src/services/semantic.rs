@@ -26,6 +26,8 @@ const EMBED_BATCH: usize = 256;
 const LEXICAL_DEPTH: usize = 50;
 /// Items taken from the semantic side alone.
 const SEMANTIC_DEPTH: usize = 30;
+/// A label this similar to the query is the query (up to case and punctuation).
+const EXACT_LABEL: f32 = 0.99;
 /// How far down a hybrid ranking can be paged.
 pub const HYBRID_DEPTH: usize = 100;
 /// Cursor prefix of a hybrid ranking's pages (the lexical cursor never starts with it).
@@ -41,9 +43,9 @@ pub struct Fusion {
     pub label: f32,
     /// Weight of the cosine of the item's text (label and the description's first sentence).
     pub text: f32,
-    /// Subtracted from a narrower occupation's score: a title people use names the broader
-    /// occupation unless it says more, and the broader one carries the measured risk and
-    /// earnings that narrower ones only inherit.
+    /// Subtracted from a narrower occupation's score unless the query is one of its labels: a
+    /// title people use names the broader occupation unless it says more, and the broader one
+    /// carries the measured risk and earnings that narrower ones only inherit.
     pub narrower: f32,
     /// A narrower occupation lends its semantic score, less this, to its broader one.
     pub roll_up: f32,
@@ -700,7 +702,8 @@ pub fn explain(
 /// Ranks candidates — the lexical hits and the items nearest by label and by text — by
 /// `lexical × BM25/best BM25 + label × label cosine + text × text cosine`, where a broader
 /// item scores at least what a narrower candidate lends it (its own semantic score less
-/// `roll_up`) and a narrower item loses `narrower`; best first, ties by id.
+/// `roll_up`) and a narrower item loses `narrower` unless the query is one of its labels; best
+/// first, ties by id.
 pub fn fuse(
     lexical: &[(i64, f32)],
     similarities: &HashMap<i64, Similarity>,
@@ -741,7 +744,10 @@ pub fn fuse(
         .into_iter()
         .map(|(id, semantic)| {
             let lexical = bm25.get(&id).copied().unwrap_or(0.0);
-            let narrower = if parents.contains_key(&id) {
+            let exact = similarities
+                .get(&id)
+                .is_some_and(|s| s.label >= EXACT_LABEL);
+            let narrower = if parents.contains_key(&id) && !exact {
                 weights.narrower
             } else {
                 0.0
@@ -814,15 +820,8 @@ mod tests {
         let ranked = fuse(&[], &similarities, &parents, Fusion::default());
         assert_eq!(ranked[0].0, 1, "{ranked:?}");
         let exact = HashMap::from([(1, sim(0.2, 0.2)), (2, sim(1.0, 0.9))]);
-        let weights = Fusion {
-            roll_up: 0.2,
-            ..Fusion::default()
-        };
-        let ranked = fuse(&[], &exact, &parents, weights);
-        assert_eq!(
-            ranked[0].0, 2,
-            "a much closer narrower one stays first: {ranked:?}"
-        );
+        let ranked = fuse(&[], &exact, &parents, Fusion::default());
+        assert_eq!(ranked[0].0, 2, "the query is its label: {ranked:?}");
     }
 
     #[test]
