@@ -61,6 +61,13 @@ pub fn reskill(binary: &Path, data_dir: &Path, args: &[&str]) -> Command {
         .env("RESKILL_LOG", "warn")
         // Tests poll search from one address far faster than a person; the limiter has its own test.
         .env("RESKILL_SEARCH_RATE", "0")
+        // The real model when the tests have one; never a download from inside a test.
+        .env(
+            "RESKILL_MODEL_DIR",
+            std::env::var_os("RESKILL_TEST_MODEL_DIR")
+                .unwrap_or_else(|| data_dir.join("model").into()),
+        )
+        .env("RESKILL_PIP", "false")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());

@@ -8,6 +8,8 @@
 //! were chosen on the development half of the job-title gold set (docs/MATCHING.md). Without a
 //! model, or before the vectors are built, search is the lexical search alone.
 
+mod abbreviations;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -538,11 +540,13 @@ pub fn search(
             .map_err(|_| SearchError::InvalidQuery("cursor is malformed".to_owned()))?,
         None => 0,
     };
+    let text = abbreviations::expand(request.q.trim()).unwrap_or_else(|| request.q.trim().into());
     let mut lexical_request = request.clone();
+    lexical_request.q = text.clone();
     lexical_request.limit = LEXICAL_DEPTH;
     lexical_request.cursor = None;
     let lexical = search.search(kind, &lexical_request)?;
-    let query = match embedder.embed_query(request.q.trim()) {
+    let query = match embedder.embed_query(&text) {
         Ok(query) => query,
         Err(error) => {
             tracing::warn!(error = %error, "query embedding failed; matching words only");
@@ -569,7 +573,7 @@ pub fn search(
     let mut hits: HashMap<i64, reskill_search::Hit> =
         lexical.hits.into_iter().map(|h| (h.id, h)).collect();
     // Semantic-only candidates pass through the same filters as the words' hits.
-    for hit in search.hits_by_ids(kind, &extra, &request.q, &request.filters)? {
+    for hit in search.hits_by_ids(kind, &extra, &text, &request.filters)? {
         hits.insert(hit.id, hit);
     }
     let ranked: Vec<(i64, f32)> = ranked
@@ -665,9 +669,10 @@ pub fn explain(
     else {
         return Ok(Vec::new());
     };
-    let lexical = search.search(kind, &SearchRequest::new(q, LEXICAL_DEPTH))?;
+    let text = abbreviations::expand(q).unwrap_or_else(|| q.to_owned());
+    let lexical = search.search(kind, &SearchRequest::new(&text, LEXICAL_DEPTH))?;
     let query = embedder
-        .embed_query(q)
+        .embed_query(&text)
         .map_err(|e| SearchError::InvalidQuery(format!("cannot embed the query: {e}")))?;
     let similarities = kind_vectors.similarities(&query);
     let pairs: Vec<(i64, f32)> = lexical.hits.iter().map(|h| (h.id, h.score)).collect();
