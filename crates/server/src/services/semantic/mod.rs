@@ -169,6 +169,8 @@ pub struct KindVectors {
     ids: Vec<i64>,
     /// Narrower item → its broader one.
     parents: HashMap<i64, i64>,
+    /// Items with at least one vector.
+    with_vectors: usize,
     labels: Vec<f32>,
     label_item: Vec<u32>,
     texts: Vec<f32>,
@@ -196,15 +198,22 @@ impl KindVectors {
             if let Some(parent) = item.parent {
                 out.parents.insert(item.id, parent);
             }
+            let labels_before = out.label_item.len();
             for label in &item.labels {
                 if let Some(v) = vectors.get(&embeddings::text_hash(label)) {
                     out.labels.extend_from_slice(v);
                     out.label_item.push(index);
                 }
             }
-            if let Some(v) = vectors.get(&embeddings::text_hash(&item.text)) {
+            let has_text = if let Some(v) = vectors.get(&embeddings::text_hash(&item.text)) {
                 out.texts.extend_from_slice(v);
                 out.text_item.push(index);
+                true
+            } else {
+                false
+            };
+            if has_text || out.label_item.len() > labels_before {
+                out.with_vectors += 1;
             }
         }
         out
@@ -212,9 +221,7 @@ impl KindVectors {
 
     /// Returns how many items have at least one vector.
     pub fn len(&self) -> usize {
-        let mut with: HashSet<u32> = self.label_item.iter().copied().collect();
-        with.extend(self.text_item.iter().copied());
-        with.len()
+        self.with_vectors
     }
 
     /// Returns whether no item has a vector.
@@ -676,6 +683,7 @@ pub fn explain(
         .map_err(|e| SearchError::InvalidQuery(format!("cannot embed the query: {e}")))?;
     let similarities = kind_vectors.similarities(&query);
     let pairs: Vec<(i64, f32)> = lexical.hits.iter().map(|h| (h.id, h.score)).collect();
+    let bm25_of: HashMap<i64, f32> = pairs.iter().copied().collect();
     let best = pairs.iter().map(|(_, s)| *s).fold(0.0f32, f32::max);
     Ok(fuse(
         &pairs,
@@ -689,10 +697,7 @@ pub fn explain(
             label: 0.0,
             text: 0.0,
         });
-        let bm25 = pairs
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map_or(0.0, |(_, b)| *b);
+        let bm25 = bm25_of.get(&id).copied().unwrap_or(0.0);
         Signals {
             id,
             lexical: if best > 0.0 { bm25 / best } else { 0.0 },
