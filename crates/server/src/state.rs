@@ -67,7 +67,11 @@ impl AppState {
     pub async fn reload_engine(&self) -> anyhow::Result<()> {
         self.semantic.reload(&self.db).await?;
         let config = self.engine().config.clone();
-        let engine = Arc::new(Engine::load(&self.db, config).await?);
+        let engine = Arc::new(
+            Engine::load(&self.db, config)
+                .await?
+                .with_similarity(self.semantic.similarity_input().as_deref()),
+        );
         *self
             .engine
             .write()

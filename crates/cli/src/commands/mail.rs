@@ -1,5 +1,6 @@
 //! `reskill send-mail` and `reskill send-digests`.
 
+use reskill_server::services::semantic::Semantic;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -23,9 +24,16 @@ pub async fn send_mail(settings: &Settings, args: SendMailArgs) -> anyhow::Resul
 /// Enqueues this week's digests and caseload summaries, or lists them with `--dry-run`.
 pub async fn send_digests(settings: &Settings, args: SendDigestsArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
+    // Digests rank transitions as the server does: by similarity when the model is present.
+    let semantic = match super::model::open(settings) {
+        Ok(embedder) => Semantic::with_embedder(embedder),
+        Err(error) => Semantic::unavailable(format!("{error:#}")),
+    };
+    semantic.reload(&db).await?;
     let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
         .await
-        .context("failed to load the matching engine")?;
+        .context("failed to load the matching engine")?
+        .with_similarity(semantic.similarity_input().as_deref());
     let report = reskill_server::services::digests::run_weekly(
         &db,
         &engine,

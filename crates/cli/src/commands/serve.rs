@@ -27,9 +27,13 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             let _ = stop_requested.changed().await;
         },
     ));
+    super::model::fetch_on_first_start(settings).await;
+    let semantic = std::sync::Arc::new(Semantic::open(&settings.model_dir));
+    semantic.reload(&db).await?;
     let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
         .await
-        .context("failed to load the matching engine")?;
+        .context("failed to load the matching engine")?
+        .with_similarity(semantic.similarity_input().as_deref());
     if load_demo {
         let created =
             reskill_server::services::demo_accounts::load_demo_accounts(&db, &engine).await?;
@@ -38,8 +42,6 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             reskill_server::services::demo_accounts::DEMO_PASSWORD
         );
     }
-    super::model::fetch_on_first_start(settings).await;
-    let semantic = std::sync::Arc::new(Semantic::open(&settings.model_dir));
     let auth = settings.auth()?;
     let mailer = std::sync::Arc::new(settings.mailer(&auth)?);
     let state = AppState::new(App {
@@ -59,7 +61,6 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
         ),
         semantic,
     });
-    state.semantic.reload(&state.db).await?;
     // Texts imported while no model was present get their vectors in the background; the
     // server answers meanwhile, matching words for what has none yet.
     let embedding = spawn_missing_embeddings(state.clone());
@@ -124,7 +125,7 @@ fn spawn_missing_embeddings(state: AppState) -> tokio::task::JoinHandle<()> {
                     duration_s = report.seconds,
                     "taxonomy texts embedded"
                 );
-                if let Err(error) = state.semantic.reload(&state.db).await {
+                if let Err(error) = state.reload_engine().await {
                     tracing::warn!("failed to reload the taxonomy's vectors: {error:#}");
                 }
             }

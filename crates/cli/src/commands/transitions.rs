@@ -35,7 +35,8 @@ pub(crate) async fn open_engine(settings: &Settings) -> anyhow::Result<(Arc<Engi
     semantic.reload(&db).await?;
     let engine = Engine::load(&db, MatchConfig::default())
         .await
-        .context("failed to load the matching engine")?;
+        .context("failed to load the matching engine")?
+        .with_similarity(semantic.similarity_input().as_deref());
     db.close().await?;
     if engine.taxonomy.occupation_count() == 0 {
         anyhow::bail!(

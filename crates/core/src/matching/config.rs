@@ -55,6 +55,14 @@ pub struct MatchConfig {
     pub min_risk_reduction: f64,
     /// Whether transitions that are not meaningfully safer are listed too. Default false.
     pub include_riskier: bool,
+    /// Share of the essential requirements in the skill part of the transition similarity (the
+    /// optional ones get the rest). Default 0.75, chosen on the dev transition set.
+    pub similarity_essential_share: f64,
+    /// Weight of the occupation texts' cosine in the transition similarity, the skill part
+    /// weighing 1. Default 0.75, chosen on the dev transition set.
+    pub similarity_text_weight: f64,
+    /// Weight of the shared ISCO-08 digits in the transition similarity. Default 0.05.
+    pub similarity_isco_weight: f64,
     /// Weight of fit in a transition's score. Default 0.6.
     pub transition_fit_weight: f64,
     /// Weight of the risk reduction (percentile points / 100) in a transition's score. Default 0.3.
@@ -108,6 +116,9 @@ impl Default for MatchConfig {
             viable_fit: 0.30,
             min_risk_reduction: 10.0,
             include_riskier: false,
+            similarity_essential_share: 0.75,
+            similarity_text_weight: 0.75,
+            similarity_isco_weight: 0.05,
             transition_fit_weight: 0.6,
             transition_risk_weight: 0.3,
             transition_demand_weight: 0.1,

@@ -62,6 +62,7 @@ mod openings;
 mod plan;
 mod profile;
 mod risk;
+mod similarity;
 mod taxonomy;
 mod transitions;
 
@@ -86,6 +87,7 @@ pub use plan::{
 };
 pub use profile::{GeoPoint, SkillOrigin, SkillProfile, WorkerInput, WorkerSkill};
 pub use risk::{RiskChange, RiskPoint, RiskReading, RiskView};
+pub use similarity::SimilarityInput;
 pub use taxonomy::{
     BuildStats, OccupationInput, OccupationRef, RelationInput, RiskInput, SkillInput, SkillParent,
     SkillParentInput, SkillRef, Taxonomy, TaxonomyInput,

@@ -173,6 +173,8 @@ pub struct Taxonomy {
     pub(crate) skill_group_offsets: Vec<u32>,
     pub(crate) skill_groups: Vec<u32>,
     pub(crate) risk: RiskTable,
+    /// The semantic layer's vectors, when attached with [`Taxonomy::with_similarity`].
+    pub(crate) similarity: Option<std::sync::Arc<super::similarity::SimilarityIndex>>,
     pub(crate) stats: BuildStats,
 }
 
@@ -341,6 +343,7 @@ impl Taxonomy {
             skill_group_offsets,
             skill_groups,
             risk,
+            similarity: None,
             stats,
         }
     }

@@ -1,5 +1,6 @@
 //! Recommended transitions: occupations a worker can reach from their skills that are safer
-//! from automation, ranked by fit, risk reduction and live demand.
+//! from automation, ranked by similarity (or fit without the semantic layer), risk reduction
+//! and live demand.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,8 @@ use crate::ids::OccupationId;
 /// The parts a transition's score is made of, each already multiplied by its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TransitionScoreParts {
-    /// `transition_fit_weight × fit`.
+    /// `transition_fit_weight × closeness`: the similarity when the semantic layer's vectors
+    /// are attached, else the fit.
     pub fit: f64,
     /// `transition_risk_weight × reduction / 100` (0 when the reduction is unknown).
     pub risk: f64,
@@ -30,6 +32,9 @@ pub struct Transition {
     pub score_parts: TransitionScoreParts,
     /// Open openings for the occupation, as supplied by the caller.
     pub demand: u32,
+    /// Similarity in [0, 1] by meaning (skills, texts, ISCO group), when the semantic layer's
+    /// vectors are attached; it ranks transitions in place of the fit.
+    pub similarity: Option<f64>,
     /// Fit, matched and missing skills.
     pub fit: FitExplanation,
     /// Risk before and after, with the source both were read from.
@@ -59,6 +64,7 @@ impl Matcher<'_> {
             .current_occupation
             .and_then(|id| taxonomy.occupation_index.get(&id).copied());
         let current_scored = current.is_some_and(|c| taxonomy.risk.is_scored(c));
+        let similarities = self.similarities(&profile, current);
         let max_demand = demand.values().copied().max().unwrap_or(0);
         let demand_norm = (1.0 + f64::from(max_demand)).ln();
 
@@ -88,8 +94,9 @@ impl Matcher<'_> {
             } else {
                 0.0
             };
+            let closeness = similarities.as_ref().map_or(fit, |s| s[t as usize]);
             let parts = TransitionScoreParts {
-                fit: config.transition_fit_weight * fit,
+                fit: config.transition_fit_weight * closeness,
                 risk: config.transition_risk_weight
                     * reduction.map_or(0.0, |p| (p / 100.0).clamp(-1.0, 1.0)),
                 demand: config.transition_demand_weight * demand_share,
@@ -105,6 +112,7 @@ impl Matcher<'_> {
             .map(|(score, t, score_parts, risk, openings)| Transition {
                 score,
                 score_parts,
+                similarity: similarities.as_ref().map(|s| s[t as usize]),
                 demand: openings,
                 fit: self.explain_index(&profile, t),
                 risk,

@@ -13,13 +13,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use reskill_core::matching::PlanConstraints;
 use reskill_core::matching::{
     CourseCatalog, CourseInput, CoursePlan, GeoPoint, MatchConfig, Matcher, OccupationInput,
     OccupationRef, RankedOpening, RelationInput, RequiredSkill, RiskChange, RiskReading,
     SkillInput, SkillOrigin, SkillParent, SkillParentInput, SkillProfile, Taxonomy, TaxonomyInput,
     Transition, TransitionScoreParts, WorkerInput, WorkerSkill,
 };
+use reskill_core::matching::{PlanConstraints, SimilarityInput};
 use reskill_core::risk::RiskBand;
 use reskill_core::{CourseId, OccupationId, SkillId};
 use reskill_search::{GeoFilter, IndexKind, OpeningFilters, SearchIndexes, SearchRequest};
@@ -351,6 +351,20 @@ impl Engine {
             engine.taxonomy.occupation_count()
         );
         Ok(Engine { load_ms, ..engine })
+    }
+
+    /// Attaches the semantic layer's vectors, so transitions rank by similarity; `None` keeps
+    /// ranking by fit.
+    pub fn with_similarity(mut self, input: Option<&SimilarityInput>) -> Self {
+        if let Some(input) = input {
+            let started = Instant::now();
+            self.taxonomy = self.taxonomy.with_similarity(input);
+            tracing::info!(
+                duration_ms = started.elapsed().as_millis() as u64,
+                "transition similarity attached"
+            );
+        }
+        self
     }
 
     /// Returns a matcher over the taxonomy with the engine's configuration.
@@ -713,8 +727,11 @@ pub struct TransitionView {
     pub score: f64,
     /// Weighted fit, risk reduction and demand.
     pub score_parts: TransitionScoreParts,
-    /// Fit in [0, 1].
+    /// Fit in [0, 1]: the weighted share of the target's requirements already held.
     pub fit: f64,
+    /// Similarity in [0, 1] by meaning, which ranks transitions when the model is available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
     /// Live openings for the target (near the worker when a location was given).
     pub demand: u32,
     /// Risk before and after, with the source both were read from.
@@ -735,6 +752,7 @@ impl From<Transition> for TransitionView {
             score: t.score,
             score_parts: t.score_parts,
             fit: t.fit.fit,
+            similarity: t.similarity,
             demand: t.demand,
             risk: t.risk,
             matched_skills: t.fit.matched_skills,

@@ -16,6 +16,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use anyhow::Context;
+use reskill_core::matching::SimilarityInput;
+use reskill_core::{OccupationId, SkillId};
 use reskill_embed::Embedder;
 use reskill_search::{IndexKind, SearchError, SearchIndexes, SearchRequest, SearchResponse};
 use reskill_store::documents;
@@ -99,6 +101,10 @@ const TEXT_EXCERPT_BYTES: usize = 200;
 /// Returns the description's first sentence, cut at a word within [`TEXT_EXCERPT_BYTES`]:
 /// the sentence that says what the item is. Whole descriptions (up to 128 tokens) took three
 /// times as long to embed for the same accuracy on the development set.
+/// Nearest skills kept per skill for transition similarity; a skill further away counts for
+/// the last one's cosine. 16, 32 and 64 score the same on the dev transitions (docs/MATCHING.md).
+const SKILL_NEIGHBOURS: usize = 32;
+
 fn first_sentence(description: &str) -> &str {
     let text = description.trim();
     let sentence = text
@@ -219,6 +225,16 @@ impl KindVectors {
         out
     }
 
+    /// Returns the items with a text vector and those vectors, row-major.
+    fn text_rows(&self) -> (Vec<i64>, Vec<f32>) {
+        let ids = self
+            .text_item
+            .iter()
+            .map(|&item| self.ids[item as usize])
+            .collect();
+        (ids, self.texts.clone())
+    }
+
     /// Returns how many items have at least one vector.
     pub fn len(&self) -> usize {
         self.with_vectors
@@ -272,6 +288,9 @@ pub struct TaxonomyVectors {
     pub occupations: KindVectors,
     /// Skills.
     pub skills: KindVectors,
+    /// What transition similarity needs from them: each skill's nearest skills and each
+    /// occupation's text vector. Empty when no skill has a vector.
+    pub similarity: Arc<SimilarityInput>,
 }
 
 impl TaxonomyVectors {
@@ -288,9 +307,38 @@ impl TaxonomyVectors {
         for (hash, bytes) in stored {
             vectors.insert(hash, reskill_embed::from_bytes(&bytes)?);
         }
+        let occupations = KindVectors::build(dims, &occupations, &vectors);
+        let skills = KindVectors::build(dims, &skills, &vectors);
+        let (skill_ids, skill_rows) = skills.text_rows();
+        let (occupation_ids, occupation_rows) = occupations.text_rows();
+        let similarity = tokio::task::spawn_blocking(move || {
+            let near = reskill_embed::nearest_neighbours(&skill_rows, dims, SKILL_NEIGHBOURS)?;
+            let skill_neighbours = near
+                .into_iter()
+                .zip(&skill_ids)
+                .map(|(list, &id)| {
+                    let list = list
+                        .into_iter()
+                        .map(|(row, cos)| (SkillId(skill_ids[row as usize]), cos))
+                        .collect();
+                    (SkillId(id), list)
+                })
+                .collect();
+            let occupation_vectors = occupation_ids
+                .iter()
+                .zip(occupation_rows.chunks_exact(dims.max(1)))
+                .map(|(&id, row)| (OccupationId(id), row.to_vec()))
+                .collect();
+            anyhow::Ok(SimilarityInput {
+                skill_neighbours,
+                occupation_vectors,
+            })
+        })
+        .await??;
         Ok(Self {
-            occupations: KindVectors::build(dims, &occupations, &vectors),
-            skills: KindVectors::build(dims, &skills, &vectors),
+            occupations,
+            skills,
+            similarity: Arc::new(similarity),
         })
     }
 
@@ -413,6 +461,14 @@ impl Semantic {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(vectors);
         Ok(())
+    }
+
+    /// Returns what transition similarity needs from the vectors, or `None` without a model or
+    /// before any skill has a vector.
+    pub fn similarity_input(&self) -> Option<Arc<SimilarityInput>> {
+        self.embedder.as_ref()?;
+        let vectors = self.vectors();
+        (!vectors.similarity.skill_neighbours.is_empty()).then(|| vectors.similarity.clone())
     }
 
     /// Returns what the model is doing.

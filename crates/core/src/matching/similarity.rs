@@ -1,0 +1,480 @@
+//! How close a worker's skills (and their current occupation) are to every occupation, by
+//! meaning rather than by shared skill ids: the ranking signal of transitions.
+//!
+//! Four parts, from the semantic layer's vectors and the taxonomy:
+//! - **forward**: each skill the target requires, matched to the most similar skill the worker
+//!   holds (1 for the skill itself, the cosine of a near neighbour, else a floor); the
+//!   IDF-weighted mean over the essential requirements and over the optional ones, blended;
+//! - **reverse**: the same from the other side — each held skill matched to the target's most
+//!   similar requirement — so a target that uses a thin slice of the worker's skills ranks
+//!   lower;
+//! - **text**: the cosine of the two occupations' texts (label and first sentence);
+//! - **ISCO**: the share of the four ISCO-08 digits the two occupations have in common.
+//!
+//! The skill part is the harmonic mean of forward and reverse. Text and ISCO need the worker's
+//! current occupation; without one the similarity is the skill part alone. Weights and figures
+//! are in docs/MATCHING.md.
+
+use std::collections::HashMap;
+
+use super::config::MatchConfig;
+use super::profile::SkillProfile;
+use super::taxonomy::Taxonomy;
+use crate::ids::{OccupationId, SkillId};
+
+/// What the semantic layer hands the engine: nearest skills and occupation text vectors.
+#[derive(Debug, Clone, Default)]
+pub struct SimilarityInput {
+    /// Each skill's most similar other skills by meaning with their cosine, most similar first.
+    /// The last one's cosine is the skill's floor: what any skill further away counts for.
+    pub skill_neighbours: Vec<(SkillId, Vec<(SkillId, f32)>)>,
+    /// Each occupation's text vector (unit length; all of one length).
+    pub occupation_vectors: Vec<(OccupationId, Vec<f32>)>,
+}
+
+/// [`SimilarityInput`] over the taxonomy's dense indices.
+#[derive(Debug, Clone)]
+pub(crate) struct SimilarityIndex {
+    /// CSR offsets into `neighbours`, one more than skills. Lists are symmetric: a skill is
+    /// among its neighbours' neighbours.
+    neighbour_offsets: Vec<u32>,
+    neighbours: Vec<(u32, f32)>,
+    /// Credit of a skill with no close held skill.
+    floor: Vec<f32>,
+    /// CSR: skill index → indices of occupations requiring it.
+    required_by_offsets: Vec<u32>,
+    required_by: Vec<u32>,
+    dims: usize,
+    /// Occupation text vectors, row-major; `has_vector` says which rows are real.
+    vectors: Vec<f32>,
+    has_vector: Vec<bool>,
+}
+
+impl SimilarityIndex {
+    pub(crate) fn build(taxonomy: &Taxonomy, input: &SimilarityInput) -> Self {
+        let n_skills = taxonomy.skills.len();
+        let mut lists: Vec<HashMap<u32, f32>> = vec![HashMap::new(); n_skills];
+        let mut floor = vec![0.0f32; n_skills];
+        for (skill, near) in &input.skill_neighbours {
+            let Some(&s) = taxonomy.skill_index.get(skill) else {
+                continue;
+            };
+            if let Some(&(_, last)) = near.last() {
+                floor[s as usize] = last.max(0.0);
+            }
+            for (other, cos) in near {
+                let Some(&o) = taxonomy.skill_index.get(other) else {
+                    continue;
+                };
+                if o == s {
+                    continue;
+                }
+                for (a, b) in [(s, o), (o, s)] {
+                    let slot = lists[a as usize].entry(b).or_insert(*cos);
+                    *slot = slot.max(*cos);
+                }
+            }
+        }
+        let mut neighbour_offsets = Vec::with_capacity(n_skills + 1);
+        let mut neighbours = Vec::new();
+        neighbour_offsets.push(0);
+        for list in lists {
+            let mut list: Vec<(u32, f32)> = list.into_iter().collect();
+            list.sort_by_key(|p| p.0);
+            neighbours.extend(list);
+            neighbour_offsets.push(neighbours.len() as u32);
+        }
+
+        let n_occupations = taxonomy.occupations.len();
+        let mut pairs: Vec<(u32, u32)> = (0..n_occupations as u32)
+            .flat_map(|o| {
+                taxonomy
+                    .occupation_requirements(o)
+                    .iter()
+                    .map(move |r| (r.skill, o))
+            })
+            .collect();
+        pairs.sort_unstable();
+        let mut required_by_offsets = vec![0u32; n_skills + 1];
+        for &(s, _) in &pairs {
+            required_by_offsets[s as usize + 1] += 1;
+        }
+        for i in 0..n_skills {
+            required_by_offsets[i + 1] += required_by_offsets[i];
+        }
+        let required_by = pairs.into_iter().map(|(_, o)| o).collect();
+
+        let dims = input.occupation_vectors.first().map_or(0, |(_, v)| v.len());
+        let mut vectors = vec![0.0f32; n_occupations * dims];
+        let mut has_vector = vec![false; n_occupations];
+        for (occupation, vector) in &input.occupation_vectors {
+            if let Some(&o) = taxonomy.occupation_index.get(occupation)
+                && vector.len() == dims
+            {
+                vectors[o as usize * dims..(o as usize + 1) * dims].copy_from_slice(vector);
+                has_vector[o as usize] = true;
+            }
+        }
+        Self {
+            neighbour_offsets,
+            neighbours,
+            floor,
+            required_by_offsets,
+            required_by,
+            dims,
+            vectors,
+            has_vector,
+        }
+    }
+
+    fn neighbours_of(&self, skill: u32) -> &[(u32, f32)] {
+        &self.neighbours[self.neighbour_offsets[skill as usize] as usize
+            ..self.neighbour_offsets[skill as usize + 1] as usize]
+    }
+
+    fn required_by(&self, skill: u32) -> &[u32] {
+        &self.required_by[self.required_by_offsets[skill as usize] as usize
+            ..self.required_by_offsets[skill as usize + 1] as usize]
+    }
+
+    fn vector(&self, occupation: u32) -> Option<&[f32]> {
+        let o = occupation as usize;
+        self.has_vector[o].then(|| &self.vectors[o * self.dims..(o + 1) * self.dims])
+    }
+}
+
+/// Weighted means of two classes of items (essential and optional), blended by `share`; a class
+/// with no weight gives its share to the other.
+#[derive(Default, Clone, Copy)]
+struct TwoMeans {
+    essential: (f64, f64),
+    optional: (f64, f64),
+}
+
+impl TwoMeans {
+    fn add(&mut self, essential: bool, weight: f64, value: f64) {
+        let slot = if essential {
+            &mut self.essential
+        } else {
+            &mut self.optional
+        };
+        slot.0 += weight * value;
+        slot.1 += weight;
+    }
+
+    fn blend(&self, share: f64) -> f64 {
+        let mean = |(sum, weight): (f64, f64)| (weight > 0.0).then(|| sum / weight);
+        match (mean(self.essential), mean(self.optional)) {
+            (Some(e), Some(o)) => share * e + (1.0 - share) * o,
+            (Some(m), None) | (None, Some(m)) => m,
+            (None, None) => 0.0,
+        }
+    }
+}
+
+/// Returns the harmonic mean of two shares in [0, 1] (0 when both are 0).
+fn harmonic(a: f64, b: f64) -> f64 {
+    if a + b <= 0.0 {
+        0.0
+    } else {
+        2.0 * a * b / (a + b)
+    }
+}
+
+impl Taxonomy {
+    /// Attaches the semantic layer's vectors; transitions then rank by
+    /// [`similarity`](super::Matcher::similarities) instead of fit.
+    pub fn with_similarity(mut self, input: &SimilarityInput) -> Self {
+        let index = SimilarityIndex::build(&self, input);
+        self.similarity = Some(std::sync::Arc::new(index));
+        self
+    }
+
+    /// Returns whether transitions rank by similarity (the semantic layer's vectors are
+    /// attached).
+    pub fn has_similarity(&self) -> bool {
+        self.similarity.is_some()
+    }
+}
+
+impl super::fit::Matcher<'_> {
+    /// Returns the similarity in [0, 1] of a worker to every occupation, by dense index, or
+    /// `None` when the taxonomy has no vectors attached. `current` is the worker's current
+    /// occupation index: its essential and optional requirements weigh the reverse part, and
+    /// its text and ISCO group add the occupation parts.
+    pub(crate) fn similarities(
+        &self,
+        profile: &SkillProfile,
+        current: Option<u32>,
+    ) -> Option<Vec<f64>> {
+        let taxonomy = self.taxonomy;
+        let index = taxonomy.similarity.as_deref()?;
+        let config: &MatchConfig = &self.config;
+        let share = config.similarity_essential_share.clamp(0.0, 1.0);
+        let n = taxonomy.occupations.len();
+
+        // Forward: the credit of every skill from its closest held skill.
+        let mut best = index.floor.clone();
+        for &h in &profile.held_skills {
+            let held = profile.held[h as usize];
+            let slot = &mut best[h as usize];
+            *slot = slot.max(held);
+            for &(other, cos) in index.neighbours_of(h) {
+                let slot = &mut best[other as usize];
+                *slot = slot.max(cos * held);
+            }
+        }
+        let forward: Vec<f64> = (0..n as u32)
+            .map(|o| {
+                let range = taxonomy.requirement_range(o);
+                let mut means = TwoMeans::default();
+                for (r, &essential) in taxonomy.requirements[range.clone()]
+                    .iter()
+                    .zip(&taxonomy.requirement_essential[range])
+                {
+                    let s = r.skill as usize;
+                    means.add(essential, f64::from(taxonomy.idf[s]), f64::from(best[s]));
+                }
+                means.blend(share)
+            })
+            .collect();
+
+        // Reverse: every held skill's closest requirement in each occupation.
+        let essential_of_current: HashMap<u32, bool> = current
+            .map(|c| {
+                let range = taxonomy.requirement_range(c);
+                taxonomy.requirements[range.clone()]
+                    .iter()
+                    .zip(&taxonomy.requirement_essential[range])
+                    .map(|(r, &e)| (r.skill, e))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut reverse = vec![TwoMeans::default(); n];
+        let mut closest = vec![0.0f32; n];
+        for &h in &profile.held_skills {
+            let floor = index.floor[h as usize];
+            closest.iter_mut().for_each(|c| *c = floor);
+            for &(other, cos) in index.neighbours_of(h) {
+                for &o in index.required_by(other) {
+                    let slot = &mut closest[o as usize];
+                    *slot = slot.max(cos);
+                }
+            }
+            for &o in index.required_by(h) {
+                closest[o as usize] = 1.0;
+            }
+            let essential = essential_of_current.get(&h).copied().unwrap_or(true);
+            let weight = f64::from(taxonomy.idf[h as usize] * profile.held[h as usize]);
+            for (means, &c) in reverse.iter_mut().zip(&closest) {
+                means.add(essential, weight, f64::from(c));
+            }
+        }
+
+        let text_weight = config.similarity_text_weight.max(0.0);
+        let isco_weight = config.similarity_isco_weight.max(0.0);
+        let origin = current.and_then(|c| index.vector(c).map(|v| (c, v)));
+        let out = (0..n)
+            .map(|o| {
+                let skills = harmonic(forward[o], reverse[o].blend(share));
+                let Some((c, origin_vector)) = origin else {
+                    return skills;
+                };
+                let text = index.vector(o as u32).map_or(0.0, |v| {
+                    f64::from(origin_vector.iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
+                });
+                let isco = shared_isco_digits(
+                    &taxonomy.occupations[c as usize].isco_group,
+                    &taxonomy.occupations[o].isco_group,
+                );
+                (skills + text_weight * text.max(0.0) + isco_weight * isco)
+                    / (1.0 + text_weight + isco_weight)
+            })
+            .collect();
+        Some(out)
+    }
+}
+
+/// Share of the four ISCO-08 digits two unit groups have in common, from the first.
+fn shared_isco_digits(a: &str, b: &str) -> f64 {
+    let shared = a
+        .bytes()
+        .zip(b.bytes())
+        .take(4)
+        .take_while(|(x, y)| x == y)
+        .count();
+    shared as f64 / 4.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::*;
+    use super::super::{MatchConfig, Matcher};
+    use super::*;
+
+    fn index_of(taxonomy: &Taxonomy, id: OccupationId) -> usize {
+        taxonomy.occupation_index[&id] as usize
+    }
+
+    /// Every skill 0.2 from every other (the floor), with the given closer pairs.
+    fn input(
+        close: &[(SkillId, SkillId, f32)],
+        vectors: &[(OccupationId, [f32; 2])],
+    ) -> SimilarityInput {
+        let skills: Vec<SkillId> = fixture_skills();
+        let skill_neighbours = skills
+            .iter()
+            .map(|&s| {
+                let mut near: Vec<(SkillId, f32)> = close
+                    .iter()
+                    .filter_map(|&(a, b, cos)| {
+                        (a == s)
+                            .then_some((b, cos))
+                            .or((b == s).then_some((a, cos)))
+                    })
+                    .collect();
+                let other = skills
+                    .iter()
+                    .copied()
+                    .find(|&o| o != s && !near.iter().any(|n| n.0 == o));
+                near.extend(other.map(|o| (o, 0.2)));
+                (s, near)
+            })
+            .collect();
+        SimilarityInput {
+            skill_neighbours,
+            occupation_vectors: vectors.iter().map(|(id, v)| (*id, v.to_vec())).collect(),
+        }
+    }
+
+    fn fixture_skills() -> Vec<SkillId> {
+        taxonomy().skills.iter().map(|s| s.id).collect()
+    }
+
+    #[test]
+    fn no_vectors_no_similarity() {
+        let taxonomy = taxonomy();
+        let matcher = Matcher::new(&taxonomy, MatchConfig::default());
+        let profile = matcher.profile(&call_centre_worker().skills);
+        assert!(matcher.similarities(&profile, None).is_none());
+        assert!(!taxonomy.has_similarity());
+    }
+
+    #[test]
+    fn a_close_skill_counts_and_an_unrelated_target_is_unmoved() {
+        let worker = declared(&[KEEP_FINANCIAL_RECORDS, PLAN_BUDGETS]);
+        let plain = taxonomy().with_similarity(&input(&[], &[]));
+        let linked = taxonomy().with_similarity(&input(
+            &[(KEEP_FINANCIAL_RECORDS, CHECK_DATA_QUALITY, 0.9)],
+            &[],
+        ));
+        let score = |taxonomy: &Taxonomy, target| {
+            let matcher = Matcher::new(taxonomy, MatchConfig::default());
+            let profile = matcher.profile(&worker);
+            matcher.similarities(&profile, None).unwrap()[index_of(taxonomy, target)]
+        };
+        assert!(score(&linked, DATA_ENTRY_CLERK) > score(&plain, DATA_ENTRY_CLERK) + 0.05);
+        assert_eq!(score(&linked, NURSE), score(&plain, NURSE));
+        // Holding every requirement of an occupation and nothing else is a perfect match.
+        let bookkeeper = declared(&[
+            KEEP_FINANCIAL_RECORDS,
+            USE_SPREADSHEETS,
+            PLAN_BUDGETS,
+            TOUCH_TYPING,
+            CHECK_DATA_QUALITY,
+        ]);
+        let matcher = Matcher::new(&plain, MatchConfig::default());
+        let all = matcher
+            .similarities(&matcher.profile(&bookkeeper), None)
+            .unwrap();
+        assert!(
+            (all[index_of(&plain, BOOKKEEPER)] - 1.0).abs() < 1e-9,
+            "{all:?}"
+        );
+        assert!(
+            all.iter().all(|s| (0.0..=1.0 + 1e-9).contains(s)),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn a_target_using_a_thin_slice_of_the_skills_ranks_lower() {
+        // The care assistant's three essentials are all held by a nurse, but the nurse's other
+        // skills go unused there: the reverse part keeps it below a perfect match.
+        let taxonomy = taxonomy().with_similarity(&input(&[], &[]));
+        let matcher = Matcher::new(&taxonomy, MatchConfig::default());
+        let nurse_skills = declared(&[
+            ADMINISTER_MEDICATION,
+            MONITOR_PATIENT_HEALTH,
+            FOLLOW_HYGIENE_PROCEDURES,
+            SHOW_EMPATHY,
+            CLINICAL_ASSESSMENT,
+            ASSIST_WITH_PERSONAL_CARE,
+            COMMUNICATE_WITH_CUSTOMERS,
+        ]);
+        let profile = matcher.profile(&nurse_skills);
+        let nurse = taxonomy.occupation_index[&NURSE];
+        let all = matcher.similarities(&profile, Some(nurse)).unwrap();
+        let care = all[index_of(&taxonomy, CARE_ASSISTANT)];
+        assert!(matcher.fit(&nurse_skills, CARE_ASSISTANT).unwrap() > 0.99);
+        assert!(care < 0.9, "care assistant {care}");
+        assert!(care > all[index_of(&taxonomy, BOOKKEEPER)]);
+    }
+
+    #[test]
+    fn texts_and_isco_digits_join_with_a_current_occupation() {
+        let vectors = [
+            (CALL_CENTRE_AGENT, [1.0, 0.0]),
+            (CUSTOMER_SERVICE_MANAGER, [1.0, 0.0]),
+            (DATA_ENTRY_CLERK, [0.0, 1.0]),
+        ];
+        let taxonomy = taxonomy().with_similarity(&input(&[], &vectors));
+        let matcher = Matcher::new(&taxonomy, MatchConfig::default());
+        let worker = call_centre_worker();
+        let profile = matcher.profile(&worker.skills);
+        let current = taxonomy.occupation_index[&CALL_CENTRE_AGENT];
+        let with = matcher.similarities(&profile, Some(current)).unwrap();
+        // The skill part alone: the same current occupation, no occupation vectors.
+        let bare = super::super::fixture::taxonomy().with_similarity(&input(&[], &[]));
+        let bare_matcher = Matcher::new(&bare, MatchConfig::default());
+        let without = bare_matcher
+            .similarities(&bare_matcher.profile(&worker.skills), Some(current))
+            .unwrap();
+        let manager = index_of(&taxonomy, CUSTOMER_SERVICE_MANAGER);
+        let clerk = index_of(&taxonomy, DATA_ENTRY_CLERK);
+        // Same text vector: the text part is 1; orthogonal: 0. Both share ISCO digit 4 or none.
+        let config = MatchConfig::default();
+        let total = 1.0 + config.similarity_text_weight + config.similarity_isco_weight;
+        let expected_manager = (without[manager] + config.similarity_text_weight) / total;
+        assert!(
+            (with[manager] - expected_manager).abs() < 1e-6,
+            "{} vs {expected_manager}",
+            with[manager]
+        );
+        let expected_clerk = (without[clerk] + config.similarity_isco_weight * 0.25) / total;
+        assert!(
+            (with[clerk] - expected_clerk).abs() < 1e-6,
+            "{} vs {expected_clerk}",
+            with[clerk]
+        );
+    }
+
+    #[test]
+    fn isco_digits_count_from_the_first() {
+        assert_eq!(shared_isco_digits("2421", "2421"), 1.0);
+        assert_eq!(shared_isco_digits("2421", "2422"), 0.75);
+        assert_eq!(shared_isco_digits("2421", "3421"), 0.0);
+        assert_eq!(shared_isco_digits("", "2421"), 0.0);
+    }
+
+    #[test]
+    fn an_empty_class_gives_its_share_to_the_other() {
+        let mut means = TwoMeans::default();
+        means.add(true, 2.0, 0.5);
+        assert_eq!(means.blend(0.75), 0.5);
+        means.add(false, 1.0, 1.0);
+        assert!((means.blend(0.75) - (0.75 * 0.5 + 0.25)).abs() < 1e-12);
+        assert_eq!(harmonic(0.0, 0.0), 0.0);
+        assert!((harmonic(0.5, 1.0) - 2.0 / 3.0).abs() < 1e-12);
+    }
+}
