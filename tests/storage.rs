@@ -14,7 +14,7 @@ use reskill_core::taxonomy::{
 };
 use reskill_migrations::{Migrator, MigratorTrait};
 use reskill_store::taxonomy::SkillNode;
-use reskill_store::{ErrorKind, StorageError, catalog, changes, risk, stats, taxonomy};
+use reskill_store::{ErrorKind, StorageError, catalog, changes, labour, risk, stats, taxonomy};
 use reskill_tests::db::{for_each_backend, for_each_backend_with};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
 use sea_orm_migration::SchemaManager;
@@ -426,6 +426,58 @@ fn opening(source_id: &str, organisation: &str, occupation: u32) -> NewOpening {
         url: "https://example.org/job".to_owned(),
         dedupe_key: None,
     }
+}
+
+#[tokio::test]
+async fn occupation_attributes_replace_and_narrower_occupations_inherit() {
+    for_each_backend(|t| async move {
+        taxonomy::import_esco(&t.db, &small_bundle(), &no_progress).await?;
+        let record =
+            |n: u32, job_zone: Option<f64>, annual_earnings: Option<f64>| labour::AttributeRecord {
+                occupation_uri: occ_uri(n),
+                job_zone,
+                annual_earnings,
+            };
+        let records = [
+            record(1, Some(2.0), Some(20_000.0)),
+            record(3, Some(4.0), None),
+            record(404, Some(1.0), None),
+        ];
+        let report = labour::replace_occupation_attributes(&t.db, &records, "GBP", "test").await?;
+        ensure!(
+            report.stored == 2 && report.unknown == vec![occ_uri(404)],
+            "{report:?}"
+        );
+        let id = |n: u32| {
+            let db = t.db.clone();
+            async move { anyhow::Ok(taxonomy::occupation_by_uri(&db, &occ_uri(n)).await?.id.0) }
+        };
+        let (one, two, three) = (id(1).await?, id(2).await?, id(3).await?);
+        let all = labour::occupation_attributes(&t.db).await?;
+        let of = |id: i64| all.iter().find(|a| a.occupation_id == id);
+        // Occupation 2 is narrower than 1 and has no figures of its own.
+        let inherited = of(two).context("occupation 2 has no attributes")?;
+        ensure!(
+            inherited.inherited
+                && inherited.job_zone == Some(2.0)
+                && inherited.annual_earnings == Some(20_000.0)
+                && inherited.earnings_currency == "GBP",
+            "{inherited:?}"
+        );
+        ensure!(of(one).is_some_and(|a| !a.inherited), "{all:?}");
+        ensure!(
+            of(three).is_some_and(|a| a.job_zone == Some(4.0) && a.annual_earnings.is_none()),
+            "{all:?}"
+        );
+
+        // A new import replaces the old one entirely.
+        labour::replace_occupation_attributes(&t.db, &[record(3, Some(3.0), None)], "GBP", "test")
+            .await?;
+        let all = labour::occupation_attributes(&t.db).await?;
+        ensure!(all.len() == 1 && all[0].occupation_id == three, "{all:?}");
+        Ok(())
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ mod m20261201_000101_accounts_workflows;
 mod m20261201_000201_mail_outbox_leases;
 mod m20261201_000202_outbox_claim_indexes;
 mod m20261207_000301_text_embeddings;
+mod m20261207_000302_occupation_attributes;
 
 /// Runs Reskill's migrations in order.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000201_mail_outbox_leases::Migration),
             Box::new(m20261201_000202_outbox_claim_indexes::Migration),
             Box::new(m20261207_000301_text_embeddings::Migration),
+            Box::new(m20261207_000302_occupation_attributes::Migration),
         ]
     }
 }

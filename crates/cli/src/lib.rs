@@ -432,6 +432,20 @@ pub enum ImportCommand {
         #[arg(long)]
         no_activate: bool,
     },
+    /// Import job zones and earnings per ESCO occupation (Nesta's occupation attributes:
+    /// concept_uri, job_zone, annual_earnings), replacing the stored ones. Transitions then
+    /// weigh preparation and leave out moves that cut pay below 75% or change the job zone
+    /// by more than one.
+    Labour {
+        /// The CSV file.
+        file: PathBuf,
+        /// ISO 4217 code of the earnings.
+        #[arg(long, default_value = "GBP")]
+        currency: String,
+        /// Where the figures come from, shown beside them.
+        #[arg(long, default_value = "Nesta Mapping Career Causeways")]
+        source: String,
+    },
     /// Import course files, tagging each course with taxonomy skills and an occupation. Reads
     /// Reskill's course CSV (see crates/ingest/src/courses.rs for the columns), the edX,
     /// Udemy and Coursera catalogues and Sweden's YH programme list. Bad rows are reported with

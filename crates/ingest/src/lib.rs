@@ -5,6 +5,7 @@ pub mod demo;
 pub mod error;
 pub mod esco;
 pub mod jsonld;
+pub mod labour;
 pub mod openings;
 pub mod rejected;
 pub mod risk;

@@ -15,6 +15,7 @@ pub mod documents;
 pub mod embeddings;
 pub mod entities;
 pub mod error;
+pub mod labour;
 pub mod matching;
 pub mod openings;
 pub mod outbox;

@@ -391,6 +391,8 @@ pub struct EngineDataVersion {
     pub risk_scores: u64,
     /// `(name, year, active, imported_at)` of every risk source.
     pub risk_sources: Vec<(String, i32, bool, String)>,
+    /// Number of occupations with labour attributes of their own.
+    pub occupation_attributes: u64,
 }
 
 /// Returns the current [`EngineDataVersion`].
@@ -408,6 +410,9 @@ pub async fn engine_data_version(
         last_change: last_change_id(db).await?,
         risk_scores: risk_score::Entity::find().count(db).await?,
         risk_sources: sources,
+        occupation_attributes: crate::entities::occupation_attribute::Entity::find()
+            .count(db)
+            .await?,
     })
 }
 

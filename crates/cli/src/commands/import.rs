@@ -1,4 +1,4 @@
-//! `reskill import esco|risk|courses|openings`.
+//! `reskill import esco|risk|labour|courses|openings`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -45,6 +45,18 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             .await
             .with_context(|| format!("risk import from {} failed", file.display()))?;
             println!("{summary}");
+        }
+        ImportCommand::Labour {
+            file,
+            currency,
+            source,
+        } => {
+            let report = reskill_server::services::import::import_attributes_file(
+                &db, &file, &currency, &source,
+            )
+            .await
+            .with_context(|| format!("labour import from {} failed", file.display()))?;
+            println!("{report}");
         }
         ImportCommand::Courses { files, batch_size } => {
             let options = ImportOptions { batch_size };

@@ -63,6 +63,14 @@ pub struct MatchConfig {
     pub similarity_text_weight: f64,
     /// Weight of the shared ISCO-08 digits in the transition similarity. Default 0.05.
     pub similarity_isco_weight: f64,
+    /// Weight of the difference in O*NET job zones, subtracted in the transition similarity.
+    /// Default 0.06, chosen on the dev transition set.
+    pub similarity_job_zone_weight: f64,
+    /// Smallest share of today's earnings a safer transition may pay. Default 0.75 (Nesta's
+    /// "desirable" test).
+    pub min_earnings_ratio: f64,
+    /// Largest change in O*NET job zone for a safer transition. Default 1 (Nesta's).
+    pub max_job_zone_change: f64,
     /// Weight of fit in a transition's score. Default 0.6.
     pub transition_fit_weight: f64,
     /// Weight of the risk reduction (percentile points / 100) in a transition's score. Default 0.3.
@@ -119,6 +127,9 @@ impl Default for MatchConfig {
             similarity_essential_share: 0.75,
             similarity_text_weight: 0.75,
             similarity_isco_weight: 0.05,
+            similarity_job_zone_weight: 0.06,
+            min_earnings_ratio: 0.75,
+            max_job_zone_change: 1.0,
             transition_fit_weight: 0.6,
             transition_risk_weight: 0.3,
             transition_demand_weight: 0.1,

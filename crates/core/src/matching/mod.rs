@@ -87,7 +87,7 @@ pub use plan::{
 };
 pub use profile::{GeoPoint, SkillOrigin, SkillProfile, WorkerInput, WorkerSkill};
 pub use risk::{RiskChange, RiskPoint, RiskReading, RiskView};
-pub use similarity::SimilarityInput;
+pub use similarity::{LabourFacts, MoveFacts, SimilarityInput};
 pub use taxonomy::{
     BuildStats, OccupationInput, OccupationRef, RelationInput, RiskInput, SkillInput, SkillParent,
     SkillParentInput, SkillRef, Taxonomy, TaxonomyInput,

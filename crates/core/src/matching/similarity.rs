@@ -9,13 +9,16 @@
 //!   similar requirement — so a target that uses a thin slice of the worker's skills ranks
 //!   lower;
 //! - **text**: the cosine of the two occupations' texts (label and first sentence);
-//! - **ISCO**: the share of the four ISCO-08 digits the two occupations have in common.
+//! - **ISCO**: the share of the four ISCO-08 digits the two occupations have in common;
+//! - **preparation**: minus the difference in O*NET job zones, when labour facts are attached.
 //!
 //! The skill part is the harmonic mean of forward and reverse. Text and ISCO need the worker's
 //! current occupation; without one the similarity is the skill part alone. Weights and figures
 //! are in docs/MATCHING.md.
 
 use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::config::MatchConfig;
 use super::profile::SkillProfile;
@@ -30,6 +33,55 @@ pub struct SimilarityInput {
     pub skill_neighbours: Vec<(SkillId, Vec<(SkillId, f32)>)>,
     /// Each occupation's text vector (unit length; all of one length).
     pub occupation_vectors: Vec<(OccupationId, Vec<f32>)>,
+}
+
+/// An occupation's preparation level and pay, for judging whether a move is one a person would
+/// take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LabourFacts {
+    /// O*NET job zone, 1 (little preparation) to 5 (extensive).
+    pub job_zone: Option<f64>,
+    /// Mean annual earnings, in one currency for the whole taxonomy.
+    pub annual_earnings: Option<f64>,
+}
+
+/// How a move compares in pay and preparation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MoveFacts {
+    /// The current occupation's figures.
+    pub from: LabourFacts,
+    /// The target's figures.
+    pub to: LabourFacts,
+    /// Target earnings over current earnings, when both are known.
+    pub earnings_ratio: Option<f64>,
+    /// Target job zone minus current job zone, when both are known.
+    pub job_zone_change: Option<f64>,
+}
+
+impl MoveFacts {
+    fn of(from: LabourFacts, to: LabourFacts) -> Self {
+        Self {
+            from,
+            to,
+            earnings_ratio: from
+                .annual_earnings
+                .zip(to.annual_earnings)
+                .filter(|(a, _)| *a > 0.0)
+                .map(|(a, b)| b / a),
+            job_zone_change: from.job_zone.zip(to.job_zone).map(|(a, b)| b - a),
+        }
+    }
+
+    /// Whether the move is desirable: pay does not fall below `min_earnings_ratio` of today's
+    /// and preparation changes by at most `max_job_zone_change` zones. Unknown figures do not
+    /// exclude a move.
+    pub fn desirable(&self, config: &MatchConfig) -> bool {
+        self.earnings_ratio
+            .is_none_or(|ratio| ratio >= config.min_earnings_ratio)
+            && self
+                .job_zone_change
+                .is_none_or(|change| change.abs() <= config.max_job_zone_change)
+    }
 }
 
 /// [`SimilarityInput`] over the taxonomy's dense indices.
@@ -190,6 +242,26 @@ impl Taxonomy {
         self
     }
 
+    /// Attaches each occupation's preparation level and pay; occupations not listed have none.
+    pub fn with_labour_facts(mut self, facts: &[(OccupationId, LabourFacts)]) -> Self {
+        let mut dense = vec![None; self.occupations.len()];
+        for (id, fact) in facts {
+            if let Some(&o) = self.occupation_index.get(id) {
+                dense[o as usize] = Some(*fact);
+            }
+        }
+        self.labour = dense;
+        self
+    }
+
+    /// Returns how a move from occupation index `from` to `to` compares in pay and
+    /// preparation, when labour facts are attached.
+    pub(crate) fn move_facts(&self, from: u32, to: u32) -> Option<MoveFacts> {
+        let from = (*self.labour.get(from as usize)?)?;
+        let to = (*self.labour.get(to as usize)?)?;
+        Some(MoveFacts::of(from, to))
+    }
+
     /// Returns whether transitions rank by similarity (the semantic layer's vectors are
     /// attached).
     pub fn has_similarity(&self) -> bool {
@@ -273,6 +345,11 @@ impl super::fit::Matcher<'_> {
 
         let text_weight = config.similarity_text_weight.max(0.0);
         let isco_weight = config.similarity_isco_weight.max(0.0);
+        let zone_weight = if taxonomy.labour.is_empty() {
+            0.0
+        } else {
+            config.similarity_job_zone_weight.max(0.0)
+        };
         let origin = current.and_then(|c| index.vector(c).map(|v| (c, v)));
         let out = (0..n)
             .map(|o| {
@@ -287,8 +364,15 @@ impl super::fit::Matcher<'_> {
                     &taxonomy.occupations[c as usize].isco_group,
                     &taxonomy.occupations[o].isco_group,
                 );
-                (skills + text_weight * text.max(0.0) + isco_weight * isco)
-                    / (1.0 + text_weight + isco_weight)
+                // An unknown job zone counts as one zone apart, as when the weight was chosen.
+                let zone_gap = taxonomy
+                    .move_facts(c, o as u32)
+                    .and_then(|m| m.job_zone_change)
+                    .map_or(1.0, f64::abs);
+                ((skills + text_weight * text.max(0.0) + isco_weight * isco
+                    - zone_weight * zone_gap)
+                    / (1.0 + text_weight + isco_weight))
+                    .clamp(0.0, 1.0)
             })
             .collect();
         Some(out)
@@ -457,6 +541,57 @@ mod tests {
             "{} vs {expected_clerk}",
             with[clerk]
         );
+    }
+
+    #[test]
+    fn moves_that_cut_pay_or_jump_zones_are_not_offered() {
+        let facts = |job_zone: f64, annual_earnings: f64| LabourFacts {
+            job_zone: Some(job_zone),
+            annual_earnings: Some(annual_earnings),
+        };
+        let taxonomy = taxonomy().with_labour_facts(&[
+            (CALL_CENTRE_AGENT, facts(2.0, 20_000.0)),
+            (CUSTOMER_SERVICE_MANAGER, facts(3.0, 14_000.0)),
+            (DATA_ENTRY_CLERK, facts(4.0, 25_000.0)),
+            (BOOKKEEPER, facts(3.0, 15_000.0)),
+        ]);
+        let config = MatchConfig {
+            viable_fit: 0.0,
+            min_risk_reduction: -100.0,
+            ..MatchConfig::default()
+        };
+        let listed = |config: MatchConfig| -> Vec<OccupationId> {
+            Matcher::new(&taxonomy, config)
+                .transitions(&call_centre_worker(), &HashMap::new(), 10)
+                .into_iter()
+                .map(|t| t.fit.occupation.id)
+                .collect()
+        };
+        let safer = listed(config.clone());
+        // 70% of today's pay, then two zones up: left out. 75% exactly, one zone up: kept.
+        assert!(!safer.contains(&CUSTOMER_SERVICE_MANAGER), "{safer:?}");
+        assert!(!safer.contains(&DATA_ENTRY_CLERK), "{safer:?}");
+        assert!(safer.contains(&BOOKKEEPER), "{safer:?}");
+        // Unknown figures exclude nothing.
+        assert!(safer.contains(&NURSE), "{safer:?}");
+        let every = listed(MatchConfig {
+            include_riskier: true,
+            ..config
+        });
+        assert!(every.contains(&CUSTOMER_SERVICE_MANAGER) && every.contains(&DATA_ENTRY_CLERK));
+        let open = MatchConfig {
+            viable_fit: 0.0,
+            min_risk_reduction: -100.0,
+            ..MatchConfig::default()
+        };
+        let facts = Matcher::new(&taxonomy, open)
+            .transitions(&call_centre_worker(), &HashMap::new(), 10)
+            .into_iter()
+            .find(|t| t.fit.occupation.id == BOOKKEEPER)
+            .and_then(|t| t.labour)
+            .expect("the bookkeeper is listed with its figures");
+        assert_eq!(facts.earnings_ratio, Some(0.75));
+        assert_eq!(facts.job_zone_change, Some(1.0));
     }
 
     #[test]

@@ -175,6 +175,8 @@ pub struct Taxonomy {
     pub(crate) risk: RiskTable,
     /// The semantic layer's vectors, when attached with [`Taxonomy::with_similarity`].
     pub(crate) similarity: Option<std::sync::Arc<super::similarity::SimilarityIndex>>,
+    /// Preparation level and pay by occupation index; empty until attached.
+    pub(crate) labour: Vec<Option<super::similarity::LabourFacts>>,
     pub(crate) stats: BuildStats,
 }
 
@@ -344,6 +346,7 @@ impl Taxonomy {
             skill_groups,
             risk,
             similarity: None,
+            labour: Vec::new(),
             stats,
         }
     }

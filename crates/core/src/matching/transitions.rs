@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::fit::{FitExplanation, Matcher};
 use super::profile::WorkerInput;
 use super::risk::RiskChange;
+use super::similarity::MoveFacts;
 use crate::ids::OccupationId;
 
 /// The parts a transition's score is made of, each already multiplied by its weight.
@@ -39,6 +40,8 @@ pub struct Transition {
     pub fit: FitExplanation,
     /// Risk before and after, with the source both were read from.
     pub risk: Option<RiskChange>,
+    /// Pay and preparation compared, when both occupations' figures are known.
+    pub labour: Option<MoveFacts>,
 }
 
 impl Matcher<'_> {
@@ -48,7 +51,9 @@ impl Matcher<'_> {
     /// [`viable_fit`](super::MatchConfig::viable_fit). Unless
     /// [`include_riskier`](super::MatchConfig::include_riskier) is set and when the current
     /// occupation has a risk score, a candidate must be scored by a common source and be at least
-    /// [`min_risk_reduction`](super::MatchConfig::min_risk_reduction) percentile points safer.
+    /// [`min_risk_reduction`](super::MatchConfig::min_risk_reduction) percentile points safer,
+    /// and, where both occupations' labour facts are known, a desirable move
+    /// ([`MoveFacts::desirable`]).
     /// With no known current risk, no risk filter applies and the risk term is 0.
     /// Ties are broken by occupation id, so the result does not depend on input order.
     pub fn transitions(
@@ -68,7 +73,15 @@ impl Matcher<'_> {
         let max_demand = demand.values().copied().max().unwrap_or(0);
         let demand_norm = (1.0 + f64::from(max_demand)).ln();
 
-        let mut ranked: Vec<(f64, u32, TransitionScoreParts, Option<RiskChange>, u32)> = Vec::new();
+        type Ranked = (
+            f64,
+            u32,
+            TransitionScoreParts,
+            Option<RiskChange>,
+            u32,
+            Option<MoveFacts>,
+        );
+        let mut ranked: Vec<Ranked> = Vec::new();
         for t in 0..taxonomy.occupation_count() as u32 {
             if Some(t) == current {
                 continue;
@@ -84,6 +97,10 @@ impl Matcher<'_> {
                     Some(points) if points >= config.min_risk_reduction => {}
                     _ => continue,
                 }
+            }
+            let labour = current.and_then(|c| taxonomy.move_facts(c, t));
+            if !config.include_riskier && labour.is_some_and(|m| !m.desirable(config)) {
+                continue;
             }
             let openings = demand
                 .get(&taxonomy.occupations[t as usize].id)
@@ -102,21 +119,24 @@ impl Matcher<'_> {
                 demand: config.transition_demand_weight * demand_share,
             };
             let score = parts.fit + parts.risk + parts.demand;
-            ranked.push((score, t, parts, risk, openings));
+            ranked.push((score, t, parts, risk, openings, labour));
         }
         // Dense indices follow occupation ids, so the index is the id tie-break.
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked.truncate(limit);
         ranked
             .into_iter()
-            .map(|(score, t, score_parts, risk, openings)| Transition {
-                score,
-                score_parts,
-                similarity: similarities.as_ref().map(|s| s[t as usize]),
-                demand: openings,
-                fit: self.explain_index(&profile, t),
-                risk,
-            })
+            .map(
+                |(score, t, score_parts, risk, openings, labour)| Transition {
+                    score,
+                    score_parts,
+                    similarity: similarities.as_ref().map(|s| s[t as usize]),
+                    demand: openings,
+                    fit: self.explain_index(&profile, t),
+                    risk,
+                    labour,
+                },
+            )
             .collect()
     }
 }

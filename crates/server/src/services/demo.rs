@@ -116,6 +116,8 @@ pub struct RealBundleReport {
     pub risk: Vec<import::RiskImportReport>,
     /// One report per course and opening file.
     pub catalog: Vec<super::catalog::CatalogImportReport>,
+    /// Job zones and earnings.
+    pub attributes: Option<import::AttributesImportReport>,
 }
 
 impl fmt::Display for RealBundleReport {
@@ -126,12 +128,22 @@ impl fmt::Display for RealBundleReport {
         for risk in &self.risk {
             writeln!(f, "{risk}")?;
         }
+        if let Some(attributes) = &self.attributes {
+            writeln!(f, "{attributes}")?;
+        }
         for report in &self.catalog {
             writeln!(f, "{report}")?;
         }
         Ok(())
     }
 }
+
+/// The bundle's job zones and earnings: file, currency of the earnings, source.
+const BUNDLE_ATTRIBUTES: (&str, &str, &str) = (
+    "labour/nesta_occupation_attributes.csv",
+    "GBP",
+    "Nesta Mapping Career Causeways (O*NET job zones, UK ASHE earnings)",
+);
 
 /// The risk tables of the bundle: (file under `risk/`, source, year, needs the crosswalk,
 /// becomes the active source).
@@ -182,6 +194,9 @@ pub async fn load_real_bundle(
             .await?,
         );
     }
+    let (file, currency, source) = BUNDLE_ATTRIBUTES;
+    report.attributes =
+        Some(import::import_attributes_file(db, &dir.join(file), currency, source).await?);
     let tagger = std::sync::Arc::new(super::catalog::CatalogTagger::load(db).await?);
     for folder in ["courses", "programs"] {
         for file in csv_files(&dir.join(folder))? {

@@ -19,7 +19,7 @@ use reskill_core::matching::{
     SkillInput, SkillOrigin, SkillParent, SkillParentInput, SkillProfile, Taxonomy, TaxonomyInput,
     Transition, TransitionScoreParts, WorkerInput, WorkerSkill,
 };
-use reskill_core::matching::{PlanConstraints, SimilarityInput};
+use reskill_core::matching::{LabourFacts, MoveFacts, PlanConstraints, SimilarityInput};
 use reskill_core::risk::RiskBand;
 use reskill_core::{CourseId, OccupationId, SkillId};
 use reskill_search::{GeoFilter, IndexKind, OpeningFilters, SearchIndexes, SearchRequest};
@@ -324,7 +324,20 @@ impl Engine {
             risk: risk.scores,
             active_risk_source: risk.active_source,
         };
-        let taxonomy = Taxonomy::build(input);
+        let labour: Vec<(OccupationId, LabourFacts)> =
+            reskill_store::labour::occupation_attributes(db)
+                .await
+                .context("failed to load occupation attributes")?
+                .into_iter()
+                .map(|a| {
+                    let facts = LabourFacts {
+                        job_zone: a.job_zone,
+                        annual_earnings: a.annual_earnings,
+                    };
+                    (OccupationId(a.occupation_id), facts)
+                })
+                .collect();
+        let taxonomy = Taxonomy::build(input).with_labour_facts(&labour);
         let (courses, labels): (Vec<CourseInput>, Vec<CourseLabel>) = courses.into_iter().unzip();
         let engine = Engine {
             taxonomy,
@@ -736,6 +749,9 @@ pub struct TransitionView {
     pub demand: u32,
     /// Risk before and after, with the source both were read from.
     pub risk: Option<RiskChange>,
+    /// Pay and preparation compared, when both occupations' figures are known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labour: Option<MoveFacts>,
     /// Requirements already held, heaviest first.
     pub matched_skills: Vec<RequiredSkill>,
     /// What is missing.
@@ -753,6 +769,7 @@ impl From<Transition> for TransitionView {
             score_parts: t.score_parts,
             fit: t.fit.fit,
             similarity: t.similarity,
+            labour: t.labour,
             demand: t.demand,
             risk: t.risk,
             matched_skills: t.fit.matched_skills,

@@ -122,6 +122,68 @@ impl fmt::Display for RiskImportReport {
     }
 }
 
+/// What an import of occupation attributes did.
+#[derive(Debug)]
+pub struct AttributesImportReport {
+    /// The file read.
+    pub file: PathBuf,
+    /// Rows read.
+    pub read: usize,
+    /// What the store wrote.
+    pub summary: reskill_store::labour::AttributesImport,
+    /// Currency of the earnings.
+    pub currency: String,
+}
+
+impl fmt::Display for AttributesImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "occupation attributes from {}: {} rows read, {} stored, {} name no occupation of \
+             the taxonomy (earnings in {}); narrower occupations inherit their parent's",
+            self.file.display(),
+            self.read,
+            self.summary.stored,
+            self.summary.unknown.len(),
+            self.currency
+        )
+    }
+}
+
+/// Reads job zones and earnings per ESCO occupation and replaces the stored ones; `currency`
+/// is the ISO 4217 code of the earnings and `source` names where they come from.
+pub async fn import_attributes_file(
+    db: &DatabaseConnection,
+    file: &Path,
+    currency: &str,
+    source: &str,
+) -> anyhow::Result<AttributesImportReport> {
+    if !(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase())) {
+        anyhow::bail!("currency {currency:?} is not an ISO 4217 code such as GBP or EUR");
+    }
+    let path = file.to_owned();
+    let records =
+        blocking(move || Ok(reskill_ingest::labour::read_occupation_figures(&path)?)).await?;
+    let read = records.len();
+    let records: Vec<reskill_store::labour::AttributeRecord> = records
+        .into_iter()
+        .map(|r| reskill_store::labour::AttributeRecord {
+            occupation_uri: r.occupation_uri,
+            job_zone: r.job_zone,
+            annual_earnings: r.annual_earnings,
+        })
+        .collect();
+    let summary =
+        reskill_store::labour::replace_occupation_attributes(db, &records, currency, source)
+            .await?;
+    Ok(AttributesImportReport {
+        file: file.to_owned(),
+        read,
+        summary,
+        currency: currency.to_owned(),
+    })
+}
+
 /// Reads a risk table and imports it as `source`/`year`, then re-indexes occupations (their risk
 /// band is a search facet).
 pub async fn import_risk_file(

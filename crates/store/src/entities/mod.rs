@@ -17,6 +17,7 @@ pub mod import_checkpoint;
 pub mod interest;
 pub mod isco_group;
 pub mod occupation;
+pub mod occupation_attribute;
 pub mod occupation_skill;
 pub mod one_time_token;
 pub mod opening;

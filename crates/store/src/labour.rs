@@ -1,0 +1,155 @@
+//! Labour-market attributes of occupations: preparation level (job zone) and earnings.
+//!
+//! One source at a time: an import replaces every row. Sources such as Nesta's give figures for
+//! top-level ESCO occupations only; [`occupation_attributes`] lets narrower occupations inherit
+//! from their nearest ancestor that has them.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, EntityTrait, QuerySelect, TransactionSession,
+    TransactionTrait,
+};
+
+use crate::StorageError;
+use crate::db::begin_write;
+use crate::entities::{occupation, occupation_attribute};
+
+/// One occupation's figures as read from a file, keyed by ESCO URI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeRecord {
+    /// ESCO concept URI.
+    pub occupation_uri: String,
+    /// O*NET job zone, 1 to 5.
+    pub job_zone: Option<f64>,
+    /// Mean annual earnings.
+    pub annual_earnings: Option<f64>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AttributesImport {
+    /// Rows stored.
+    pub stored: usize,
+    /// URIs in the file that name no occupation of the taxonomy.
+    pub unknown: Vec<String>,
+}
+
+/// An occupation's effective figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OccupationAttributes {
+    /// The occupation.
+    pub occupation_id: i64,
+    /// O*NET job zone, 1 to 5.
+    pub job_zone: Option<f64>,
+    /// Mean annual earnings in `earnings_currency`.
+    pub annual_earnings: Option<f64>,
+    /// ISO 4217 code of the earnings.
+    pub earnings_currency: String,
+    /// Where the figures come from.
+    pub source: String,
+    /// Whether they were copied from a broader occupation.
+    pub inherited: bool,
+}
+
+/// Replaces every occupation's attributes with `records`, in one transaction.
+pub async fn replace_occupation_attributes<C>(
+    db: &C,
+    records: &[AttributeRecord],
+    currency: &str,
+    source: &str,
+) -> Result<AttributesImport, StorageError>
+where
+    C: TransactionTrait + ConnectionTrait,
+{
+    let ids: HashMap<String, i64> = occupation::Entity::find()
+        .select_only()
+        .column(occupation::Column::Uri)
+        .column(occupation::Column::Id)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut report = AttributesImport::default();
+    let mut rows = Vec::with_capacity(records.len());
+    for record in records {
+        let Some(&id) = ids.get(&record.occupation_uri) else {
+            report.unknown.push(record.occupation_uri.clone());
+            continue;
+        };
+        rows.push(occupation_attribute::ActiveModel {
+            occupation_id: Set(id),
+            job_zone: Set(record.job_zone),
+            annual_earnings: Set(record.annual_earnings),
+            earnings_currency: Set(currency.to_owned()),
+            source: Set(source.to_owned()),
+        });
+    }
+    let txn = begin_write(db).await?;
+    occupation_attribute::Entity::delete_many()
+        .exec(&txn)
+        .await?;
+    report.stored = rows.len();
+    // Six values a row: well under every backend's bind limit.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
+        occupation_attribute::Entity::insert_many(chunk)
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// Returns every occupation's effective attributes: its own, else its nearest ancestor's.
+pub async fn occupation_attributes<C>(db: &C) -> Result<Vec<OccupationAttributes>, StorageError>
+where
+    C: ConnectionTrait,
+{
+    let own: HashMap<i64, occupation_attribute::Model> = occupation_attribute::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.occupation_id, m))
+        .collect();
+    if own.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parents: HashMap<i64, Option<i64>> = occupation::Entity::find()
+        .select_only()
+        .column(occupation::Column::Id)
+        .column(occupation::Column::ParentId)
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for &id in parents.keys() {
+        // Walk up at most as many steps as there are occupations, so a cycle cannot hang.
+        let mut at = Some(id);
+        let mut steps = 0;
+        while let Some(current) = at {
+            if let Some(found) = own.get(&current) {
+                out.push(OccupationAttributes {
+                    occupation_id: id,
+                    job_zone: found.job_zone,
+                    annual_earnings: found.annual_earnings,
+                    earnings_currency: found.earnings_currency.clone(),
+                    source: found.source.clone(),
+                    inherited: current != id,
+                });
+                break;
+            }
+            steps += 1;
+            if steps > parents.len() {
+                break;
+            }
+            at = parents.get(&current).copied().flatten();
+        }
+    }
+    out.sort_by_key(|a| a.occupation_id);
+    Ok(out)
+}
