@@ -17,6 +17,12 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     /// Base URL for emailed links.
     pub public_url: String,
+    /// Whether `public_url` was derived from the listening address because
+    /// `RESKILL_PUBLIC_URL` is unset.
+    pub public_url_derived: bool,
+    /// The address `serve` listens on (`--bind`, `RESKILL_BIND`, the settings file or the
+    /// default), which the derived `public_url` names.
+    pub bind: String,
     /// Whether session cookies are `Secure`.
     pub cookie_secure: bool,
     /// Email settings.
@@ -56,8 +62,26 @@ impl Default for MailSettings {
     }
 }
 
-/// Base URL used in emailed links when none is configured.
+/// Base URL used in emailed links when none is configured and `serve` listens on the default
+/// address.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// Returns the base URL that reaches a server listening on `bind`: its host when it is a
+/// concrete address, `localhost` for an unspecified one (0.0.0.0, [::]), which then reaches
+/// only this machine.
+pub fn public_url_for_bind(bind: &str) -> String {
+    let bind = bind.trim();
+    if let Ok(address) = bind.parse::<std::net::SocketAddr>() {
+        let host = match address.ip() {
+            ip if ip.is_unspecified() => "localhost".to_owned(),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        return format!("http://{host}:{}", address.port());
+    }
+    // A host name with a port (`example.org:8080`) is taken as it is.
+    format!("http://{bind}")
+}
 
 /// Address `serve` listens on by default.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -72,6 +96,16 @@ impl Settings {
                 cli.data_dir.join("reskill.db").display()
             ),
         };
+        let bind = match &cli.command {
+            Some(crate::Command::Serve(args)) => args.bind.clone(),
+            _ => env_or_file("RESKILL_BIND", cli.settings_file.as_ref())
+                .unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+        };
+        let configured_url = cli
+            .public_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| u.trim().trim_end_matches('/').to_owned());
         let settings = Self {
             model_dir: reskill_server::services::semantic::model_dir(
                 cli.model_dir
@@ -83,12 +117,11 @@ impl Settings {
             data_dir: cli.data_dir.clone(),
             database_url,
             jwt_secret: cli.jwt_secret.clone().filter(|s| !s.trim().is_empty()),
-            public_url: cli
-                .public_url
+            public_url: configured_url
                 .clone()
-                .filter(|u| !u.trim().is_empty())
-                .map(|u| u.trim().trim_end_matches('/').to_owned())
-                .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned()),
+                .unwrap_or_else(|| public_url_for_bind(&bind)),
+            public_url_derived: configured_url.is_none(),
+            bind,
             cookie_secure: cli.cookie_secure,
             http: reskill_server::middleware::HttpConfig {
                 max_body_bytes: cli.max_body_bytes.max(1024),
@@ -138,6 +171,8 @@ impl Settings {
             database_url,
             jwt_secret: None,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            public_url_derived: true,
+            bind: DEFAULT_BIND.to_owned(),
             cookie_secure: false,
             mail: MailSettings::default(),
             http: Default::default(),
@@ -151,6 +186,34 @@ impl Settings {
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("reskill.db").display()
             )
+    }
+
+    /// Returns the warning to log at start when emailed links name an address derived from
+    /// the listening one (`RESKILL_PUBLIC_URL` unset), unless this is the embedded default
+    /// set-up on the default address, where that is the demo's own address.
+    pub fn public_url_warning(&self) -> Option<String> {
+        if !self.public_url_derived
+            || (self.is_embedded_default() && self.public_url == DEFAULT_PUBLIC_URL)
+        {
+            return None;
+        }
+        let unspecified = self
+            .bind
+            .trim()
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_unspecified());
+        let reach = if unspecified {
+            format!(
+                "; {} listens on every interface, so the links say localhost and work only on this machine",
+                self.bind
+            )
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "RESKILL_PUBLIC_URL is not set: emailed links use {}, derived from the listening address{reach};              set RESKILL_PUBLIC_URL to the address people reach the service at",
+            self.public_url
+        ))
     }
 
     fn validate(&self) -> anyhow::Result<()> {
