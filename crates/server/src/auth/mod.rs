@@ -14,7 +14,7 @@ use std::time::Duration;
 
 pub use extract::{ClientIp, CurrentUser};
 pub use keys::SigningKey;
-pub use rate_limit::LoginLimiter;
+pub use rate_limit::{LoginLimiter, MailLimiter};
 pub use tokens::{AccessClaims, TokenError};
 
 /// Longest access-token lifetime allowed: the issue caps it at 15 minutes.
@@ -64,6 +64,8 @@ pub struct Auth {
     pub tokens: tokens::TokenKeys,
     /// Login attempts per address and per account.
     pub limiter: LoginLimiter,
+    /// Requests that send email, per address and per recipient.
+    pub mail_limiter: MailLimiter,
     /// Signs one-click unsubscribe links (derived from the same secret, for another purpose).
     pub unsubscribe: reskill_mail::UnsubscribeKey,
 }
@@ -77,6 +79,7 @@ impl Auth {
             tokens: tokens::TokenKeys::new(key, &config),
             config,
             limiter: LoginLimiter::default(),
+            mail_limiter: MailLimiter::default(),
             unsubscribe: reskill_mail::UnsubscribeKey::derive(key.bytes()),
         }
     }

@@ -123,6 +123,7 @@ pub async fn add_member(
             role: Role::Employer,
             organisation_id: Some(OrganisationId(id)),
             new_organisation: None,
+            email_verified: false,
         },
         &state.auth.config.public_url,
         state.auth.config.verify_email_ttl,
