@@ -164,10 +164,17 @@ fn public_url_follows_the_bind_address_when_unset_and_warns() -> anyhow::Result<
         settings.public_url_warning().is_some(),
         "no warning outside the embedded default"
     );
-    // The embedded demo default on its own address: the default URL, no warning.
+    // The embedded demo default on a concrete address: that address, no warning.
     let settings = settings_for(&["--data-dir", data, "serve"])?;
     ensure!(
         settings.public_url == "http://127.0.0.1:8080",
+        "{}",
+        settings.public_url
+    );
+    ensure!(settings.public_url_warning().is_none());
+    let settings = settings_for(&["--data-dir", data, "serve", "--bind", "127.0.0.1:9001"])?;
+    ensure!(
+        settings.public_url == "http://127.0.0.1:9001",
         "{}",
         settings.public_url
     );

@@ -189,19 +189,17 @@ impl Settings {
     }
 
     /// Returns the warning to log at start when emailed links name an address derived from
-    /// the listening one (`RESKILL_PUBLIC_URL` unset), unless this is the embedded default
-    /// set-up on the default address, where that is the demo's own address.
+    /// the listening one (`RESKILL_PUBLIC_URL` unset): always outside the embedded demo
+    /// default, and on it when the address is unspecified (the links then say `localhost`).
     pub fn public_url_warning(&self) -> Option<String> {
-        if !self.public_url_derived
-            || (self.is_embedded_default() && self.public_url == DEFAULT_PUBLIC_URL)
-        {
-            return None;
-        }
         let unspecified = self
             .bind
             .trim()
             .parse::<std::net::SocketAddr>()
             .is_ok_and(|a| a.ip().is_unspecified());
+        if !self.public_url_derived || (self.is_embedded_default() && !unspecified) {
+            return None;
+        }
         let reach = if unspecified {
             format!(
                 "; {} listens on every interface, so the links say localhost and work only on this machine",
@@ -211,7 +209,8 @@ impl Settings {
             String::new()
         };
         Some(format!(
-            "RESKILL_PUBLIC_URL is not set: emailed links use {}, derived from the listening address{reach};              set RESKILL_PUBLIC_URL to the address people reach the service at",
+            "RESKILL_PUBLIC_URL is not set: emailed links use {}, derived from the listening \
+             address{reach}; set RESKILL_PUBLIC_URL to the address people reach the service at",
             self.public_url
         ))
     }
