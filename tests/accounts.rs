@@ -1221,6 +1221,7 @@ async fn openapi_document_covers_every_route() {
             "/api/v1/auth/register",
             "/api/v1/auth/verify-email/request",
             "/api/v1/auth/password-reset/request",
+            "/api/v1/organisations/{organisation_id}/members",
         ] {
             ensure!(
                 doc["paths"][path]["post"]["responses"]["429"].is_object(),
@@ -2459,6 +2460,32 @@ async fn mail_sending_requests_are_limited_per_address_and_per_recipient() {
         ensure!(refused.headers[header::CONTENT_TYPE] == "application/problem+json");
         let wait: u64 = refused.headers[header::RETRY_AFTER].to_str()?.parse()?;
         ensure!(wait > 0 && wait <= 3600, "Retry-After {wait}");
+        // An employer inviting members emails the addresses given: limited the same way.
+        let employer = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "emma@example.org", "password": PASSWORD,
+                "display_name": "Emma", "role": "employer", "organisation_name": "Limited Ltd"}),
+            )
+            .await?;
+        ensure!(employer.status == StatusCode::CREATED, "{}", employer.body);
+        let organisation = employer.body["user"]["organisation_id"]
+            .as_i64()
+            .context("no organisation")?;
+        let invite = post_from(
+            &app,
+            &format!("/api/v1/organisations/{organisation}/members"),
+            employer.body["access_token"].as_str(),
+            &json!({"email": "invitee@example.org", "display_name": "I"}),
+            address,
+        )
+        .await?;
+        ensure!(
+            invite.status == StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            invite.status
+        );
         ensure!(
             reskill_store::accounts::user_with_hash_by_email(
                 &t.db,

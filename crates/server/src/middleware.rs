@@ -194,6 +194,7 @@ pub const MAIL_ROUTES: &[&str] = &[
     "/api/v1/auth/register",
     "/api/v1/auth/verify-email/request",
     "/api/v1/auth/password-reset/request",
+    "/api/v1/organisations/{organisation_id}/members",
     "/signup",
     "/forgot-password",
     "/verify-email/request",
