@@ -179,6 +179,12 @@ fn public_url_follows_the_bind_address_when_unset_and_warns() -> anyhow::Result<
         settings.public_url
     );
     ensure!(settings.public_url_warning().is_none());
+    ensure!(settings.auth_config().mail_requests_per_hour == Some(10.0));
+    let settings = settings_for(&["--data-dir", data, "--mail-requests-per-hour", "0", "serve"])?;
+    ensure!(
+        settings.auth_config().mail_requests_per_hour.is_none(),
+        "0 must lift the limit"
+    );
     // A configured URL wins and needs no warning.
     let settings = settings_for(&[
         "--data-dir",

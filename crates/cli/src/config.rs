@@ -25,6 +25,8 @@ pub struct Settings {
     pub bind: String,
     /// Whether session cookies are `Secure`.
     pub cookie_secure: bool,
+    /// Mail-sending requests per client address per hour (`None`: no limit).
+    pub mail_requests_per_hour: Option<f64>,
     /// Email settings.
     pub mail: MailSettings,
     /// HTTP limits and headers of `serve`.
@@ -123,6 +125,8 @@ impl Settings {
             public_url_derived: configured_url.is_none(),
             bind,
             cookie_secure: cli.cookie_secure,
+            mail_requests_per_hour: (cli.mail_requests_per_hour > 0.0)
+                .then_some(cli.mail_requests_per_hour),
             http: reskill_server::middleware::HttpConfig {
                 max_body_bytes: cli.max_body_bytes.max(1024),
                 request_timeout: std::time::Duration::from_secs(cli.request_timeout_secs.max(1)),
@@ -174,6 +178,9 @@ impl Settings {
             public_url_derived: true,
             bind: DEFAULT_BIND.to_owned(),
             cookie_secure: false,
+            mail_requests_per_hour: Some(
+                reskill_server::auth::rate_limit::MAIL_REQUESTS_PER_ADDRESS_PER_HOUR,
+            ),
             mail: MailSettings::default(),
             http: Default::default(),
         }
@@ -252,6 +259,7 @@ impl Settings {
         reskill_server::auth::AuthConfig {
             cookie_secure: self.cookie_secure,
             public_url: self.public_url.clone(),
+            mail_requests_per_hour: self.mail_requests_per_hour,
             ..Default::default()
         }
     }

@@ -39,6 +39,8 @@ pub struct AuthConfig {
     pub cookie_secure: bool,
     /// Base URL put in emailed links.
     pub public_url: String,
+    /// Requests that send email one client address may make per hour (`None`: no limit).
+    pub mail_requests_per_hour: Option<f64>,
 }
 
 impl Default for AuthConfig {
@@ -52,6 +54,7 @@ impl Default for AuthConfig {
             reset_password_ttl: Duration::from_secs(3600),
             cookie_secure: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
+            mail_requests_per_hour: Some(rate_limit::MAIL_REQUESTS_PER_ADDRESS_PER_HOUR),
         }
     }
 }
@@ -77,9 +80,12 @@ impl Auth {
         config.access_ttl = config.access_ttl.min(MAX_ACCESS_TTL);
         Self {
             tokens: tokens::TokenKeys::new(key, &config),
+            mail_limiter: MailLimiter::new(
+                config.mail_requests_per_hour,
+                rate_limit::MAILS_PER_RECIPIENT_PER_HOUR,
+            ),
             config,
             limiter: LoginLimiter::default(),
-            mail_limiter: MailLimiter::default(),
             unsubscribe: reskill_mail::UnsubscribeKey::derive(key.bytes()),
         }
     }

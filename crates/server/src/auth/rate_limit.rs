@@ -121,20 +121,20 @@ pub struct MailLimiter {
 impl Default for MailLimiter {
     fn default() -> Self {
         Self::new(
-            MAIL_REQUESTS_PER_ADDRESS_PER_HOUR,
+            Some(MAIL_REQUESTS_PER_ADDRESS_PER_HOUR),
             MAILS_PER_RECIPIENT_PER_HOUR,
         )
     }
 }
 
 impl MailLimiter {
-    /// Returns limits of `per_address` requests and `per_recipient` emails an hour (each also
-    /// the burst).
-    pub fn new(per_address: f64, per_recipient: f64) -> Self {
+    /// Returns limits of `per_address` requests (`None`: no limit) and `per_recipient` emails
+    /// an hour, each also the burst.
+    pub fn new(per_address: Option<f64>, per_recipient: f64) -> Self {
         Self {
             by_address: crate::middleware::RateLimiter::new(
-                Some(per_address / 3600.0),
-                per_address,
+                per_address.map(|n| n / 3600.0),
+                per_address.unwrap_or(1.0),
             ),
             by_recipient: crate::middleware::RateLimiter::new(
                 Some(per_recipient / 3600.0),

@@ -112,6 +112,7 @@ pub async fn create_verification(
 /// Sends the signed-in visitor a new confirmation link.
 #[utoipa::path(post, path = "/verify-email/request", tag = "pages",
     responses((status = 200, content_type = "text/html", body = String, description = "a new link was sent"),
+        (status = 303, description = "sign in first"),
         (status = 429, content_type = "text/html", body = String, description = "too many requests; see Retry-After")))]
 pub async fn request_verification_page(
     State(state): State<AppState>,
