@@ -327,7 +327,7 @@ async fn smtp_delivery_carries_headers_parts_and_links() {
             ensure!(
                 digest
                     .text
-                    .contains(&format!("{PUBLIC_URL}/api/v1/me/recommendations"))
+                    .contains(&format!("{PUBLIC_URL}/my/recommendations"))
             );
 
             let verify = messages
