@@ -162,6 +162,7 @@ impl TestApp {
                 role,
                 organisation_id: organisation.map(reskill_core::OrganisationId),
                 new_organisation: None,
+                email_verified: false,
             },
             "http://test",
             std::time::Duration::from_secs(3600),
@@ -1198,6 +1199,13 @@ async fn openapi_document_covers_every_route() {
             ("/occupations/{id}/pathways/{target_id}", "get"),
             ("/login", "post"),
             ("/signup", "post"),
+            ("/verify-email", "get"),
+            ("/verify-email", "post"),
+            ("/verify-email/request", "post"),
+            ("/reset-password", "get"),
+            ("/reset-password", "post"),
+            ("/forgot-password", "get"),
+            ("/forgot-password", "post"),
             ("/my/plans", "get"),
             ("/caseload/plans/{plan_id}", "get"),
             ("/employer/openings/{opening_id}/candidates", "get"),
@@ -1208,6 +1216,18 @@ async fn openapi_document_covers_every_route() {
             );
         }
         ensure!(paths.len() >= 60, "only {} paths", paths.len());
+        // Issue 30: the endpoints that send mail document their 429.
+        for path in [
+            "/api/v1/auth/register",
+            "/api/v1/auth/verify-email/request",
+            "/api/v1/auth/password-reset/request",
+            "/api/v1/organisations/{organisation_id}/members",
+        ] {
+            ensure!(
+                doc["paths"][path]["post"]["responses"]["429"].is_object(),
+                "{path} does not document 429"
+            );
+        }
         // Every documented operation is routed: none answers 404 or 405 for its method.
         for (path, item) in paths {
             for method in item.as_object().unwrap().keys() {
@@ -1267,6 +1287,8 @@ async fn user_create_command_bootstraps_an_admin_who_can_log_in() {
         .await?
         .context("no admin created")?;
         ensure!(user.role == Role::Admin && user.email_verified && user.organisation_id.is_some());
+        // The operator vouched for the address: no "confirm your email" mail (issue 30).
+        ensure!(outbox_count(&t.db, "root@example.org", "verify_email").await? == 0);
         ensure!(hash.starts_with("$argon2id$"), "{hash}");
         // The development key is generated into the data folder, private.
         let auth = settings.auth()?;
@@ -1308,6 +1330,15 @@ async fn demo_accounts_can_log_in_with_their_profiles() {
         let again =
             reskill_server::services::demo_accounts::load_demo_accounts(&t.db, &engine).await?;
         ensure!(again == 0, "not idempotent: {again}");
+        // Issue 30: the demo's accounts are verified, so they get no "confirm your email" mail.
+        for person in reskill_ingest::demo::people() {
+            let mails = outbox_count(&t.db, person.email, "verify_email").await?;
+            ensure!(
+                mails == 0,
+                "{} was asked to confirm a verified address",
+                person.email
+            );
+        }
         let reply = app
             .post(
                 "/api/v1/auth/login",
@@ -2094,6 +2125,492 @@ async fn admin_sets_imported_tags_by_hand_and_unknown_uris_change_nothing() {
         ensure!(reply.status == StatusCode::NO_CONTENT, "{} {}", reply.status, reply.body);
         let rows = course_skill::Entity::find().filter(course_skill::Column::CourseId.eq(course.id)).all(&t.db).await?;
         ensure!(rows.len() == 1 && rows[0].skill_id == first.id && rows[0].origin == "manual", "{rows:?}");
+        Ok(())
+    })
+    .await;
+}
+
+/// Returns the emails in the outbox to `to` with `template`.
+async fn outbox_count(db: &DatabaseConnection, to: &str, template: &str) -> anyhow::Result<usize> {
+    Ok(reskill_store::accounts::outbox_for(db, to)
+        .await?
+        .iter()
+        .filter(|e| e.template == template)
+        .count())
+}
+
+/// Returns the path and query of the newest emailed link to `to` with `template`.
+async fn emailed_path(db: &DatabaseConnection, to: &str, template: &str) -> anyhow::Result<String> {
+    let emails = reskill_store::accounts::outbox_for(db, to).await?;
+    let link = emails
+        .iter()
+        .rev()
+        .find(|e| e.template == template)
+        .and_then(|e| e.payload["link"].as_str())
+        .with_context(|| format!("no {template} link to {to}"))?;
+    let public = &AuthConfig::default().public_url;
+    Ok(link
+        .strip_prefix(public.as_str())
+        .with_context(|| format!("{link} is not under {public}"))?
+        .to_owned())
+}
+
+/// Checks that every visible form control of `body` has a label naming it.
+fn ensure_labelled(body: &str, uri: &str) -> anyhow::Result<()> {
+    for input in body.split("<input").skip(1) {
+        let tag = input.split('>').next().unwrap_or("");
+        if tag.contains(r#"type="hidden""#) {
+            continue;
+        }
+        let id = tag
+            .split(r#"id=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .with_context(|| format!("{uri}: an input without id: {tag}"))?;
+        ensure!(
+            body.contains(&format!(r#"<label for="{id}">"#)),
+            "{uri}: input {id} has no label"
+        );
+    }
+    Ok(())
+}
+
+// Issue 30: "confirm my email" and "reset password" links opened empty 404s, and /login had no
+// way to ask for a reset. The GET never uses the single-use token (mail scanners fetch links);
+// a used, replaced or unknown link gets a clear page with a way to a new one.
+#[tokio::test]
+async fn emailed_links_open_pages_that_verify_and_reset() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let (token, _, _) = app.seeker("lena@example.org").await?;
+
+        let verify = emailed_path(&t.db, "lena@example.org", "verify_email").await?;
+        ensure!(verify.starts_with("/verify-email?token="), "{verify}");
+        let (status, _, body) = page(&app, Method::GET, &verify, None, None).await?;
+        ensure!(status == StatusCode::OK, "{status}: {body}");
+        ensure!(
+            body.contains("Confirm my email address") && body.contains(r#"action="/verify-email""#)
+        );
+        let me = app.get("/api/v1/me", Some(&token)).await?;
+        ensure!(
+            me.body["email_verified"] == false,
+            "a GET used the token: {}",
+            me.body
+        );
+        let form = format!(
+            "token={}",
+            verify.trim_start_matches("/verify-email?token=")
+        );
+        let (status, _, body) =
+            page(&app, Method::POST, "/verify-email", None, Some(&form)).await?;
+        ensure!(
+            status == StatusCode::OK && body.contains("Your email address is confirmed"),
+            "{status}: {body}"
+        );
+        let me = app.get("/api/v1/me", Some(&token)).await?;
+        ensure!(me.body["email_verified"] == true, "{}", me.body);
+        for (method, uri, form) in [
+            (Method::POST, "/verify-email", Some(form.as_str())),
+            (Method::GET, verify.as_str(), None),
+            (Method::GET, "/verify-email?token=made-up", None),
+        ] {
+            let (status, _, body) = page(&app, method, uri, None, form).await?;
+            ensure!(status == StatusCode::BAD_REQUEST, "{uri}: {status}");
+            ensure!(
+                body.contains("This link does not work")
+                    && body.contains("/login?next=%2Fverify-email"),
+                "{uri}: {body}"
+            );
+        }
+        // Signed in and unverified: a new link on request.
+        let (other, _, _) = app.seeker("max@example.org").await?;
+        let (status, _, body) =
+            page(&app, Method::GET, "/verify-email", Some(&other), None).await?;
+        ensure!(
+            status == StatusCode::OK && body.contains(r#"action="/verify-email/request""#),
+            "{body}"
+        );
+        let (status, _, body) = page(
+            &app,
+            Method::POST,
+            "/verify-email/request",
+            Some(&other),
+            Some(""),
+        )
+        .await?;
+        ensure!(
+            status == StatusCode::OK && body.contains("We sent a new link to max@example.org"),
+            "{status}: {body}"
+        );
+        ensure!(outbox_count(&t.db, "max@example.org", "verify_email").await? == 2);
+
+        // Forgot password: linked from /login, the same answer whether or not the address has
+        // an account.
+        let (_, _, login) = page(&app, Method::GET, "/login", None, None).await?;
+        ensure!(
+            login.contains(r#"href="/forgot-password""#),
+            "no forgot-password link on /login"
+        );
+        let (status, _, body) = page(&app, Method::GET, "/forgot-password", None, None).await?;
+        ensure!(
+            status == StatusCode::OK && body.contains("<form"),
+            "{status}"
+        );
+        ensure_labelled(&body, "/forgot-password")?;
+        let (status, _, known) = page(
+            &app,
+            Method::POST,
+            "/forgot-password",
+            None,
+            Some("email=lena%40example.org"),
+        )
+        .await?;
+        ensure!(status == StatusCode::OK, "{status}: {known}");
+        let (status, _, unknown) = page(
+            &app,
+            Method::POST,
+            "/forgot-password",
+            None,
+            Some("email=nobody%40example.org"),
+        )
+        .await?;
+        ensure!(status == StatusCode::OK, "{status}");
+        ensure!(
+            known.replace("lena@example.org", "X") == unknown.replace("nobody@example.org", "X"),
+            "the answer differs for a known and an unknown address"
+        );
+        let (status, _, body) = page(
+            &app,
+            Method::POST,
+            "/forgot-password",
+            None,
+            Some("email=nope"),
+        )
+        .await?;
+        ensure!(
+            status == StatusCode::BAD_REQUEST && body.contains(r##"<a href="#email">"##),
+            "{status}"
+        );
+
+        // Reset: the form applies the API's password rules and keeps the link usable after a
+        // weak password; a used link gets a clear page.
+        let reset = emailed_path(&t.db, "lena@example.org", "reset_password").await?;
+        ensure!(reset.starts_with("/reset-password?token="), "{reset}");
+        let (status, _, body) = page(&app, Method::GET, &reset, None, None).await?;
+        ensure!(
+            status == StatusCode::OK && body.contains("Choose a new password"),
+            "{status}: {body}"
+        );
+        ensure_labelled(&body, &reset)?;
+        let reset_token = reset
+            .trim_start_matches("/reset-password?token=")
+            .to_owned();
+        let (status, _, body) = page(
+            &app,
+            Method::POST,
+            "/reset-password",
+            None,
+            Some(&format!("token={reset_token}&new_password=short")),
+        )
+        .await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        ensure!(
+            body.contains(r##"<a href="#new_password">"##)
+                && body.contains(r#"aria-invalid="true""#),
+            "{body}"
+        );
+        let (status, _, _) = page(&app, Method::GET, &reset, None, None).await?;
+        ensure!(status == StatusCode::OK, "a weak password used up the link");
+        let (status, _, body) = page(
+            &app,
+            Method::POST,
+            "/reset-password",
+            None,
+            Some(&format!(
+                "token={reset_token}&new_password=a%20brand%20new%20passphrase"
+            )),
+        )
+        .await?;
+        ensure!(
+            status == StatusCode::OK && body.contains("Your password is changed"),
+            "{status}: {body}"
+        );
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "lena@example.org", "password": "a brand new passphrase"}),
+            )
+            .await?;
+        ensure!(login.status == StatusCode::OK, "{}", login.body);
+        for (method, uri, form) in [
+            (Method::GET, reset.clone(), None),
+            (
+                Method::POST,
+                "/reset-password".to_owned(),
+                Some(format!(
+                    "token={reset_token}&new_password=another%20long%20passphrase"
+                )),
+            ),
+            (Method::GET, "/reset-password".to_owned(), None),
+        ] {
+            let (status, _, body) = page(&app, method, &uri, None, form.as_deref()).await?;
+            ensure!(status == StatusCode::BAD_REQUEST, "{uri}: {status}");
+            ensure!(
+                body.contains("This link does not work")
+                    && body.contains(r#"href="/forgot-password""#),
+                "{uri}: {body}"
+            );
+        }
+        Ok(())
+    })
+    .await;
+}
+
+/// Posts JSON `body` to `uri` from client address `address`.
+async fn post_from(
+    app: &TestApp,
+    uri: &str,
+    token: Option<&str>,
+    body: &Value,
+    address: [u8; 4],
+) -> anyhow::Result<Reply> {
+    let mut request = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let mut request = request.body(Body::from(body.to_string()))?;
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((address, 40_000))));
+    app.raw(request).await
+}
+
+// Issue 30: anonymous reset requests queued 3,000 emails to 8 users in 8 s, and `register`
+// mailed any address given. Every request that sends mail is limited per client address
+// (429 with Retry-After), and reset and verification emails per recipient (resets silently,
+// so the answer never tells whether the address has an account).
+#[tokio::test]
+async fn mail_sending_requests_are_limited_per_address_and_per_recipient() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let (token, _, _) = app.seeker("rita@example.org").await?;
+
+        // Per recipient: resets from many addresses reach the account a few times only.
+        for _ in 0..6 {
+            let reply = app
+                .post(
+                    "/api/v1/auth/password-reset/request",
+                    None,
+                    &json!({"email": "rita@example.org"}),
+                )
+                .await?;
+            ensure!(reply.status == StatusCode::ACCEPTED, "{}", reply.body);
+        }
+        let resets = outbox_count(&t.db, "rita@example.org", "reset_password").await?;
+        ensure!(resets == 3, "{resets} reset emails to one account");
+        let mut statuses = Vec::new();
+        for _ in 0..4 {
+            statuses.push(
+                app.post(
+                    "/api/v1/auth/verify-email/request",
+                    Some(&token),
+                    &json!({}),
+                )
+                .await?
+                .status,
+            );
+        }
+        ensure!(
+            statuses[..3].iter().all(|s| *s == StatusCode::ACCEPTED)
+                && statuses[3] == StatusCode::TOO_MANY_REQUESTS,
+            "{statuses:?}"
+        );
+
+        // Per address: the mail-sending routes share one budget per client address.
+        let address = [10, 77, 0, 1];
+        for i in 0..10 {
+            let reply = post_from(
+                &app,
+                "/api/v1/auth/password-reset/request",
+                None,
+                &json!({"email": format!("n{i}@example.org")}),
+                address,
+            )
+            .await?;
+            ensure!(
+                reply.status == StatusCode::ACCEPTED,
+                "request {i}: {}",
+                reply.status
+            );
+        }
+        let refused = post_from(
+            &app,
+            "/api/v1/auth/register",
+            None,
+            &json!({"email": "spam@example.org", "password": PASSWORD, "display_name": "S"}),
+            address,
+        )
+        .await?;
+        ensure!(
+            refused.status == StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            refused.status
+        );
+        ensure!(refused.headers[header::CONTENT_TYPE] == "application/problem+json");
+        let wait: u64 = refused.headers[header::RETRY_AFTER].to_str()?.parse()?;
+        ensure!(wait > 0 && wait <= 3600, "Retry-After {wait}");
+        // An employer inviting members emails the addresses given: limited the same way.
+        let employer = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "emma@example.org", "password": PASSWORD,
+                "display_name": "Emma", "role": "employer", "organisation_name": "Limited Ltd"}),
+            )
+            .await?;
+        ensure!(employer.status == StatusCode::CREATED, "{}", employer.body);
+        let organisation = employer.body["user"]["organisation_id"]
+            .as_i64()
+            .context("no organisation")?;
+        let invite = post_from(
+            &app,
+            &format!("/api/v1/organisations/{organisation}/members"),
+            employer.body["access_token"].as_str(),
+            &json!({"email": "invitee@example.org", "display_name": "I"}),
+            address,
+        )
+        .await?;
+        ensure!(
+            invite.status == StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            invite.status
+        );
+        ensure!(
+            reskill_store::accounts::user_with_hash_by_email(
+                &t.db,
+                &Email::parse("spam@example.org")?
+            )
+            .await?
+            .is_none(),
+            "a refused registration created the account"
+        );
+        // The page form is refused with an HTML page, and another address is not affected.
+        let request = Request::post("/forgot-password")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("email=rita%40example.org"));
+        let mut request = request?;
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((address, 40_000))));
+        let (status, headers, _) = app.text(request).await?;
+        ensure!(
+            status == StatusCode::TOO_MANY_REQUESTS && headers.contains_key(header::RETRY_AFTER),
+            "{status}"
+        );
+        ensure!(
+            headers[header::CONTENT_TYPE]
+                .to_str()?
+                .starts_with("text/html")
+        );
+        let other = post_from(
+            &app,
+            "/api/v1/auth/password-reset/request",
+            None,
+            &json!({"email": "x@example.org"}),
+            [10, 77, 0, 2],
+        )
+        .await?;
+        ensure!(other.status == StatusCode::ACCEPTED, "{}", other.status);
+        // Reading pages is not limited.
+        let reply = app
+            .raw(
+                Request::get("/forgot-password")
+                    .extension(ConnectInfo(SocketAddr::from((address, 40_000))))
+                    .body(Body::empty())?,
+            )
+            .await?;
+        ensure!(reply.status == StatusCode::OK, "{}", reply.status);
+        Ok(())
+    })
+    .await;
+}
+
+// Issue 30: a seeker who saved her own plan was told "your caseworker made a plan for you".
+// Her own save sends nothing; a caseworker's later change to it says it is the plan she saved.
+#[tokio::test]
+async fn plan_email_reflects_who_made_the_plan() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let clerk = app.clerk()?;
+        let (seeker, _, worker) = app.seeker("sara@example.org").await?;
+        let transitions = app
+            .get(&format!("/api/v1/occupations/{clerk}/transitions"), None)
+            .await?;
+        let target = transitions.body["transitions"][0]["occupation"]["id"]
+            .as_i64()
+            .with_context(|| format!("no transition: {}", transitions.body))?;
+        let (status, headers, _) = page(
+            &app,
+            Method::POST,
+            &format!("/occupations/{clerk}/pathways/{target}/plan"),
+            Some(&seeker),
+            Some(""),
+        )
+        .await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        let plan_id: i64 = headers[header::LOCATION]
+            .to_str()?
+            .rsplit("plan-")
+            .next()
+            .context("no plan anchor")?
+            .parse()?;
+        ensure!(
+            outbox_count(&t.db, "sara@example.org", "plan_assigned").await? == 0,
+            "the seeker was emailed about her own plan"
+        );
+
+        let (admin, _) = app
+            .account(Role::Admin, "root.plan@example.org", None)
+            .await?;
+        let (caseworker, caseworker_id) = app
+            .account(Role::Caseworker, "cw.plan@example.org", None)
+            .await?;
+        let r = app
+            .send(
+                Method::PUT,
+                &format!("/api/v1/admin/workers/{worker}/caseworker"),
+                Some(&admin),
+                Some(&json!({"caseworker_id": caseworker_id})),
+            )
+            .await?;
+        ensure!(r.status == StatusCode::NO_CONTENT, "{}", r.body);
+        for status in ["draft", "active"] {
+            let r = app
+                .send(
+                    Method::PATCH,
+                    &format!("/api/v1/plans/{plan_id}"),
+                    Some(&caseworker),
+                    Some(&json!({"status": status})),
+                )
+                .await?;
+            ensure!(r.status == StatusCode::OK, "{status}: {}", r.body);
+        }
+        let emails = reskill_store::accounts::outbox_for(&t.db, "sara@example.org").await?;
+        let email = emails
+            .iter()
+            .find(|e| e.template == "plan_assigned")
+            .context("no plan email after the caseworker reactivated the plan")?;
+        let mut extra = serde_json::Map::new();
+        extra.insert("public_url".into(), json!("http://test"));
+        let text = reskill_mail::Renderer::new()
+            .render("plan_assigned", &email.payload, extra)?
+            .text;
+        ensure!(
+            text.contains("Your caseworker has reactivated the reskilling plan you saved")
+                && !text.contains("made a reskilling plan for you"),
+            "{text}"
+        );
         Ok(())
     })
     .await;

@@ -108,6 +108,135 @@ fn digest_payload(user: i64) -> Value {
     })
 }
 
+/// Renders `template` with `payload` as the composer would, linking to [`PUBLIC_URL`].
+fn rendered(template: &str, payload: &Value) -> anyhow::Result<reskill_mail::Rendered> {
+    let mut extra = serde_json::Map::new();
+    extra.insert("public_url".into(), json!(PUBLIC_URL));
+    extra.insert(
+        "unsubscribe_url".into(),
+        json!(format!(
+            "{PUBLIC_URL}/unsubscribe?user=1&list=digest&token=t"
+        )),
+    );
+    Ok(reskill_mail::Renderer::new().render(template, payload, extra)?)
+}
+
+// Issue 30: the plan, interest, digest and caseload emails linked to /api/v1/… (raw JSON).
+#[test]
+fn emails_link_the_html_pages_not_the_json_api() -> anyhow::Result<()> {
+    let plan = json!({"display_name": "Ana", "plan_id": 5, "target_occupation": "care assistant",
+        "changed": false});
+    let interest = json!({"display_name": "Ana", "opening_title": "Care assistant"});
+    let summary = json!({"display_name": "Carla", "week": "2026-W49", "total": 3, "high_risk": 1,
+        "active_plans": 2, "contact_days": 30, "no_recent_contact": [], "plan_changes": []});
+    for (template, payload, page) in [
+        ("plan_assigned", plan, "/my/plans#plan-5"),
+        ("employer_interest", interest, "/my/interests"),
+        ("weekly_digest", digest_payload(7), "/my/recommendations"),
+        ("caseload_summary", summary, "/caseload"),
+    ] {
+        let mail = rendered(template, &payload)?;
+        for (part, body) in [("text", &mail.text), ("html", &mail.html)] {
+            ensure!(
+                !body.contains("/api/"),
+                "{template} {part} links the JSON API: {body}"
+            );
+            ensure!(
+                body.contains(page),
+                "{template} {part} lacks {page}: {body}"
+            );
+        }
+        ensure!(
+            mail.text.contains(&format!("{PUBLIC_URL}{page}")),
+            "{}",
+            mail.text
+        );
+    }
+    Ok(())
+}
+
+// Issue 30: "the link works for 1 hours".
+#[test]
+fn link_lifetimes_are_counted_in_the_right_number() -> anyhow::Result<()> {
+    for (template, field, n, expected) in [
+        ("verify_email", "expires_in_hours", 1, "works for 1 hour."),
+        (
+            "verify_email",
+            "expires_in_hours",
+            48,
+            "works for 48 hours.",
+        ),
+        (
+            "reset_password",
+            "expires_in_minutes",
+            1,
+            "works for 1 minute and",
+        ),
+        (
+            "reset_password",
+            "expires_in_minutes",
+            60,
+            "works for 60 minutes and",
+        ),
+    ] {
+        let mut payload = json!({"display_name": "Ana", "link": "https://x/y"});
+        payload[field] = json!(n);
+        let mail = rendered(template, &payload)?;
+        ensure!(
+            mail.text.contains(expected),
+            "{template} {n}: {}",
+            mail.text
+        );
+        ensure!(
+            mail.html.contains(expected),
+            "{template} {n}: {}",
+            mail.html
+        );
+    }
+    Ok(())
+}
+
+// Issue 30: a seeker who saved her own plan was told her caseworker had made it.
+#[test]
+fn plan_email_names_who_made_and_who_changed_the_plan() -> anyhow::Result<()> {
+    let base = json!({"display_name": "Ana", "plan_id": 5, "target_occupation": "care assistant"});
+    let with = |extra: Value| {
+        let mut payload = base.clone();
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            payload[k] = v.clone();
+        }
+        payload
+    };
+    let made = rendered("plan_assigned", &with(json!({"changed": false})))?;
+    ensure!(
+        made.text
+            .contains("Your caseworker has made a reskilling plan for you")
+    );
+    let own = rendered(
+        "plan_assigned",
+        &with(json!({"changed": true, "own_plan": true, "actor": "caseworker"})),
+    )?;
+    ensure!(
+        own.text
+            .contains("Your caseworker has changed the reskilling plan you saved")
+            && !own.text.contains("made a reskilling plan for you"),
+        "{}",
+        own.text
+    );
+    let by_admin = rendered(
+        "plan_assigned",
+        &with(json!({"changed": false, "own_plan": false, "actor": "admin"})),
+    )?;
+    ensure!(
+        by_admin
+            .html
+            .contains("An administrator of the service has made"),
+        "{}",
+        by_admin.html
+    );
+    Ok(())
+}
+
 #[tokio::test]
 async fn smtp_delivery_carries_headers_parts_and_links() {
     let Some(python) = smtp::python() else { return };
@@ -198,7 +327,7 @@ async fn smtp_delivery_carries_headers_parts_and_links() {
             ensure!(
                 digest
                     .text
-                    .contains(&format!("{PUBLIC_URL}/api/v1/me/recommendations"))
+                    .contains(&format!("{PUBLIC_URL}/my/recommendations"))
             );
 
             let verify = messages

@@ -104,3 +104,102 @@ fn settings_file_is_read_below_the_environment_and_bad_lines_are_refused() -> an
     );
     Ok(())
 }
+
+/// Settings for `args` (after the program name), parsed in-process.
+fn settings_for(args: &[&str]) -> anyhow::Result<reskill_cli::Settings> {
+    let cli = reskill_cli::parse_from(std::iter::once("reskill").chain(args.iter().copied()))?;
+    reskill_cli::Settings::from_cli(&cli)
+}
+
+// Issue 30: emailed links named http://127.0.0.1:8080 whenever RESKILL_PUBLIC_URL was unset,
+// wherever the server listened. They now name the listening address (localhost for an
+// unspecified one), and a warning says so outside the embedded demo default.
+#[test]
+fn public_url_follows_the_bind_address_when_unset_and_warns() -> anyhow::Result<()> {
+    use reskill_cli::config::public_url_for_bind;
+    ensure!(public_url_for_bind("0.0.0.0:9000") == "http://localhost:9000");
+    ensure!(public_url_for_bind("[::]:9000") == "http://localhost:9000");
+    ensure!(public_url_for_bind("192.0.2.7:8081") == "http://192.0.2.7:8081");
+    ensure!(public_url_for_bind("[2001:db8::1]:80") == "http://[2001:db8::1]:80");
+    ensure!(public_url_for_bind("reskill.internal:8080") == "http://reskill.internal:8080");
+    let outside = [
+        "RESKILL_PUBLIC_URL",
+        "RESKILL_BIND",
+        "DATABASE_URL",
+        "RESKILL_CONFIG",
+    ];
+    if let Some(name) = outside.iter().find(|n| std::env::var_os(n).is_some()) {
+        eprintln!("skipping the parsed part: {name} is set in the environment");
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_str().unwrap_or_default();
+
+    let settings = settings_for(&["--data-dir", data, "serve", "--bind", "0.0.0.0:9000"])?;
+    ensure!(
+        settings.public_url == "http://localhost:9000",
+        "{}",
+        settings.public_url
+    );
+    let warning = settings.public_url_warning().unwrap_or_default();
+    ensure!(
+        warning.contains("RESKILL_PUBLIC_URL") && warning.contains("only on this machine"),
+        "{warning}"
+    );
+    let settings = settings_for(&[
+        "--data-dir",
+        data,
+        "--database-url",
+        "postgres://u:p@db.internal/reskill",
+        "serve",
+        "--bind",
+        "10.1.2.3:8080",
+    ])?;
+    ensure!(
+        settings.public_url == "http://10.1.2.3:8080",
+        "{}",
+        settings.public_url
+    );
+    ensure!(
+        settings.public_url_warning().is_some(),
+        "no warning outside the embedded default"
+    );
+    // The embedded demo default on a concrete address: that address, no warning.
+    let settings = settings_for(&["--data-dir", data, "serve"])?;
+    ensure!(
+        settings.public_url == "http://127.0.0.1:8080",
+        "{}",
+        settings.public_url
+    );
+    ensure!(settings.public_url_warning().is_none());
+    let settings = settings_for(&["--data-dir", data, "serve", "--bind", "127.0.0.1:9001"])?;
+    ensure!(
+        settings.public_url == "http://127.0.0.1:9001",
+        "{}",
+        settings.public_url
+    );
+    ensure!(settings.public_url_warning().is_none());
+    ensure!(settings.auth_config().mail_requests_per_hour == Some(10.0));
+    let settings = settings_for(&["--data-dir", data, "--mail-requests-per-hour", "0", "serve"])?;
+    ensure!(
+        settings.auth_config().mail_requests_per_hour.is_none(),
+        "0 must lift the limit"
+    );
+    // A configured URL wins and needs no warning.
+    let settings = settings_for(&[
+        "--data-dir",
+        data,
+        "--public-url",
+        "https://reskill.example.org/",
+        "serve",
+        "--bind",
+        "0.0.0.0:9000",
+    ])?;
+    ensure!(
+        settings.public_url == "https://reskill.example.org",
+        "{}",
+        settings.public_url
+    );
+    ensure!(settings.public_url_warning().is_none());
+    Ok(())
+}

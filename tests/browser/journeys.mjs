@@ -320,6 +320,25 @@ async function adminJourney(browser) {
   await page.close();
 }
 
+// The pages emailed links open, and the way to them from /login (issue 30).
+async function accountLinksJourney(browser) {
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/login`);
+  await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: "Forgot your password?" }).click()]);
+  await audit(page, "forgot password");
+  await page.fill("#email", "daniel.okafor@example.org");
+  await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Send me a link" }).click()]);
+  check((await page.locator("h1").textContent()).includes("Check your email"), "asking for a reset link answers");
+  await audit(page, "forgot password sent");
+  await page.goto(`${BASE}/reset-password?token=made-up`);
+  check((await page.locator("h1").textContent()).includes("does not work"), "a bad reset link says so");
+  await audit(page, "reset link not working");
+  await page.goto(`${BASE}/verify-email?token=made-up`);
+  check((await page.locator("h1").textContent()).includes("does not work"), "a bad confirmation link says so");
+  await audit(page, "verify link not working");
+  await page.close();
+}
+
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
@@ -334,6 +353,7 @@ for (const [name, journey] of [
   ["employer", employerJourney],
   ["interest", interestJourney],
   ["admin", adminJourney],
+  ["account links", accountLinksJourney],
 ]) {
   try {
     await journey(browser);

@@ -17,8 +17,16 @@ pub struct Settings {
     pub jwt_secret: Option<String>,
     /// Base URL for emailed links.
     pub public_url: String,
+    /// Whether `public_url` was derived from the listening address because
+    /// `RESKILL_PUBLIC_URL` is unset.
+    pub public_url_derived: bool,
+    /// The address `serve` listens on (`--bind`, `RESKILL_BIND`, the settings file or the
+    /// default), which the derived `public_url` names.
+    pub bind: String,
     /// Whether session cookies are `Secure`.
     pub cookie_secure: bool,
+    /// Mail-sending requests per client address per hour (`None`: no limit).
+    pub mail_requests_per_hour: Option<f64>,
     /// Email settings.
     pub mail: MailSettings,
     /// HTTP limits and headers of `serve`.
@@ -56,8 +64,26 @@ impl Default for MailSettings {
     }
 }
 
-/// Base URL used in emailed links when none is configured.
+/// Base URL used in emailed links when none is configured and `serve` listens on the default
+/// address.
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
+/// Returns the base URL that reaches a server listening on `bind`: its host when it is a
+/// concrete address, `localhost` for an unspecified one (0.0.0.0, [::]), which then reaches
+/// only this machine.
+pub fn public_url_for_bind(bind: &str) -> String {
+    let bind = bind.trim();
+    if let Ok(address) = bind.parse::<std::net::SocketAddr>() {
+        let host = match address.ip() {
+            ip if ip.is_unspecified() => "localhost".to_owned(),
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        return format!("http://{host}:{}", address.port());
+    }
+    // A host name with a port (`example.org:8080`) is taken as it is.
+    format!("http://{bind}")
+}
 
 /// Address `serve` listens on by default.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -72,6 +98,16 @@ impl Settings {
                 cli.data_dir.join("reskill.db").display()
             ),
         };
+        let bind = match &cli.command {
+            Some(crate::Command::Serve(args)) => args.bind.clone(),
+            _ => env_or_file("RESKILL_BIND", cli.settings_file.as_ref())
+                .unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+        };
+        let configured_url = cli
+            .public_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| u.trim().trim_end_matches('/').to_owned());
         let settings = Self {
             model_dir: reskill_server::services::semantic::model_dir(
                 cli.model_dir
@@ -83,13 +119,14 @@ impl Settings {
             data_dir: cli.data_dir.clone(),
             database_url,
             jwt_secret: cli.jwt_secret.clone().filter(|s| !s.trim().is_empty()),
-            public_url: cli
-                .public_url
+            public_url: configured_url
                 .clone()
-                .filter(|u| !u.trim().is_empty())
-                .map(|u| u.trim().trim_end_matches('/').to_owned())
-                .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned()),
+                .unwrap_or_else(|| public_url_for_bind(&bind)),
+            public_url_derived: configured_url.is_none(),
+            bind,
             cookie_secure: cli.cookie_secure,
+            mail_requests_per_hour: (cli.mail_requests_per_hour > 0.0)
+                .then_some(cli.mail_requests_per_hour),
             http: reskill_server::middleware::HttpConfig {
                 max_body_bytes: cli.max_body_bytes.max(1024),
                 request_timeout: std::time::Duration::from_secs(cli.request_timeout_secs.max(1)),
@@ -138,7 +175,12 @@ impl Settings {
             database_url,
             jwt_secret: None,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
+            public_url_derived: true,
+            bind: DEFAULT_BIND.to_owned(),
             cookie_secure: false,
+            mail_requests_per_hour: Some(
+                reskill_server::auth::rate_limit::MAIL_REQUESTS_PER_ADDRESS_PER_HOUR,
+            ),
             mail: MailSettings::default(),
             http: Default::default(),
         }
@@ -151,6 +193,33 @@ impl Settings {
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("reskill.db").display()
             )
+    }
+
+    /// Returns the warning to log at start when emailed links name an address derived from
+    /// the listening one (`RESKILL_PUBLIC_URL` unset): always outside the embedded demo
+    /// default, and on it when the address is unspecified (the links then say `localhost`).
+    pub fn public_url_warning(&self) -> Option<String> {
+        let unspecified = self
+            .bind
+            .trim()
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|a| a.ip().is_unspecified());
+        if !self.public_url_derived || (self.is_embedded_default() && !unspecified) {
+            return None;
+        }
+        let reach = if unspecified {
+            format!(
+                "; {} listens on every interface, so the links say localhost and work only on this machine",
+                self.bind
+            )
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "RESKILL_PUBLIC_URL is not set: emailed links use {}, derived from the listening \
+             address{reach}; set RESKILL_PUBLIC_URL to the address people reach the service at",
+            self.public_url
+        ))
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -190,6 +259,7 @@ impl Settings {
         reskill_server::auth::AuthConfig {
             cookie_secure: self.cookie_secure,
             public_url: self.public_url.clone(),
+            mail_requests_per_hour: self.mail_requests_per_hour,
             ..Default::default()
         }
     }

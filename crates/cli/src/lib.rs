@@ -199,6 +199,17 @@ pub struct Cli {
     )]
     pub search_burst: f64,
 
+    /// Requests that send email (sign-up, password-reset and verification requests, member
+    /// invitations) one client address may make per hour (0: no limit). Behind a reverse
+    /// proxy every client shares the proxy's address: raise it there.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_MAIL_REQUESTS_PER_HOUR",
+        default_value_t = 10.0
+    )]
+    pub mail_requests_per_hour: f64,
+
     /// Optional settings file: NAME=VALUE lines named like the environment variables below
     /// (RESKILL_BIND=0.0.0.0:8080). Flags and environment variables win over it.
     #[arg(long, global = true, env = "RESKILL_CONFIG")]

@@ -1,8 +1,9 @@
 //! What every request passes through, outermost first: a request id (kept from the client's
 //! `X-Request-Id` or made here, and echoed), a tracing span naming the route template (never the
 //! raw path or query, which may carry tokens), latency metrics, security headers, a time limit,
-//! a body size limit, on search a rate limit per client address, and on pages the renewal of
-//! an expired session from its refresh cookie (`crate::auth::refresh`).
+//! a body size limit, on search and on the requests that send email a rate limit per client
+//! address, and on pages the renewal of an expired session from its refresh cookie
+//! (`crate::auth::refresh`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -153,17 +154,31 @@ async fn security_headers(State(hsts): State<bool>, request: Request, next: Next
 }
 
 async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limited = request
+    let route = request
         .extensions()
         .get::<MatchedPath>()
-        .is_some_and(|p| is_search_route(p.as_str()));
-    if limited {
+        .map(|p| p.as_str().to_owned());
+    let Some(route) = route else {
+        return next.run(request).await;
+    };
+    let search = is_search_route(&route);
+    let mail = request.method() == axum::http::Method::POST && is_mail_route(&route);
+    if search || mail {
         let address = request
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
-        if let Err(retry_after_secs) = state.search_limiter.check(&address) {
-            return AppError::TooManyRequests { retry_after_secs }.into_response();
+        let checked = if search {
+            state.search_limiter.check(&address)
+        } else {
+            state.auth.mail_limiter.check_address(&address)
+        };
+        if let Err(retry_after_secs) = checked {
+            let error = AppError::TooManyRequests { retry_after_secs };
+            if route.starts_with("/api/") {
+                return error.into_response();
+            }
+            return crate::routes::pages::PageError::App(error).into_response();
         }
     }
     next.run(request).await
@@ -171,6 +186,22 @@ async fn rate_limit(State(state): State<AppState>, request: Request, next: Next)
 
 fn is_search_route(route: &str) -> bool {
     route.starts_with("/api/v1/search/") || route == "/api/v1/suggest" || route == "/search"
+}
+
+/// Routes whose POST may send an email to an address the client chooses (or to itself):
+/// limited per client address, so nobody can make the service mail anyone at will.
+pub const MAIL_ROUTES: &[&str] = &[
+    "/api/v1/auth/register",
+    "/api/v1/auth/verify-email/request",
+    "/api/v1/auth/password-reset/request",
+    "/api/v1/organisations/{organisation_id}/members",
+    "/signup",
+    "/forgot-password",
+    "/verify-email/request",
+];
+
+fn is_mail_route(route: &str) -> bool {
+    MAIL_ROUTES.contains(&route)
 }
 
 /// Token buckets per key: `per_second` sustained, `burst` at once.

@@ -96,6 +96,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../web/templates/admin_organisations.html"),
     ),
     (
+        "verify_email.html",
+        include_str!("../../../web/templates/verify_email.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("../../../web/templates/reset_password.html"),
+    ),
+    (
+        "forgot_password.html",
+        include_str!("../../../web/templates/forgot_password.html"),
+    ),
+    (
         "macros.html",
         include_str!("../../../web/templates/macros.html"),
     ),

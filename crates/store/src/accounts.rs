@@ -419,6 +419,23 @@ pub async fn consume_one_time_token(
     Ok((updated.rows_affected == 1).then_some(UserId(token.user_id)))
 }
 
+/// Returns whether a single-use token with this hash and purpose is unused and unexpired,
+/// without using it (a page shows the form of a link only while the link works).
+pub async fn one_time_token_is_usable(
+    db: &impl ConnectionTrait,
+    purpose: TokenPurpose,
+    token_hash: &str,
+) -> Result<bool, StorageError> {
+    Ok(one_time_token::Entity::find()
+        .filter(one_time_token::Column::TokenHash.eq(token_hash))
+        .filter(one_time_token::Column::Purpose.eq(purpose.as_str()))
+        .filter(one_time_token::Column::UsedAt.is_null())
+        .filter(one_time_token::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Marks every unused token of `user` for `purpose` used, so only the newest link works.
 pub async fn expire_one_time_tokens(
     db: &impl ConnectionTrait,

@@ -9,6 +9,9 @@ use reskill_server::{App, AppState, ServerConfig, templates::Templates};
 
 /// Opens everything, loads the demo into an empty database, and serves until Ctrl-C or SIGTERM.
 pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(warning) = settings.public_url_warning() {
+        tracing::warn!("{warning}");
+    }
     let db = super::open_database(settings).await?;
     let search = super::open_search(settings)?;
     let load_demo = !args.no_demo && reskill_store::stats::is_empty(&db).await?;

@@ -66,13 +66,13 @@ async fn create(settings: &Settings, args: UserCreateArgs) -> anyhow::Result<()>
             role,
             organisation_id,
             new_organisation: None,
+            // The operator vouches for the address.
+            email_verified: true,
         },
         &settings.public_url,
         settings.auth_config().verify_email_ttl,
     )
     .await?;
-    // The operator vouches for the address.
-    reskill_store::accounts::mark_email_verified(&db, user.id).await?;
     println!(
         "created {} account {} (id {})",
         user.role, user.email, user.id

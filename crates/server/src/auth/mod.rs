@@ -14,7 +14,7 @@ use std::time::Duration;
 
 pub use extract::{ClientIp, CurrentUser};
 pub use keys::SigningKey;
-pub use rate_limit::LoginLimiter;
+pub use rate_limit::{LoginLimiter, MailLimiter};
 pub use tokens::{AccessClaims, TokenError};
 
 /// Longest access-token lifetime allowed: the issue caps it at 15 minutes.
@@ -39,6 +39,8 @@ pub struct AuthConfig {
     pub cookie_secure: bool,
     /// Base URL put in emailed links.
     pub public_url: String,
+    /// Requests that send email one client address may make per hour (`None`: no limit).
+    pub mail_requests_per_hour: Option<f64>,
 }
 
 impl Default for AuthConfig {
@@ -52,6 +54,7 @@ impl Default for AuthConfig {
             reset_password_ttl: Duration::from_secs(3600),
             cookie_secure: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
+            mail_requests_per_hour: Some(rate_limit::MAIL_REQUESTS_PER_ADDRESS_PER_HOUR),
         }
     }
 }
@@ -64,6 +67,8 @@ pub struct Auth {
     pub tokens: tokens::TokenKeys,
     /// Login attempts per address and per account.
     pub limiter: LoginLimiter,
+    /// Requests that send email, per address and per recipient.
+    pub mail_limiter: MailLimiter,
     /// Signs one-click unsubscribe links (derived from the same secret, for another purpose).
     pub unsubscribe: reskill_mail::UnsubscribeKey,
 }
@@ -75,6 +80,10 @@ impl Auth {
         config.access_ttl = config.access_ttl.min(MAX_ACCESS_TTL);
         Self {
             tokens: tokens::TokenKeys::new(key, &config),
+            mail_limiter: MailLimiter::new(
+                config.mail_requests_per_hour,
+                rate_limit::MAILS_PER_RECIPIENT_PER_HOUR,
+            ),
             config,
             limiter: LoginLimiter::default(),
             unsubscribe: reskill_mail::UnsubscribeKey::derive(key.bytes()),

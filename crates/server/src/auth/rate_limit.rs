@@ -1,4 +1,5 @@
-//! Login rate limiting per client address and per account, in memory.
+//! Login rate limiting per client address and per account, and limits on the requests that
+//! send email (per client address and per recipient), in memory.
 //!
 //! In memory means per server process: with N replicas an attacker gets N times the budget.
 //! That is acceptable for the sizes Reskill runs at; a shared limiter (a PostgreSQL table) is
@@ -100,6 +101,56 @@ impl LoginLimiter {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .remove(account);
+    }
+}
+
+/// Requests that send email (register, password-reset and verification requests) one client
+/// address may make per hour.
+pub const MAIL_REQUESTS_PER_ADDRESS_PER_HOUR: f64 = 10.0;
+/// Verification and password-reset emails one account may be sent per hour.
+pub const MAILS_PER_RECIPIENT_PER_HOUR: f64 = 3.0;
+
+/// Token buckets for the requests that send email: anonymous visitors could otherwise make
+/// the service mail anyone, any number of times.
+#[derive(Debug)]
+pub struct MailLimiter {
+    by_address: crate::middleware::RateLimiter,
+    by_recipient: crate::middleware::RateLimiter,
+}
+
+impl Default for MailLimiter {
+    fn default() -> Self {
+        Self::new(
+            Some(MAIL_REQUESTS_PER_ADDRESS_PER_HOUR),
+            MAILS_PER_RECIPIENT_PER_HOUR,
+        )
+    }
+}
+
+impl MailLimiter {
+    /// Returns limits of `per_address` requests (`None`: no limit) and `per_recipient` emails
+    /// an hour, each also the burst.
+    pub fn new(per_address: Option<f64>, per_recipient: f64) -> Self {
+        Self {
+            by_address: crate::middleware::RateLimiter::new(
+                per_address.map(|n| n / 3600.0),
+                per_address.unwrap_or(1.0),
+            ),
+            by_recipient: crate::middleware::RateLimiter::new(
+                Some(per_recipient / 3600.0),
+                per_recipient,
+            ),
+        }
+    }
+
+    /// Counts a mail-sending request from `address`; refuses with the seconds to wait.
+    pub fn check_address(&self, address: &str) -> Result<(), u64> {
+        self.by_address.check(address)
+    }
+
+    /// Counts an email of `kind` to `recipient`; refuses with the seconds to wait.
+    pub fn check_recipient(&self, kind: &str, recipient: &str) -> Result<(), u64> {
+        self.by_recipient.check(&format!("{kind}:{recipient}"))
     }
 }
 

@@ -116,6 +116,7 @@ pub async fn create_user(
             role: Role::parse_field(&body.role, "role")?,
             organisation_id: body.organisation_id.map(OrganisationId),
             new_organisation: None,
+            email_verified: false,
         },
         &state.auth.config.public_url,
         state.auth.config.verify_email_ttl,

@@ -113,10 +113,12 @@ pub struct RegisterRequest {
     pub organisation_name: Option<String>,
 }
 
-/// Registers a seeker or an employer and signs them in.
+/// Registers a seeker or an employer and signs them in; rate limited per client address
+/// (it sends a confirmation email).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
     request_body = RegisterRequest,
-    responses((status = 201, body = SessionView), (status = 400, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 201, body = SessionView), (status = 400, body = Problem), (status = 409, body = Problem),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "too many requests from this address; see Retry-After")))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RegisterRequest>,
@@ -132,6 +134,7 @@ pub async fn register(
         role,
         organisation_id: None,
         new_organisation: body.organisation_name,
+        email_verified: false,
     };
     let session = accounts::register(&state, account).await?;
     Ok(session_response(&state, StatusCode::CREATED, session))
@@ -274,9 +277,10 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Queues a new verification email.
+/// Queues a new verification email; rate limited per client address and per account.
 #[utoipa::path(post, path = "/api/v1/auth/verify-email/request", tag = "auth",
-    responses((status = 202), (status = 409, body = Problem)),
+    responses((status = 202), (status = 409, body = Problem),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "too many requests from this address, or verification emails to this account; see Retry-After")),
     security(("bearer" = [])))]
 pub async fn request_verification(
     State(state): State<AppState>,
@@ -314,11 +318,12 @@ pub struct ResetRequest {
     pub email: String,
 }
 
-/// Emails a password-reset link if an account has this address (the answer is the same
-/// either way).
+/// Emails a password-reset link if an account has this address and has not had a few this
+/// hour (the answer is the same either way); rate limited per client address.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/request", tag = "auth",
     request_body = ResetRequest,
-    responses((status = 202), (status = 400, body = Problem)))]
+    responses((status = 202), (status = 400, body = Problem),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "too many requests from this address; see Retry-After")))]
 pub async fn request_password_reset(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ResetRequest>,

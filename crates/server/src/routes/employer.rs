@@ -99,11 +99,13 @@ pub struct MemberRequest {
     pub display_name: String,
 }
 
-/// Adds a member: an employer account in this organisation, invited by a password-set link.
+/// Adds a member: an employer account in this organisation, invited by a password-set link;
+/// rate limited per client address, as it emails the address given.
 #[utoipa::path(post, path = "/api/v1/organisations/{organisation_id}/members", tag = "employer",
     params(("organisation_id" = i64, Path, description = "Organisation key")),
     request_body = MemberRequest,
-    responses((status = 201, body = UserView), (status = 400, body = Problem), (status = 409, body = Problem), (status = 403, body = Problem)),
+    responses((status = 201, body = UserView), (status = 400, body = Problem), (status = 409, body = Problem), (status = 403, body = Problem),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "too many requests from this address; see Retry-After")),
     security(("bearer" = [])))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -123,6 +125,7 @@ pub async fn add_member(
             role: Role::Employer,
             organisation_id: Some(OrganisationId(id)),
             new_organisation: None,
+            email_verified: false,
         },
         &state.auth.config.public_url,
         state.auth.config.verify_email_ttl,

@@ -98,7 +98,9 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// The HTML pages of issue #7 (public, seeker, caseworker, employer); each calls the same
 /// services as the API.
 pub fn pages_router() -> OpenApiRouter<AppState> {
-    use pages::{admin as ad, caseworker as cw, employer as em, public, seeker as sk, session};
+    use pages::{
+        admin as ad, caseworker as cw, employer as em, links, public, seeker as sk, session,
+    };
     OpenApiRouter::new()
         .routes(routes!(public::show_occupation_page))
         .routes(routes!(public::show_pathway))
@@ -106,6 +108,19 @@ pub fn pages_router() -> OpenApiRouter<AppState> {
         .routes(routes!(session::show_login, session::create_login))
         .routes(routes!(session::show_signup, session::create_signup))
         .routes(routes!(session::create_logout))
+        .routes(routes!(
+            links::show_verify_email,
+            links::create_verification
+        ))
+        .routes(routes!(links::request_verification_page))
+        .routes(routes!(
+            links::show_reset_password,
+            links::create_password_reset
+        ))
+        .routes(routes!(
+            links::show_forgot_password,
+            links::create_forgot_password
+        ))
         .routes(routes!(sk::save_pathway_plan))
         .routes(routes!(sk::show_my_plans))
         .routes(routes!(sk::complete_my_step))

@@ -45,10 +45,14 @@ pub struct NewAccount {
     pub organisation_id: Option<OrganisationId>,
     /// For a self-registering employer: the organisation to create.
     pub new_organisation: Option<String>,
+    /// Whoever creates the account vouches for the address (the demo, `reskill user
+    /// create`): it is stored as verified and no confirmation email is sent.
+    pub email_verified: bool,
 }
 
 /// Creates an account (and a worker profile for a seeker, an organisation for a new
-/// employer) and queues the verification email, in one transaction.
+/// employer) and, unless the address is vouched for, queues the verification email, in one
+/// transaction.
 pub async fn create_account(
     db: &DatabaseConnection,
     account: NewAccount,
@@ -84,7 +88,11 @@ pub async fn create_account(
     if user.role == Role::Seeker {
         reskill_store::people::create_worker(&txn, Some(user.id), None).await?;
     }
-    queue_verification(&txn, &user, public_url, verify_ttl).await?;
+    if account.email_verified {
+        store::mark_email_verified(&txn, user.id).await?;
+    } else {
+        queue_verification(&txn, &user, public_url, verify_ttl).await?;
+    }
     txn.commit()
         .await
         .map_err(reskill_store::StorageError::from)?;
@@ -326,6 +334,11 @@ pub async fn request_verification(
             "the email address is already verified".into(),
         ));
     }
+    state
+        .auth
+        .mail_limiter
+        .check_recipient("verify_email", &user.id.to_string())
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
     let account = store::user_by_id(&state.db, user.id).await?;
     let txn = reskill_store::db::begin_write(&state.db).await?;
     queue_verification(
@@ -348,6 +361,15 @@ fn bad_link() -> AppError {
     )
 }
 
+/// Returns whether an emailed link's `token` for `purpose` still works, without using it.
+pub async fn link_is_usable(
+    db: &DatabaseConnection,
+    purpose: TokenPurpose,
+    token: &str,
+) -> Result<bool, AppError> {
+    Ok(store::one_time_token_is_usable(db, purpose, &hash_token(token.trim())).await?)
+}
+
 /// Uses a verification token.
 pub async fn verify_email(db: &DatabaseConnection, token: &str) -> Result<(), AppError> {
     let txn = reskill_store::db::begin_write(db).await?;
@@ -361,14 +383,24 @@ pub async fn verify_email(db: &DatabaseConnection, token: &str) -> Result<(), Ap
     Ok(())
 }
 
-/// Queues a password-reset email when an enabled account has this address; answers the same
-/// either way, so addresses cannot be probed.
+/// Queues a password-reset email when an enabled account has this address and has not been
+/// sent too many lately; answers the same either way, so addresses cannot be probed.
 pub async fn request_password_reset(state: &AppState, email: &str) -> Result<(), AppError> {
     let email = Email::parse(email)?;
     let Some((user, _)) = store::user_with_hash_by_email(&state.db, &email).await? else {
         return Ok(());
     };
     if user.disabled {
+        return Ok(());
+    }
+    if state
+        .auth
+        .mail_limiter
+        .check_recipient("reset_password", &user.id.to_string())
+        .is_err()
+    {
+        // Silently: a refusal would tell the caller the address has an account.
+        tracing::info!(user.id = %user.id, "password-reset email to account {} not sent: too many this hour", user.id);
         return Ok(());
     }
     let token = random_token();

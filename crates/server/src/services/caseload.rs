@@ -3,7 +3,7 @@
 //! contacts, and outcomes.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use reskill_core::accounts::{ContactChannel, Outcome, PlanStatus, StepKind, StepStatus};
+use reskill_core::accounts::{ContactChannel, Outcome, PlanStatus, Role, StepKind, StepStatus};
 use reskill_core::{CourseId, OccupationId, OpeningId, PlanId, UserId, WorkerId};
 use reskill_store::people::{self, NewPlan, NewPlanStep, PlanUpdate, Worker, WorkerFilter};
 use sea_orm::DatabaseConnection;
@@ -353,7 +353,13 @@ pub async fn create_plan(
     )
     .await?;
     if input.status == PlanStatus::Active {
-        queue_plan_email(&txn, engine, worker, plan.id, input.target, false).await?;
+        let email = PlanEmail {
+            plan: plan.id,
+            target: input.target,
+            changed: false,
+            own_plan: false,
+        };
+        queue_plan_email(&txn, engine, actor, worker, email).await?;
     }
     txn.commit()
         .await
@@ -361,17 +367,38 @@ pub async fn create_plan(
     Ok(PlanView::build(engine, plan))
 }
 
+/// What the worker is told about a plan.
+struct PlanEmail {
+    plan: PlanId,
+    target: OccupationId,
+    /// An active plan's target or steps changed (rather than the plan becoming active).
+    changed: bool,
+    /// The worker made the plan (saved it from a pathway), and staff changed it later.
+    own_plan: bool,
+}
+
+/// Queues the "plan assigned" email, naming who acted (a caseworker or an administrator);
+/// nothing when the worker acted on their own plan.
 async fn queue_plan_email(
     db: &impl sea_orm::ConnectionTrait,
     engine: &Engine,
+    actor: UserId,
     worker: &Worker,
-    plan: PlanId,
-    target: OccupationId,
-    changed: bool,
+    email: PlanEmail,
 ) -> Result<(), AppError> {
     let Some(user) = worker.user_id else {
         return Ok(());
     };
+    if user == actor {
+        return Ok(());
+    }
+    let actor_role = reskill_store::accounts::user_by_id(db, actor).await?.role;
+    let PlanEmail {
+        plan,
+        target,
+        changed,
+        own_plan,
+    } = email;
     let account = reskill_store::accounts::user_by_id(db, user).await?;
     reskill_store::accounts::enqueue_email(
         db,
@@ -384,6 +411,8 @@ async fn queue_plan_email(
                 "plan_id": plan,
                 "target_occupation": OccupationView::of(engine, target).label,
                 "changed": changed,
+                "own_plan": own_plan,
+                "actor": if actor_role == Role::Admin { "admin" } else { "caseworker" },
             }),
         },
     )
@@ -460,15 +489,13 @@ pub async fn revise_plan(
         && (updated.target_occupation != current.target_occupation
             || updated.steps != current.steps);
     if becomes_active || changed_while_active {
-        queue_plan_email(
-            &txn,
-            engine,
-            worker,
+        let email = PlanEmail {
             plan,
-            updated.target_occupation,
-            changed_while_active,
-        )
-        .await?;
+            target: updated.target_occupation,
+            changed: changed_while_active,
+            own_plan: current.caseworker.is_none(),
+        };
+        queue_plan_email(&txn, engine, actor, worker, email).await?;
     }
     txn.commit()
         .await

@@ -54,13 +54,13 @@ pub async fn load_demo_accounts(db: &DatabaseConnection, engine: &Engine) -> any
                 role,
                 organisation_id,
                 new_organisation: None,
+                email_verified: true,
             },
             "http://127.0.0.1:8080",
             std::time::Duration::from_secs(3600),
         )
         .await
         .map_err(|e| anyhow::anyhow!("demo account {}: {e}", person.email))?;
-        reskill_store::accounts::mark_email_verified(db, user.id).await?;
         created += 1;
         match role {
             Role::Caseworker => caseworkers.push(user.id),

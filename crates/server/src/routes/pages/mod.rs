@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod caseworker;
 pub mod employer;
+pub mod links;
 pub mod public;
 pub mod seeker;
 pub mod session;
@@ -228,7 +229,13 @@ impl IntoResponse for PageError {
                 json!({"title": title, "detail": detail, "nav": {"user": null}}),
             )
             .unwrap_or_else(|_| format!("<!doctype html><title>{title}</title><p>{detail}"));
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = error
+            && let Ok(value) = header::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

@@ -182,6 +182,7 @@ pub async fn create_signup(
             role,
             organisation_id: None,
             new_organisation: (role == Role::Employer).then(|| organisation.clone()),
+            email_verified: false,
         };
         match accounts::register(&state, account).await {
             Ok(session) => return signed_in(&state, session, next),
