@@ -153,26 +153,39 @@ fn write_report(out: &mut impl Write, report: &TransitionsReport) -> anyhow::Res
     )?;
     writeln!(out, "Risk: {}", describe_risk(report.risk.as_ref()))?;
     let t = &report.thresholds;
+    let viable = match t.viable_similarity {
+        Some(similarity) => format!("similarity ≥ {similarity:.2}, fit ≥ {:.2}", t.viable_fit),
+        None => format!("fit ≥ {:.2}", t.viable_fit),
+    };
+    let ranked_by = if t.viable_similarity.is_some() {
+        "similarity"
+    } else {
+        "fit"
+    };
     if t.include_riskier {
         writeln!(
             out,
-            "Occupations by fit (fit ≥ {:.2}, riskier ones included):",
-            t.viable_fit
+            "Occupations by {ranked_by} ({viable}, riskier ones included):"
         )?;
     } else {
         writeln!(
             out,
-            "Safer transitions (fit ≥ {:.2}, at least {} percentile points less exposed):",
-            t.viable_fit, t.min_risk_reduction
+            "Safer transitions ({viable}, at least {} percentile points less exposed, \
+             pay at least 75% and preparation within one job zone where known):",
+            t.min_risk_reduction
         )?;
     }
     if report.transitions.is_empty() {
         writeln!(out, "  none")?;
     }
     for (i, tr) in report.transitions.iter().enumerate() {
+        let similarity = tr
+            .similarity
+            .map(|s| format!("similarity {s:.2}  "))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{:>3}. {:<45} fit {:.2}  {}  openings {:>3}  score {:.3}",
+            "{:>3}. {:<45} {similarity}fit {:.2}  {}  openings {:>3}  score {:.3}",
             i + 1,
             truncate(&tr.occupation.label, 45),
             tr.fit,
@@ -180,9 +193,31 @@ fn write_report(out: &mut impl Write, report: &TransitionsReport) -> anyhow::Res
             tr.demand,
             tr.score
         )?;
+        if let Some(labour) = &tr.labour {
+            writeln!(out, "     {}", describe_move(labour))?;
+        }
         writeln!(out, "     missing: {}", describe_gap(&tr.gap, 5))?;
     }
     Ok(())
+}
+
+/// Returns "pay 124% of today's, preparation one job zone higher (2 → 3)".
+fn describe_move(facts: &reskill_core::matching::MoveFacts) -> String {
+    let pay = facts.earnings_ratio.map_or_else(
+        || "pay unknown".to_owned(),
+        |ratio| format!("pay {:.0}% of today's", ratio * 100.0),
+    );
+    let zone = match (facts.from.job_zone, facts.to.job_zone) {
+        (Some(from), Some(to)) if (to - from).abs() < 0.5 => {
+            format!("same preparation (job zone {to:.0})")
+        }
+        (Some(from), Some(to)) if to > from => {
+            format!("more preparation (job zone {from:.0} → {to:.0})")
+        }
+        (Some(from), Some(to)) => format!("less preparation (job zone {from:.0} → {to:.0})"),
+        _ => "preparation unknown".to_owned(),
+    };
+    format!("{pay}, {zone}")
 }
 
 /// Returns "high (nesta-mcc 2020: 0.62, 88th pct; …; sources agree)".

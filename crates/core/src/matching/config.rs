@@ -51,6 +51,11 @@ pub struct MatchConfig {
     /// risk it gives 88% of high-risk occupations at least 5 viable safer transitions (0.35: 77%),
     /// and keeps about 3% of ordered occupation pairs; see docs/MATCHING.md.
     pub viable_fit: f64,
+    /// Smallest similarity for a transition to be recommended when transitions rank by
+    /// similarity. Default 0.40: on the dev transition set 97% of the expert-related moves among
+    /// an origin's 100 most similar occupations reach it; the leaps it removes (marketing
+    /// assistant → legal policy officer at 0.36) are in docs/MATCHING.md.
+    pub viable_similarity: f64,
     /// Smallest drop in risk percentile points for a transition to count as safer. Default 10.
     pub min_risk_reduction: f64,
     /// Whether transitions that are not meaningfully safer are listed too. Default false.
@@ -122,6 +127,7 @@ impl Default for MatchConfig {
             sibling_credit: 0.5,
             sibling_max_group_size: 300,
             viable_fit: 0.30,
+            viable_similarity: 0.40,
             min_risk_reduction: 10.0,
             include_riskier: false,
             similarity_essential_share: 0.75,

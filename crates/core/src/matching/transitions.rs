@@ -48,7 +48,8 @@ impl Matcher<'_> {
     /// Returns up to `limit` occupations the worker could move to, best first.
     ///
     /// Candidates are every occupation except the current one with fit ≥
-    /// [`viable_fit`](super::MatchConfig::viable_fit). Unless
+    /// [`viable_fit`](super::MatchConfig::viable_fit) and, when the semantic layer's vectors
+    /// are attached, similarity ≥ [`viable_similarity`](super::MatchConfig::viable_similarity). Unless
     /// [`include_riskier`](super::MatchConfig::include_riskier) is set and when the current
     /// occupation has a risk score, a candidate must be scored by a common source and be at least
     /// [`min_risk_reduction`](super::MatchConfig::min_risk_reduction) percentile points safer,
@@ -112,6 +113,9 @@ impl Matcher<'_> {
                 0.0
             };
             let closeness = similarities.as_ref().map_or(fit, |s| s[t as usize]);
+            if similarities.is_some() && closeness < config.viable_similarity {
+                continue;
+            }
             let parts = TransitionScoreParts {
                 fit: config.transition_fit_weight * closeness,
                 risk: config.transition_risk_weight

@@ -392,6 +392,7 @@ impl Engine {
         if include_riskier {
             config.include_riskier = true;
             config.viable_fit = 0.0;
+            config.viable_similarity = 0.0;
             config.transition_risk_weight = 0.0;
             config.transition_demand_weight = 0.0;
         }
@@ -487,7 +488,7 @@ impl Engine {
         Some(TransitionsReport {
             from: occupation,
             risk: self.risk(from),
-            thresholds: Thresholds::of(&matcher.config),
+            thresholds: Thresholds::of(&matcher.config, self.taxonomy.has_similarity()),
             transitions,
         })
     }
@@ -694,6 +695,9 @@ pub struct RiskReadingDetail {
 pub struct Thresholds {
     /// Smallest fit listed.
     pub viable_fit: f64,
+    /// Smallest similarity listed, when transitions rank by similarity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viable_similarity: Option<f64>,
     /// Smallest risk drop in percentile points (unless riskier ones are included).
     pub min_risk_reduction: f64,
     /// Whether riskier occupations were included.
@@ -701,9 +705,10 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    fn of(config: &MatchConfig) -> Self {
+    fn of(config: &MatchConfig, similarity: bool) -> Self {
         Self {
             viable_fit: config.viable_fit,
+            viable_similarity: similarity.then_some(config.viable_similarity),
             min_risk_reduction: config.min_risk_reduction,
             include_riskier: config.include_riskier,
         }
@@ -937,7 +942,7 @@ pub async fn recommend(
             current_occupation: query2.occupation.and_then(|o| engine2.occupation_ref(o)),
             risk: query2.occupation.and_then(|o| engine2.risk(o)),
             skill_count: worker.skills.len(),
-            thresholds: Thresholds::of(&engine2.config),
+            thresholds: Thresholds::of(&engine2.config, engine2.taxonomy.has_similarity()),
             transitions,
             openings,
         })
