@@ -189,5 +189,52 @@ async fn everyday_skill_phrases_find_their_esco_skills_on_the_real_taxonomy() ->
         share * 100.0,
         PHRASE_TARGET * 100.0
     );
+
+    // The same skill vectors rank transitions: the leaps the fit used to offer are gone.
+    let engine = reskill_server::services::engine::Engine::load(&t.db, Default::default())
+        .await?
+        .with_similarity(semantic.similarity_input().as_deref());
+    ensure!(engine.taxonomy.has_similarity());
+    for (origin, absurd) in [
+        (
+            "customer service representative",
+            &["zoo registrar", "big data archive librarian"][..],
+        ),
+        (
+            "marketing assistant",
+            &[
+                "genealogist",
+                "legal policy officer",
+                "fiscal affairs policy officer",
+            ][..],
+        ),
+        ("translator", &["genealogist"][..]),
+    ] {
+        let id = engine
+            .taxonomy
+            .occupations()
+            .iter()
+            .find(|o| o.label == origin)
+            .map(|o| o.id)
+            .ok_or_else(|| anyhow::anyhow!("no occupation {origin:?}"))?;
+        let report = engine
+            .occupation_transitions(id, 10, true)
+            .ok_or_else(|| anyhow::anyhow!("no transitions for {origin:?}"))?;
+        let labels: Vec<&str> = report
+            .transitions
+            .iter()
+            .map(|t| t.occupation.label.as_str())
+            .collect();
+        eprintln!("{origin}: {labels:?}");
+        ensure!(labels.len() == 10, "{origin}: {labels:?}");
+        ensure!(
+            report.transitions.iter().all(|t| t.similarity.is_some()),
+            "{origin}: ranked without similarity"
+        );
+        ensure!(
+            !labels.iter().any(|l| absurd.contains(l)),
+            "{origin}: {labels:?}"
+        );
+    }
     Ok(())
 }

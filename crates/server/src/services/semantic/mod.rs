@@ -312,7 +312,13 @@ impl TaxonomyVectors {
         let (skill_ids, skill_rows) = skills.text_rows();
         let (occupation_ids, occupation_rows) = occupations.text_rows();
         let similarity = tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
             let near = reskill_embed::nearest_neighbours(&skill_rows, dims, SKILL_NEIGHBOURS)?;
+            tracing::info!(
+                skills = near.len(),
+                duration_ms = started.elapsed().as_millis() as u64,
+                "nearest skills computed"
+            );
             let skill_neighbours = near
                 .into_iter()
                 .zip(&skill_ids)
