@@ -45,7 +45,6 @@
 //!
 //! All MOOCs are online and have no start date (self-paced or rolling).
 
-use std::fs::File;
 use std::path::Path;
 
 use reskill_core::catalog::{CourseMode, NewCourse, Place, SkillTag};
@@ -134,15 +133,7 @@ impl CourseFormat {
 
 /// Reads a course file from disk; the source name is the file stem.
 pub fn read_courses_file(path: &Path) -> Result<CoursesRead, IngestError> {
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    read_courses(Source::from_reader(name, file))
+    read_courses(Source::open(path)?)
 }
 
 /// Returns the file stem of a display name (`udemy_courses.csv` → `udemy_courses`).

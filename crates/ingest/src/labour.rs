@@ -6,7 +6,6 @@
 //! earnings above 0) or a repeated occupation stops the import with the file, line and column.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::Path;
 
 use crate::error::IngestError;
@@ -25,15 +24,7 @@ pub struct OccupationFigures {
 
 /// Reads an occupation-attributes file.
 pub fn read_occupation_figures(path: &Path) -> Result<Vec<OccupationFigures>, IngestError> {
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    read_occupation_figures_from(Source::from_reader(name, file))
+    read_occupation_figures_from(Source::open(path)?)
 }
 
 /// Reads an occupation-attributes table from a source.

@@ -18,7 +18,6 @@
 //! Titles and organisations written in capitals (NYC, NHS towns) are turned into title case for
 //! display. `remote` is set when the title says "remote" (LinkedIn's remote teaching posts).
 
-use std::fs::File;
 use std::path::Path;
 
 use chrono::{Days, Months, NaiveDate};
@@ -181,15 +180,7 @@ impl OpeningFormat {
 
 /// Reads an opening CSV from disk; the source name is the file stem.
 pub fn read_openings_file(path: &Path) -> Result<OpeningsRead, IngestError> {
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    read_openings(Source::from_reader(name, file))
+    read_openings(Source::open(path)?)
 }
 
 /// Reads an opening CSV in any [`OpeningFormat`].

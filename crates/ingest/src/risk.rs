@@ -20,7 +20,6 @@
 
 use std::collections::HashMap;
 use std::collections::HashSet;
-use std::fs::File;
 use std::path::Path;
 
 use reskill_core::risk::{RiskRecord, normalise};
@@ -161,22 +160,9 @@ impl RiskTable {
 
 /// Reads a risk table from a file; `crosswalk` is required for Frey–Osborne tables.
 pub fn read_risk(path: &Path, crosswalk: Option<&Path>) -> Result<RiskTable, IngestError> {
-    let table = open_path(path)?;
-    let crosswalk = crosswalk.map(open_path).transpose()?;
+    let table = Source::open(path)?;
+    let crosswalk = crosswalk.map(Source::open).transpose()?;
     read_risk_sources(table, crosswalk)
-}
-
-/// Opens a file as a source named by its file name.
-fn open_path(path: &Path) -> Result<Source<'static>, IngestError> {
-    let file = File::open(path).map_err(|source| IngestError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    Ok(Source::from_reader(name, file))
 }
 
 /// Reads a risk table (and, for Frey–Osborne, a crosswalk) from sources.

@@ -30,6 +30,19 @@ impl<'a> Source<'a> {
         }
     }
 
+    /// Opens a file as a source named by its file name.
+    pub fn open(path: &std::path::Path) -> Result<Source<'static>, IngestError> {
+        let file = std::fs::File::open(path).map_err(|source| IngestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        Ok(Source::from_reader(name, file))
+    }
+
     /// Returns the display name used in error messages.
     pub fn name(&self) -> &str {
         &self.name

@@ -235,6 +235,11 @@ impl KindVectors {
         (ids, self.texts.clone())
     }
 
+    /// Whether both hold the same items with the same text vectors.
+    fn same_texts(&self, other: &KindVectors) -> bool {
+        self.ids == other.ids && self.text_item == other.text_item && self.texts == other.texts
+    }
+
     /// Returns how many items have at least one vector.
     pub fn len(&self) -> usize {
         self.with_vectors
@@ -294,8 +299,14 @@ pub struct TaxonomyVectors {
 }
 
 impl TaxonomyVectors {
-    /// Loads the stored vectors of every occupation's and skill's texts under `model`.
-    pub async fn load(db: &DatabaseConnection, model: &str, dims: usize) -> anyhow::Result<Self> {
+    /// Loads the stored vectors of every occupation's and skill's texts under `model`, keeping
+    /// `previous`'s nearest skills when the skills' text vectors have not changed.
+    pub async fn load(
+        db: &DatabaseConnection,
+        model: &str,
+        dims: usize,
+        previous: &TaxonomyVectors,
+    ) -> anyhow::Result<Self> {
         let occupations = occupation_texts(documents::occupations(db, None).await?);
         let skills = skill_texts(documents::skills(db, None).await?);
         let hashes: Vec<String> = all_texts(&occupations)
@@ -311,7 +322,22 @@ impl TaxonomyVectors {
         let skills = KindVectors::build(dims, &skills, &vectors);
         let (skill_ids, skill_rows) = skills.text_rows();
         let (occupation_ids, occupation_rows) = occupations.text_rows();
+        // Reloads follow every catalog change; the neighbours change only with the skills' texts.
+        let unchanged =
+            skills.same_texts(&previous.skills) && !previous.similarity.skill_neighbours.is_empty();
+        let kept = unchanged.then(|| previous.similarity.skill_neighbours.clone());
         let similarity = tokio::task::spawn_blocking(move || {
+            let occupation_vectors = occupation_ids
+                .iter()
+                .zip(occupation_rows.chunks_exact(dims.max(1)))
+                .map(|(&id, row)| (OccupationId(id), row.to_vec()))
+                .collect();
+            if let Some(skill_neighbours) = kept {
+                return anyhow::Ok(SimilarityInput {
+                    skill_neighbours,
+                    occupation_vectors,
+                });
+            }
             let started = Instant::now();
             let near = reskill_embed::nearest_neighbours(&skill_rows, dims, SKILL_NEIGHBOURS)?;
             tracing::info!(
@@ -329,11 +355,6 @@ impl TaxonomyVectors {
                         .collect();
                     (SkillId(id), list)
                 })
-                .collect();
-            let occupation_vectors = occupation_ids
-                .iter()
-                .zip(occupation_rows.chunks_exact(dims.max(1)))
-                .map(|(&id, row)| (OccupationId(id), row.to_vec()))
                 .collect();
             anyhow::Ok(SimilarityInput {
                 skill_neighbours,
@@ -454,8 +475,13 @@ impl Semantic {
             return Ok(());
         };
         let started = Instant::now();
-        let vectors =
-            TaxonomyVectors::load(db, embedder.model().name, embedder.dimensions()).await?;
+        let vectors = TaxonomyVectors::load(
+            db,
+            embedder.model().name,
+            embedder.dimensions(),
+            &self.vectors(),
+        )
+        .await?;
         tracing::info!(
             occupations = vectors.occupations.len(),
             skills = vectors.skills.len(),
