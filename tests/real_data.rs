@@ -88,11 +88,11 @@ async fn full_esco_and_nesta_risk_import_on_each_backend() {
             let risk = import::import_risk_file(
                 &t.db,
                 &search,
-                &data.join("risk/nesta_mcc_risk_All_occupations.csv"),
-                "nesta-mcc",
-                2020,
-                None,
-                true,
+                &import::RiskFile::new(
+                    &data.join("risk/nesta_mcc_risk_All_occupations.csv"),
+                    "nesta-mcc",
+                    2020,
+                ),
             )
             .await?;
             let after = stats::stats(&t.db).await?;

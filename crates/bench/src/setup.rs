@@ -89,11 +89,11 @@ pub async fn open_work(
         reskill_server::services::import::import_risk_file(
             &db,
             &search,
-            &data.join("risk/nesta_mcc_risk_All_occupations.csv"),
-            "nesta-mcc",
-            2020,
-            None,
-            true,
+            &reskill_server::services::import::RiskFile::new(
+                &data.join("risk/nesta_mcc_risk_All_occupations.csv"),
+                "nesta-mcc",
+                2020,
+            ),
         )
         .await
         .context("failed to import Nesta risk")?;

@@ -424,21 +424,31 @@ pub enum ImportCommand {
         /// The folder holding the CSV files.
         dir: PathBuf,
     },
-    /// Import automation-risk scores per occupation. Understands Nesta's Mapping Career Causeways
-    /// table (ESCO URI, 1–5 scale), Frey & Osborne (SOC 2010 codes, needs --crosswalk) and a
-    /// generic `occupation_uri,score` table with scores in [0,1].
+    /// Import exposure scores per occupation. Understands Nesta's Mapping Career Causeways
+    /// table (ESCO URI, 1–5 scale), Frey & Osborne (SOC 2010 codes, needs --crosswalk),
+    /// Eloundou et al.'s GPT-4 exposure (O*NET-SOC 2019) and Tomlinson et al.'s generative-AI
+    /// applicability (SOC 2018), both needing --crosswalk and --soc-crosswalk, and a generic
+    /// `occupation_uri,score` table with scores in [0,1].
     Risk {
         /// The CSV file.
         file: PathBuf,
-        /// Short name of the source, such as nesta-mcc or frey-osborne.
+        /// Short name of the source, such as nesta-mcc or eloundou-gpt4.
         #[arg(long)]
         source: String,
         /// Year the scores were published.
         #[arg(long)]
         year: i32,
+        /// What the scores measure, shown beside every reading (default: the recognised
+        /// format's own wording).
+        #[arg(long)]
+        description: Option<String>,
         /// ESCO→O*NET crosswalk (esco_onet_crosswalk_*.csv) for tables keyed by SOC code.
         #[arg(long)]
         crosswalk: Option<PathBuf>,
+        /// SOC 2010→2018 crosswalk (soc2010_to_soc2018_crosswalk.csv) for tables keyed by SOC
+        /// 2018 codes.
+        #[arg(long)]
+        soc_crosswalk: Option<PathBuf>,
         /// Keep the currently active source active instead of this one.
         #[arg(long)]
         no_activate: bool,

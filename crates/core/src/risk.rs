@@ -1,8 +1,12 @@
-//! Automation risk: scores per occupation from named sources, percentiles and bands.
+//! Exposure to automation and to generative AI: scores per occupation from named sources,
+//! percentiles, bands and the combined measure Reskill shows and compares.
 //!
 //! Sources measure different things on different scales (Nesta's task-weighted suitability for
-//! machine learning is 1–5; Frey–Osborne is a probability), so every score is normalised to [0, 1]
-//! on import and compared only through percentiles within its own source.
+//! machine learning is 1–5; Frey–Osborne is a probability; Eloundou et al. rate the share of
+//! tasks a language model speeds up), so every score is normalised to [0, 1] on import and
+//! compared only through percentiles within its own source. What Reskill shows, bands and
+//! compares is [`CombinedRisk`]: the mean of those percentiles over the sources that score the
+//! occupation.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +30,9 @@ pub struct RiskSource {
     pub name: String,
     /// Year of publication.
     pub year: i32,
+    /// What the scores measure, in words shown beside every reading ("share of tasks a
+    /// language model could speed up" is not "probability of being replaced"); may be empty.
+    pub description: String,
 }
 
 impl RiskSource {
@@ -47,6 +54,66 @@ impl RiskSource {
         Ok(Self {
             name: name.to_owned(),
             year,
+            description: String::new(),
+        })
+    }
+
+    /// Sets what the scores measure; at most 500 characters.
+    pub fn with_description(mut self, description: &str) -> Result<Self, ValidationError> {
+        let description = description.trim();
+        if description.chars().count() > 500 || description.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                "description",
+                "must be at most 500 characters, without control characters",
+            ));
+        }
+        self.description = description.to_owned();
+        Ok(self)
+    }
+}
+
+/// How the combined measure is made, for pages, the API and the docs.
+pub const COMBINED_MEASURE: &str = "the mean of the percentiles of every source that scores the \
+     occupation, each percentile taken among the occupations that source scores";
+
+/// Percentile points between two sources' readings beyond which they are said to disagree: more
+/// than the width of one band.
+pub const DISAGREEMENT_POINTS: f64 = 100.0 / 3.0;
+
+/// The measure Reskill shows, bands and compares: the mean percentile of the sources that score
+/// an occupation.
+///
+/// A mean of percentiles, not of scores: the sources' scales and constructs differ, and a
+/// percentile says only "more exposed than this share of occupations" in each.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CombinedRisk {
+    /// Mean percentile (0–100).
+    pub percentile: f64,
+    /// Band of the mean percentile.
+    pub band: RiskBand,
+    /// How many sources were averaged.
+    pub sources: usize,
+    /// Whether the sources' percentiles all lie within [`DISAGREEMENT_POINTS`] of each other.
+    pub agreement: bool,
+}
+
+impl CombinedRisk {
+    /// Combines per-source percentiles; `None` when there are none.
+    pub fn of(percentiles: &[f64]) -> Option<Self> {
+        if percentiles.is_empty() {
+            return None;
+        }
+        let percentile = percentiles.iter().sum::<f64>() / percentiles.len() as f64;
+        let (min, max) = percentiles
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                (lo.min(*p), hi.max(*p))
+            });
+        Some(Self {
+            percentile,
+            band: RiskBand::from_percentile(percentile),
+            sources: percentiles.len(),
+            agreement: max - min <= DISAGREEMENT_POINTS,
         })
     }
 }
@@ -125,6 +192,23 @@ mod tests {
             RiskBand::Low
         );
         assert_eq!(RiskBand::from_percentile(50.0), RiskBand::Medium);
+    }
+
+    #[test]
+    fn combined_is_the_mean_percentile_and_flags_disagreement() {
+        assert_eq!(CombinedRisk::of(&[]), None);
+        let one = CombinedRisk::of(&[70.0]).unwrap();
+        assert_eq!(
+            (one.percentile, one.band, one.agreement),
+            (70.0, RiskBand::High, true)
+        );
+        // A call centre agent: low for one source, near the top for three.
+        let mixed = CombinedRisk::of(&[29.0, 100.0, 98.0, 99.0]).unwrap();
+        assert_eq!(mixed.percentile, 81.5);
+        assert_eq!(mixed.band, RiskBand::High);
+        assert_eq!(mixed.sources, 4);
+        assert!(!mixed.agreement);
+        assert!(CombinedRisk::of(&[40.0, 60.0]).unwrap().agreement);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use reskill_core::risk::{RiskBand, percentile_rank};
+use reskill_core::risk::{CombinedRisk, RiskBand, percentile_rank};
 use reskill_core::taxonomy::split_labels;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -14,8 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::StorageError;
 pub use crate::changes::{Change, ChangeKind, ChangeOp, last_change_id};
 use crate::entities::{
-    course, course_skill, occupation, opening, opening_skill, organisation, risk_score,
-    risk_source, skill,
+    course, course_skill, occupation, opening, opening_skill, organisation, risk_score, skill,
 };
 
 /// How many ids one `IN (…)` list carries.
@@ -205,12 +204,12 @@ where
     }
 }
 
-/// Returns occupations (all, or those of `ids`) with their active-source risk band.
+/// Returns occupations (all, or those of `ids`) with their band on the combined risk measure.
 pub async fn occupations(
     db: &impl ConnectionTrait,
     ids: Option<&[i64]>,
 ) -> Result<Vec<OccupationRow>, StorageError> {
-    let bands = active_risk_bands(db).await?;
+    let bands = combined_risk_bands(db).await?;
     let models = chunked(ids, |chunk| async move {
         let mut query = occupation::Entity::find().order_by_asc(occupation::Column::Id);
         if let Some(chunk) = chunk {
@@ -235,34 +234,43 @@ pub async fn occupations(
         .collect())
 }
 
-/// Returns each occupation's risk band under the active source (empty when none is active).
-async fn active_risk_bands(
+/// Returns each occupation's band on the combined measure ([`CombinedRisk`]), as the engine
+/// computes it: per source, the percentile among the occupations it scores itself; then the mean
+/// over the sources that score the occupation.
+async fn combined_risk_bands(
     db: &impl ConnectionTrait,
 ) -> Result<HashMap<i64, RiskBand>, StorageError> {
-    let Some(source) = risk_source::Entity::find()
-        .filter(risk_source::Column::Active.eq(true))
-        .one(db)
-        .await?
-    else {
-        return Ok(HashMap::new());
-    };
     use risk_score::Column as SC;
-    let scores: Vec<(i64, f64, bool)> = risk_score::Entity::find()
+    let scores: Vec<(i64, i64, f64, bool)> = risk_score::Entity::find()
         .select_only()
-        .columns([SC::OccupationId, SC::Score, SC::Inherited])
-        .filter(SC::SourceId.eq(source.id))
+        .columns([SC::SourceId, SC::OccupationId, SC::Score, SC::Inherited])
         .into_tuple()
         .all(db)
         .await?;
-    let mut own: Vec<f64> = scores
-        .iter()
-        .filter(|(_, _, inherited)| !inherited)
-        .map(|(_, score, _)| *score)
-        .collect();
-    own.sort_by(f64::total_cmp);
-    Ok(scores
+    let mut own: HashMap<i64, Vec<f64>> = HashMap::new();
+    let mut all: HashMap<i64, Vec<f64>> = HashMap::new();
+    for (source, _, score, inherited) in &scores {
+        all.entry(*source).or_default().push(*score);
+        if !inherited {
+            own.entry(*source).or_default().push(*score);
+        }
+    }
+    // A source given only inherited scores ranks among all of them, as in the engine.
+    let mut distributions: HashMap<i64, Vec<f64>> = all;
+    for (source, scores) in own {
+        distributions.insert(source, scores);
+    }
+    for scores in distributions.values_mut() {
+        scores.sort_by(f64::total_cmp);
+    }
+    let mut percentiles: HashMap<i64, Vec<f64>> = HashMap::new();
+    for (source, occupation, score, _) in scores {
+        let percentile = percentile_rank(&distributions[&source], score);
+        percentiles.entry(occupation).or_default().push(percentile);
+    }
+    Ok(percentiles
         .into_iter()
-        .map(|(id, score, _)| (id, RiskBand::from_percentile(percentile_rank(&own, score))))
+        .filter_map(|(id, p)| CombinedRisk::of(&p).map(|c| (id, c.band)))
         .collect())
 }
 

@@ -31,21 +31,22 @@ const IN_LIST_CHUNK: usize = 5_000;
 pub struct RiskScores {
     /// One row per occupation and source (own and inherited scores), by source then occupation.
     pub scores: Vec<RiskInput>,
-    /// `(occupation, source name)` of scores copied from a broader occupation.
-    pub inherited: Vec<(OccupationId, String)>,
+    /// `(source name, what it measures)` of every source, by name.
+    pub descriptions: Vec<(String, String)>,
     /// The active source's name, when one is active.
     pub active_source: Option<String>,
 }
 
 /// Returns every risk score of every source, and which source is active.
 pub async fn all_risk_scores(db: &impl ConnectionTrait) -> Result<RiskScores, StorageError> {
-    let sources: Vec<(i64, String, i32, bool)> = risk_source::Entity::find()
+    let sources: Vec<(i64, String, i32, bool, String)> = risk_source::Entity::find()
         .select_only()
         .columns([
             risk_source::Column::Id,
             risk_source::Column::Name,
             risk_source::Column::Year,
             risk_source::Column::Active,
+            risk_source::Column::Description,
         ])
         .order_by_asc(risk_source::Column::Name)
         .order_by_asc(risk_source::Column::Year)
@@ -54,12 +55,16 @@ pub async fn all_risk_scores(db: &impl ConnectionTrait) -> Result<RiskScores, St
         .await?;
     let by_id: HashMap<i64, (String, i32)> = sources
         .iter()
-        .map(|(id, name, year, _)| (*id, (name.clone(), *year)))
+        .map(|(id, name, year, _, _)| (*id, (name.clone(), *year)))
         .collect();
     let active_source = sources
         .iter()
-        .find(|(_, _, _, active)| *active)
-        .map(|(_, name, _, _)| name.clone());
+        .find(|(_, _, _, active, _)| *active)
+        .map(|(_, name, _, _, _)| name.clone());
+    let descriptions = sources
+        .iter()
+        .map(|(_, name, _, _, description)| (name.clone(), description.clone()))
+        .collect();
     use risk_score::Column as SC;
     let rows: Vec<(i64, i64, f64, bool)> = risk_score::Entity::find()
         .select_only()
@@ -71,6 +76,7 @@ pub async fn all_risk_scores(db: &impl ConnectionTrait) -> Result<RiskScores, St
         .await?;
     let mut scores = RiskScores {
         active_source,
+        descriptions,
         ..RiskScores::default()
     };
     scores.scores.reserve(rows.len());
@@ -78,16 +84,12 @@ pub async fn all_risk_scores(db: &impl ConnectionTrait) -> Result<RiskScores, St
         let Some((name, year)) = by_id.get(&source_id) else {
             continue;
         };
-        if inherited {
-            scores
-                .inherited
-                .push((OccupationId(occupation_id), name.clone()));
-        }
         scores.scores.push(RiskInput {
             occupation: OccupationId(occupation_id),
             source: name.clone(),
             year: *year,
             score,
+            inherited,
         });
     }
     Ok(scores)

@@ -160,6 +160,10 @@ where
     if activate {
         update.push(RS::Active);
     }
+    // A re-import without a description keeps the one stored.
+    if !source.description.is_empty() {
+        update.push(RS::Description);
+    }
     Upsert::<risk_source::Entity> {
         columns: &[
             RS::Name,
@@ -178,7 +182,7 @@ where
         vec![vec![
             source.name.clone().into(),
             source.year.into(),
-            String::new().into(),
+            source.description.clone().into(),
             activate.into(),
             scale_min.into(),
             scale_max.into(),

@@ -30,20 +30,26 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             file,
             source,
             year,
+            description,
             crosswalk,
+            soc_crosswalk,
             no_activate,
         } => {
-            let summary = reskill_server::services::import::import_risk_file(
-                &db,
-                &search,
-                &file,
-                &source,
+            use reskill_server::services::import::{RiskFile, import_risk_file};
+            let request = RiskFile {
+                file: &file,
+                source: &source,
                 year,
-                crosswalk.as_deref(),
-                !no_activate,
-            )
-            .await
-            .with_context(|| format!("risk import from {} failed", file.display()))?;
+                description: description.as_deref(),
+                crosswalks: reskill_ingest::risk::Crosswalks {
+                    esco_onet: crosswalk.as_deref(),
+                    soc_2010_to_2018: soc_crosswalk.as_deref(),
+                },
+                activate: !no_activate,
+            };
+            let summary = import_risk_file(&db, &search, &request)
+                .await
+                .with_context(|| format!("risk import from {} failed", file.display()))?;
             println!("{summary}");
         }
         ImportCommand::Labour {

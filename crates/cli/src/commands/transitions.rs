@@ -220,7 +220,8 @@ fn describe_move(facts: &reskill_core::matching::MoveFacts) -> String {
     format!("{pay}, {zone}")
 }
 
-/// Returns "high (nesta-mcc 2020: 0.62, 88th pct; …; sources agree)".
+/// Returns "high, 82nd percentile on average (nesta-mcc 2020: score 0.62, percentile 88, high;
+/// …; sources disagree)".
 pub(crate) fn describe_risk(risk: Option<&RiskDetail>) -> String {
     let Some(risk) = risk else {
         return "not scored by any imported source".to_owned();
@@ -236,7 +237,7 @@ pub(crate) fn describe_risk(risk: Option<&RiskDetail>) -> String {
                 r.reading.score,
                 r.reading.percentile,
                 r.reading.band.as_str(),
-                if r.inherited {
+                if r.reading.inherited {
                     ", from the broader occupation"
                 } else {
                     ""
@@ -247,25 +248,26 @@ pub(crate) fn describe_risk(risk: Option<&RiskDetail>) -> String {
     let agreement = match (risk.readings.len(), risk.agreement) {
         (0 | 1, _) => "",
         (_, true) => "; sources agree",
-        (_, false) => "; sources disagree",
+        (_, false) => "; sources disagree by more than a band",
     };
     format!(
-        "{} ({}{agreement})",
+        "{}, percentile {:.0} on average ({}{agreement})",
         risk.band.as_str(),
+        risk.percentile,
         readings.join("; ")
     )
 }
 
-/// Returns "risk 88→40 (−48 pts, nesta-mcc)".
+/// Returns "exposure pct 88→40 (−48 pts)" on the combined measure.
 pub(crate) fn describe_change(change: Option<&RiskChange>) -> String {
     match change {
-        None => "risk unknown".to_owned(),
+        None => "exposure unknown".to_owned(),
         Some(c) => match (&c.before, c.reduction_points) {
             (Some(before), Some(points)) => format!(
-                "risk pct {:>3.0}→{:>3.0} ({:+.0} pts, {})",
-                before.percentile, c.after.percentile, -points, c.source
+                "exposure pct {:>3.0}→{:>3.0} ({:+.0} pts)",
+                before.percentile, c.after.percentile, -points
             ),
-            _ => format!("risk pct {:.0} ({})", c.after.percentile, c.source),
+            _ => format!("exposure pct {:.0}", c.after.percentile),
         },
     }
 }

@@ -94,6 +94,7 @@ fn esco_input() -> TaxonomyInput {
                 source: "nesta-mcc".into(),
                 year: 2020,
                 score: r[3].parse().ok()?,
+                inherited: false,
             })
         })
         .collect();

@@ -197,12 +197,14 @@ pub fn input() -> TaxonomyInput {
             source: "nesta-mcc".into(),
             year: 2020,
             score,
+            inherited: false,
         })
         .chain(frey.iter().map(|&(occupation, score)| RiskInput {
             occupation,
             source: "frey-osborne".into(),
             year: 2017,
             score,
+            inherited: false,
         }))
         .collect();
     TaxonomyInput {

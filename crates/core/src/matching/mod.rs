@@ -30,9 +30,11 @@
 //!   (essential and optional), so it is asymmetric and A → A is exactly 1.
 //! - **Transition score** to B from current occupation A:
 //!   `w_fit × fit + w_risk × (pct(A) − pct(B)) / 100 + w_demand × ln(1 + d_B) / ln(1 + max d)`,
-//!   where `pct` is the risk percentile within the source both are read from (the active source
-//!   when it scores both) and `d` the caller's live openings per occupation. Candidates need
-//!   `fit ≥ viable_fit` and, unless `include_riskier`, `pct(A) − pct(B) ≥ min_risk_reduction`.
+//!   where `pct` is the combined exposure percentile ([`crate::risk::CombinedRisk`]: the mean
+//!   of the percentiles of the sources that score the occupation) and `d` the caller's live
+//!   openings per occupation; with similarity attached, the similarity takes fit's place.
+//!   Candidates need `fit ≥ viable_fit` and, unless `include_riskier`,
+//!   `pct(A) − pct(B) ≥ min_risk_reduction`.
 //!   Ties go to the lower occupation id.
 //! - **Gap** to B: requirements with `h(s) = 0`, essential then optional, each by IDF
 //!   descending then skill id.
@@ -46,9 +48,10 @@
 //!   w_recency × 0.5^(days / half_life) + w_risk × (1 − pct / 100)`, with closeness 1 when
 //!   remote and `exp(−km / scale)` otherwise; fit after the plan treats the plan's skills as
 //!   gained.
-//! - **Risk view**: per source the score, the percentile among that source's occupations
-//!   ([`crate::risk::percentile_rank`]) and its band; the active source first; `agreement` when
-//!   all sources give the same band.
+//! - **Risk view**: per source the score, the percentile among the occupations that source
+//!   scores itself ([`crate::risk::percentile_rank`]; inherited copies do not count) and its
+//!   band, the active source first; the combined percentile and band over them; `agreement`
+//!   when the sources' percentiles lie within one band's width of each other.
 //!
 //! # Determinism
 //!
@@ -102,8 +105,8 @@ impl Matcher<'_> {
         self.taxonomy.risk.view(o)
     }
 
-    /// Returns how risk changes from `from` to `to`, read as [`Matcher::transitions`] reads it
-    /// (the active source when it scores both); `None` when `to` is unknown or unscored.
+    /// Returns how exposure changes from `from` to `to` on the combined measure, as
+    /// [`Matcher::transitions`] reads it; `None` when `to` is unknown or unscored.
     pub fn risk_change(
         &self,
         from: crate::ids::OccupationId,

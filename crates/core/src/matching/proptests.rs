@@ -74,6 +74,7 @@ fn taxonomy_input() -> impl Strategy<Value = TaxonomyInput> {
                             source: "test".into(),
                             year: 2024,
                             score,
+                            inherited: false,
                         })
                     })
                     .collect();

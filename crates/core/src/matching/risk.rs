@@ -1,5 +1,6 @@
-//! Automation risk as the engine shows and compares it: per-source percentiles and bands, the
-//! active source first, and risk changes between two occupations named by their source.
+//! Exposure as the engine shows and compares it: per-source percentiles and bands (the active
+//! source listed first), the combined measure ([`CombinedRisk`]) over them, and changes between
+//! two occupations on that measure.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::taxonomy::{BuildStats, RiskInput};
 use crate::ids::OccupationId;
-use crate::risk::{RiskBand, percentile_rank};
+use crate::risk::{CombinedRisk, RiskBand, percentile_rank};
 
 /// One source's reading of one occupation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,40 +25,50 @@ pub struct RiskReading {
     pub percentile: f64,
     /// Band from the percentile.
     pub band: RiskBand,
+    /// Whether the score is the nearest scored broader occupation's.
+    pub inherited: bool,
 }
 
-/// Everything known about one occupation's risk.
+/// Everything known about one occupation's exposure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RiskView {
-    /// The band of the first reading (the active source's, when it scores this occupation).
+    /// The combined measure ([`CombinedRisk`]): the mean of the readings' percentiles.
+    pub percentile: f64,
+    /// Band of the combined percentile.
     pub band: RiskBand,
-    /// Whether every source puts the occupation in the same band.
+    /// Whether the readings' percentiles lie within one band's width of each other.
     pub agreement: bool,
     /// Readings, the active source first, then by source name.
     pub readings: Vec<RiskReading>,
 }
 
-/// One side of a risk comparison.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One side of a risk comparison, on the combined measure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RiskPoint {
-    /// Normalised score in [0, 1].
-    pub score: f64,
-    /// Percentile (0–100) within the source.
+    /// Mean percentile (0–100) of the sources that score the occupation.
     pub percentile: f64,
     /// Band from the percentile.
     pub band: RiskBand,
+    /// How many sources were averaged.
+    pub sources: usize,
 }
 
-/// How risk changes from one occupation to another, read from one named source.
+impl From<CombinedRisk> for RiskPoint {
+    fn from(c: CombinedRisk) -> Self {
+        Self {
+            percentile: c.percentile,
+            band: c.band,
+            sources: c.sources,
+        }
+    }
+}
+
+/// How exposure changes from one occupation to another, on the combined measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RiskChange {
-    /// The source both sides were read from.
-    pub source: String,
-    /// Its year of publication.
-    pub year: i32,
-    /// Risk of the current occupation; `None` when unknown.
+    /// Exposure of the current occupation; `None` when unknown.
     pub before: Option<RiskPoint>,
-    /// Risk of the target occupation.
+    /// Exposure of the target occupation.
     pub after: RiskPoint,
     /// Drop in percentile points (positive is safer); `None` when `before` is unknown.
     pub reduction_points: Option<f64>,
@@ -74,6 +85,7 @@ struct Score {
     source: u32,
     year: i32,
     score: f64,
+    inherited: bool,
 }
 
 /// Risk scores per occupation index, with each source's sorted scores for percentiles.
@@ -83,6 +95,8 @@ pub(crate) struct RiskTable {
     active: Option<u32>,
     /// Per occupation index, its scores ordered active source first, then by source name.
     per_occupation: Vec<Vec<Score>>,
+    /// Per occupation index, the combined measure over its scores.
+    combined: Vec<Option<CombinedRisk>>,
 }
 
 impl RiskTable {
@@ -123,6 +137,7 @@ impl RiskTable {
                 if (row.year, row.score) > (existing.year, existing.score) {
                     existing.year = row.year;
                     existing.score = row.score;
+                    existing.inherited = row.inherited;
                 }
                 continue;
             }
@@ -130,12 +145,26 @@ impl RiskTable {
                 source,
                 year: row.year,
                 score: row.score,
+                inherited: row.inherited,
             });
         }
+        // Percentiles rank among the occupations a source scores itself: inherited copies would
+        // count a broader occupation's score once per narrower one. A source given only
+        // inherited scores ranks among all of them.
+        let mut inherited_only = vec![Vec::new(); names.len()];
         for scores in &mut per_occupation {
             scores.sort_by_key(|s| (Some(s.source) != active, s.source));
             for s in scores.iter() {
-                sorted[s.source as usize].push(s.score);
+                if s.inherited {
+                    inherited_only[s.source as usize].push(s.score);
+                } else {
+                    sorted[s.source as usize].push(s.score);
+                }
+            }
+        }
+        for (own, inherited) in sorted.iter_mut().zip(inherited_only) {
+            if own.is_empty() {
+                *own = inherited;
             }
         }
         let sources = names
@@ -148,90 +177,77 @@ impl RiskTable {
                     sorted_scores: scores,
                 }
             })
+            .collect::<Vec<_>>();
+        let combined = per_occupation
+            .iter()
+            .map(|scores| {
+                let percentiles: Vec<f64> = scores
+                    .iter()
+                    .map(|s| percentile_rank(&sources[s.source as usize].sorted_scores, s.score))
+                    .collect();
+                CombinedRisk::of(&percentiles)
+            })
             .collect();
         Self {
             sources,
             active,
             per_occupation,
+            combined,
         }
     }
 
-    fn point(&self, score: &Score) -> RiskPoint {
-        let percentile = percentile_rank(
+    fn percentile(&self, score: &Score) -> f64 {
+        percentile_rank(
             &self.sources[score.source as usize].sorted_scores,
             score.score,
-        );
-        RiskPoint {
-            score: score.score,
-            percentile,
-            band: RiskBand::from_percentile(percentile),
-        }
+        )
     }
 
-    /// Returns the full view of an occupation's risk, or `None` when no source scores it.
+    /// Returns the full view of an occupation's exposure, or `None` when no source scores it.
     pub(crate) fn view(&self, occupation: u32) -> Option<RiskView> {
         let scores = self.per_occupation.get(occupation as usize)?;
+        let combined = self.combined[occupation as usize]?;
         let readings: Vec<RiskReading> = scores
             .iter()
             .map(|s| {
-                let point = self.point(s);
+                let percentile = self.percentile(s);
                 RiskReading {
                     source: self.sources[s.source as usize].name.clone(),
                     year: s.year,
                     active: Some(s.source) == self.active,
                     score: s.score,
-                    percentile: point.percentile,
-                    band: point.band,
+                    percentile,
+                    band: RiskBand::from_percentile(percentile),
+                    inherited: s.inherited,
                 }
             })
             .collect();
-        let band = readings.first()?.band;
         Some(RiskView {
-            band,
-            agreement: readings.iter().all(|r| r.band == band),
+            percentile: combined.percentile,
+            band: combined.band,
+            agreement: combined.agreement,
             readings,
         })
     }
 
-    /// Returns the percentile of the occupation's first reading (the active source when it
-    /// scores the occupation).
+    /// Returns the occupation's exposure on the combined measure.
     pub(crate) fn primary_point(&self, occupation: u32) -> Option<RiskPoint> {
-        self.per_occupation
-            .get(occupation as usize)?
-            .first()
-            .map(|s| self.point(s))
+        self.combined
+            .get(occupation as usize)
+            .copied()
+            .flatten()
+            .map(RiskPoint::from)
     }
 
-    /// Returns the risk change from `from` to `to`, read from the active source when it scores
-    /// both, else from the first source by name that scores both. With no `from` (or no
-    /// common source), the target's first reading is given without a reduction.
+    /// Returns the change in exposure from `from` to `to` on the combined measure. With no
+    /// `from` (or an unscored one), the target's exposure is given without a reduction.
     pub(crate) fn change(&self, from: Option<u32>, to: u32) -> Option<RiskChange> {
-        let to_scores = self.per_occupation.get(to as usize)?;
-        if let Some(from) = from {
-            let from_scores = &self.per_occupation[from as usize];
-            // Both lists are ordered active first then by name, so the first common source is
-            // the preferred one.
-            for t in to_scores {
-                if let Some(f) = from_scores.iter().find(|f| f.source == t.source) {
-                    let before = self.point(f);
-                    let after = self.point(t);
-                    return Some(RiskChange {
-                        source: self.sources[t.source as usize].name.clone(),
-                        year: t.year,
-                        reduction_points: Some(before.percentile - after.percentile),
-                        before: Some(before),
-                        after,
-                    });
-                }
-            }
-        }
-        let t = to_scores.first()?;
+        let after = self.primary_point(to)?;
+        let before = from.and_then(|f| self.primary_point(f));
         Some(RiskChange {
-            source: self.sources[t.source as usize].name.clone(),
-            year: t.year,
-            before: None,
-            after: self.point(t),
-            reduction_points: None,
+            reduction_points: before.map(|b| b.percentile - after.percentile),
+            before,
+            after,
         })
     }
 

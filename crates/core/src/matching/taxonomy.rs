@@ -83,6 +83,10 @@ pub struct RiskInput {
     pub year: i32,
     /// Score normalised to [0, 1], 1 most exposed.
     pub score: f64,
+    /// Whether the score is a broader occupation's, copied down: such scores are shown but do
+    /// not count in the source's percentiles.
+    #[serde(default)]
+    pub inherited: bool,
 }
 
 /// Everything [`Taxonomy::build`] needs, as plain records the store can supply.
@@ -98,7 +102,7 @@ pub struct TaxonomyInput {
     pub skill_parents: Vec<SkillParentInput>,
     /// Risk scores from every imported source.
     pub risk: Vec<RiskInput>,
-    /// The source shown first and used to compare risks; `None` means the first by name.
+    /// The source listed first among the readings; `None` means the first by name.
     pub active_risk_source: Option<String>,
 }
 

@@ -2,14 +2,28 @@
 
 use reskill_ingest::error::IngestError;
 use reskill_ingest::esco::Source;
-use reskill_ingest::risk::{RiskFormat, RiskTable, read_risk_sources};
+use reskill_ingest::risk::{Crosswalks, RiskFormat, RiskTable, read_risk_sources};
 
 use crate::support::assert_names;
 
 fn read(name: &str, text: &str, crosswalk: Option<&str>) -> Result<RiskTable, IngestError> {
     read_risk_sources(
         Source::from_bytes(name, text.as_bytes()),
-        crosswalk.map(|c| Source::from_bytes("crosswalk.csv", c.as_bytes())),
+        Crosswalks {
+            esco_onet: crosswalk.map(|c| Source::from_bytes("crosswalk.csv", c.as_bytes())),
+            soc_2010_to_2018: None,
+        },
+    )
+}
+
+/// Reads a SOC 2018 table through the ESCO crosswalk and a SOC 2010 → 2018 crosswalk.
+fn read_2018(name: &str, text: &str, soc: Option<&str>) -> Result<RiskTable, IngestError> {
+    read_risk_sources(
+        Source::from_bytes(name, text.as_bytes()),
+        Crosswalks {
+            esco_onet: Some(Source::from_bytes("crosswalk.csv", CROSSWALK.as_bytes())),
+            soc_2010_to_2018: soc.map(|c| Source::from_bytes("soc.csv", c.as_bytes())),
+        },
     )
 }
 
@@ -93,6 +107,88 @@ fn frey_osborne_goes_through_the_crosswalk() {
         "{:?}",
         table.skipped
     );
+}
+
+/// SOC 2010 43-4051 split into two 2018 codes; 29-1125 kept its code.
+const SOC_2010_TO_2018: &str = "2010 SOC Code,2010 SOC Title,2018 SOC Code,2018 SOC Title\n\
+43-4051,Customer Service Representatives,43-4051,Customer Service Representatives\n\
+43-4051,Customer Service Representatives,43-4052,Patient Representatives\n\
+29-1125,Recreational Therapists,29-1125,Recreational Therapists\n";
+
+const ELOUNDOU: &str = "O*NET-SOC Code,Title,dv_rating_alpha,dv_rating_beta,dv_rating_gamma\n\
+43-4051.00,Customer Service Representatives,0.3,0.6,0.9\n\
+43-4052.01,Patient Representatives A,0.1,0.2,0.3\n\
+43-4052.02,Patient Representatives B,0.1,0.4,0.5\n\
+29-1125.00,Recreational Therapists,0.0,0.1,0.2\n\
+29-1125.01,Music Therapists,0.0,0.9,0.9\n";
+
+#[test]
+fn eloundou_takes_the_beta_rating_through_both_crosswalks() {
+    let table = read_2018("eloundou.csv", ELOUNDOU, Some(SOC_2010_TO_2018)).unwrap();
+    assert_eq!(table.format, RiskFormat::Eloundou);
+    let scores: Vec<_> = table
+        .records
+        .iter()
+        .map(|r| {
+            (
+                r.occupation_uri.rsplit('/').next().unwrap(),
+                (r.score * 100.0).round(),
+            )
+        })
+        .collect();
+    // 43-4051 in 2010 became 43-4051 (0.6) and 43-4052, which has no .00 row and takes the mean
+    // of its specialised rows (0.3): the ESCO occupations on 43-4051 get (0.6 + 0.3) / 2. The
+    // .00 row of 29-1125 wins over its specialisation.
+    assert_eq!(scores, [("c1", 45.0), ("c2", 45.0), ("c3", 10.0)]);
+    assert_eq!(table.notes.len(), 2, "{:?}", table.notes);
+    assert!(
+        table.notes[0].contains("1 SOC codes have no .00 row"),
+        "{:?}",
+        table.notes
+    );
+    assert!(
+        table.notes[1].starts_with("2 ESCO occupations"),
+        "{:?}",
+        table.notes
+    );
+    assert!(!RiskFormat::Eloundou.measure().is_empty());
+}
+
+#[test]
+fn tomlinson_reads_soc_2018_codes() {
+    let text = "SOC Code,title,ai_applicability_score\n43-4051,CSR,0.44\n29-1125,RT,0.05\n";
+    let table = read_2018("tomlinson.csv", text, Some(SOC_2010_TO_2018)).unwrap();
+    assert_eq!(table.format, RiskFormat::Tomlinson);
+    let scores: Vec<_> = table.records.iter().map(|r| r.score).collect();
+    // Only one of the two 2018 codes is scored, so nothing is averaged.
+    assert_eq!(scores, [0.44, 0.44, 0.05]);
+    assert!(table.notes.is_empty(), "{:?}", table.notes);
+}
+
+#[test]
+fn soc_2018_tables_need_both_crosswalks_and_name_bad_rows() {
+    let err = read_2018("eloundou.csv", ELOUNDOU, None).unwrap_err();
+    assert!(matches!(err, IngestError::MissingCrosswalk { .. }));
+    assert!(err.to_string().contains("soc2010_to_soc2018"), "{err}");
+
+    let message = error_2018(&ELOUNDOU.replace("43-4052.01", "43-4052"));
+    assert_names(&message, "eloundou.csv:3", Some("O*NET-SOC Code"));
+    let message = error_2018(&ELOUNDOU.replace("0.2,0.3", "1.2,0.3"));
+    assert_names(&message, "eloundou.csv:3", Some("dv_rating_beta"));
+    let message = error_2018(&format!("{ELOUNDOU}43-4051.00,Again,0,0,0\n"));
+    assert!(message.contains("first seen on line 2"), "{message}");
+
+    let soc = SOC_2010_TO_2018.replace("43-4052,Patient", "434052,Patient");
+    let message = read_2018("eloundou.csv", ELOUNDOU, Some(&soc))
+        .unwrap_err()
+        .to_string();
+    assert_names(&message, "soc.csv:3", Some("2018 SOC Code"));
+}
+
+fn error_2018(text: &str) -> String {
+    read_2018("eloundou.csv", text, Some(SOC_2010_TO_2018))
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
@@ -187,7 +283,10 @@ fn unknown_format_lists_the_header() {
 
 #[test]
 fn missing_file_is_an_io_error_with_the_path() {
-    let err = reskill_ingest::risk::read_risk(std::path::Path::new("/nonexistent/risk.csv"), None)
-        .unwrap_err();
+    let err = reskill_ingest::risk::read_risk(
+        std::path::Path::new("/nonexistent/risk.csv"),
+        Default::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("/nonexistent/risk.csv"), "{err}");
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use reskill_core::risk::RiskSource;
 use reskill_ingest::demo;
 use reskill_ingest::esco::{EscoSources, Source};
+use reskill_ingest::risk::Crosswalks;
 use reskill_search::{IndexKind, SearchIndexes};
 use sea_orm::DatabaseConnection;
 
@@ -45,8 +46,10 @@ pub async fn load_demo(
     import::import_esco_bundle(db, search, &bundle, &|_, _, _| {}, 0.0).await?;
 
     let (risk_name, risk_bytes) = demo::RISK_FILE;
-    let table =
-        reskill_ingest::risk::read_risk_sources(Source::from_bytes(risk_name, risk_bytes), None)?;
+    let table = reskill_ingest::risk::read_risk_sources(
+        Source::from_bytes(risk_name, risk_bytes),
+        Crosswalks::default(),
+    )?;
     let source = RiskSource::parse(demo::RISK_SOURCE, demo::RISK_YEAR)?;
     let risk = import::import_risk_table(db, search, &source, table, true).await?;
 
@@ -145,29 +148,53 @@ const BUNDLE_ATTRIBUTES: (&str, &str, &str) = (
     "Nesta Mapping Career Causeways (O*NET job zones, UK ASHE earnings)",
 );
 
-/// The risk tables of the bundle: (file under `risk/`, source, year, needs the crosswalk,
-/// becomes the active source).
-const BUNDLE_RISK: [(&str, &str, i32, bool, bool); 2] = [
+/// How a bundle risk table reaches ESCO.
+#[derive(Clone, Copy)]
+enum Keyed {
+    /// By ESCO URI.
+    Esco,
+    /// By SOC 2010 code: through the ESCO–O*NET crosswalk.
+    Soc2010,
+    /// By SOC 2018 code: through the ESCO–O*NET and SOC 2010 → 2018 crosswalks.
+    Soc2018,
+}
+
+/// The exposure tables of the bundle: (file under `risk/`, source, year, how it is keyed).
+/// Nesta's becomes the active source (listed first); the combined measure averages all four.
+const BUNDLE_RISK: [(&str, &str, i32, Keyed); 4] = [
     (
         "nesta_mcc_risk_All_occupations.csv",
         "nesta-mcc",
         2020,
-        false,
-        true,
+        Keyed::Esco,
     ),
     (
         "frey_osborne_automation_risk_index_clean.csv",
         "frey-osborne",
         2017,
-        true,
-        false,
+        Keyed::Soc2010,
+    ),
+    (
+        "genai_exposure_eloundou_occ_level.csv",
+        "eloundou-gpt4",
+        2024,
+        Keyed::Soc2018,
+    ),
+    (
+        "genai_applicability_tomlinson_soc2018.csv",
+        "tomlinson-copilot",
+        2025,
+        Keyed::Soc2018,
     ),
 ];
-/// The ESCO–O*NET crosswalk under `crosswalk/`, for Frey–Osborne's SOC codes.
-const BUNDLE_CROSSWALK: &str = "esco_onet_crosswalk_Nov2020.csv";
+/// The ESCO–O*NET crosswalk under `crosswalk/`, for the SOC-keyed tables (Nesta's MCC version,
+/// the one PROVENANCE.md's chain to SOC 2018 names).
+const BUNDLE_CROSSWALK: &str = "esco_onet_crosswalk_MCC.csv";
+/// SOC 2010 → SOC 2018 under `crosswalk/`, for the generative-AI tables.
+const BUNDLE_SOC_CROSSWALK: &str = "soc2010_to_soc2018_crosswalk.csv";
 
 /// Loads the whole real bundle from a folder laid out like `../shared/data`: ESCO, the Nesta
-/// and Frey–Osborne risk tables, every course and programme CSV, and every openings file, tagged.
+/// and Frey–Osborne automation-risk tables and the two generative-AI exposure tables, every course and programme CSV, and every openings file, tagged.
 /// Safe to run twice: every step upserts.
 pub async fn load_real_bundle(
     db: &DatabaseConnection,
@@ -179,21 +206,7 @@ pub async fn load_real_bundle(
         esco: Some(import::import_esco_dir(db, search, &dir.join("esco"), progress).await?),
         ..RealBundleReport::default()
     };
-    for (file, source, year, crosswalk, activate) in BUNDLE_RISK {
-        let crosswalk = crosswalk.then(|| dir.join("crosswalk").join(BUNDLE_CROSSWALK));
-        report.risk.push(
-            import::import_risk_file(
-                db,
-                search,
-                &dir.join("risk").join(file),
-                source,
-                year,
-                crosswalk.as_deref(),
-                activate,
-            )
-            .await?,
-        );
-    }
+    report.risk = load_bundle_risk(db, search, dir).await?;
     let (file, currency, source) = BUNDLE_ATTRIBUTES;
     report.attributes =
         Some(import::import_attributes_file(db, &dir.join(file), currency, source).await?);
@@ -228,6 +241,32 @@ pub async fn load_real_bundle(
         );
     }
     Ok(report)
+}
+
+/// Imports the bundle's four exposure tables (two of automation risk, two of exposure to
+/// generative AI) from a folder laid out like `../shared/data`; Nesta's becomes the active one.
+pub async fn load_bundle_risk(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    dir: &std::path::Path,
+) -> anyhow::Result<Vec<import::RiskImportReport>> {
+    let mut reports = Vec::with_capacity(BUNDLE_RISK.len());
+    let esco_onet = dir.join("crosswalk").join(BUNDLE_CROSSWALK);
+    let soc = dir.join("crosswalk").join(BUNDLE_SOC_CROSSWALK);
+    for (i, (file, source, year, keyed)) in BUNDLE_RISK.into_iter().enumerate() {
+        let file = dir.join("risk").join(file);
+        let crosswalks = Crosswalks {
+            esco_onet: (!matches!(keyed, Keyed::Esco)).then_some(esco_onet.as_path()),
+            soc_2010_to_2018: matches!(keyed, Keyed::Soc2018).then_some(soc.as_path()),
+        };
+        let request = import::RiskFile {
+            crosswalks,
+            activate: i == 0,
+            ..import::RiskFile::new(&file, source, year)
+        };
+        reports.push(import::import_risk_file(db, search, &request).await?);
+    }
+    Ok(reports)
 }
 
 /// Returns the CSV and JSON-LD files of a folder, sorted by name (the programme spreadsheet

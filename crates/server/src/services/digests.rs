@@ -293,15 +293,15 @@ async fn digest_payload(
     let risk_change = match (risk_source, worker.occupation_id) {
         (Some(source), Some(occupation)) if source.imported_at > since => {
             engine.risk(occupation).and_then(|risk| {
-                let reading = risk.readings.first()?;
                 let label = engine.occupation_ref(occupation)?.label;
+                let sources = risk.readings.len();
                 Some(format!(
-                    "New automation-risk data for {label}: {:.0}% ({} risk, higher than {:.0}% of occupations), according to {} {}.",
-                    reading.reading.score * 100.0,
-                    band_word(risk.band),
-                    reading.reading.percentile,
+                    "New exposure data ({} {}) for {label}: {} exposure to automation and AI, more than {:.0}% of occupations on average across {sources} source{}.",
                     source.name,
-                    source.year
+                    source.year,
+                    band_word(risk.band),
+                    risk.percentile,
+                    if sources == 1 { "" } else { "s" }
                 ))
             })
         }

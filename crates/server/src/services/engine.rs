@@ -7,7 +7,7 @@
 //! ([`crate::AppState::reload_engine`]) and swapped in behind an `Arc`, so requests in flight keep
 //! the snapshot they started with.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,7 +20,7 @@ use reskill_core::matching::{
     Transition, TransitionScoreParts, WorkerInput, WorkerSkill,
 };
 use reskill_core::matching::{LabourFacts, MoveFacts, PlanConstraints, SimilarityInput};
-use reskill_core::risk::RiskBand;
+use reskill_core::risk::{COMBINED_MEASURE, RiskBand};
 use reskill_core::{CourseId, OccupationId, SkillId};
 use reskill_search::{GeoFilter, IndexKind, OpeningFilters, SearchIndexes, SearchRequest};
 use reskill_store::matching::{CourseLabel, DemandPoint, EngineDataVersion, OpeningCandidate};
@@ -239,7 +239,8 @@ pub struct Engine {
     pub load_ms: u64,
     occupation_by_uri: HashMap<String, OccupationId>,
     skill_by_uri: HashMap<String, SkillId>,
-    inherited_risk: HashSet<(OccupationId, String)>,
+    /// What each exposure source measures, by source name.
+    risk_descriptions: HashMap<String, String>,
 }
 
 impl Engine {
@@ -350,7 +351,7 @@ impl Engine {
             load_ms: 0,
             occupation_by_uri,
             skill_by_uri,
-            inherited_risk: risk.inherited.into_iter().collect(),
+            risk_descriptions: risk.descriptions.into_iter().collect(),
         };
         let load_ms = started.elapsed().as_millis() as u64;
         let stats = engine.taxonomy.stats();
@@ -442,7 +443,8 @@ impl Engine {
             .collect()
     }
 
-    /// Returns what is known about an occupation's risk, every source named.
+    /// Returns what is known about an occupation's exposure: the combined measure and every
+    /// source's reading with what it measures.
     pub fn risk(&self, id: OccupationId) -> Option<RiskDetail> {
         let view = self.matcher().risk(id)?;
         let active_source = view
@@ -451,14 +453,20 @@ impl Engine {
             .find(|r| r.active)
             .map(|r| r.source.clone());
         Some(RiskDetail {
+            percentile: view.percentile,
             band: view.band,
             agreement: view.agreement,
+            measure: COMBINED_MEASURE.to_owned(),
             active_source,
             readings: view
                 .readings
                 .into_iter()
                 .map(|reading| RiskReadingDetail {
-                    inherited: self.inherited_risk.contains(&(id, reading.source.clone())),
+                    description: self
+                        .risk_descriptions
+                        .get(&reading.source)
+                        .cloned()
+                        .unwrap_or_default(),
                     reading,
                 })
                 .collect(),
@@ -667,27 +675,33 @@ pub async fn openings_for(
     Ok(reskill_store::matching::opening_candidates_by_ids(db, &ids, today).await?)
 }
 
-/// Risk of one occupation from every source.
+/// Exposure of one occupation: the combined measure Reskill shows and compares, and every
+/// source's reading.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RiskDetail {
-    /// Band of the active source (or of the first source scoring the occupation).
+    /// The combined measure: mean percentile (0–100) of the sources that score the occupation.
+    pub percentile: f64,
+    /// Band of the combined percentile.
     pub band: RiskBand,
-    /// Whether every source puts the occupation in the same band.
+    /// Whether the sources' percentiles lie within one band's width of each other; when not,
+    /// pages say the sources disagree.
     pub agreement: bool,
-    /// The active source's name, when it scores the occupation.
+    /// How the combined measure is made, in words.
+    pub measure: String,
+    /// The active source's name (listed first), when it scores the occupation.
     pub active_source: Option<String>,
     /// One reading per source, the active one first.
     pub readings: Vec<RiskReadingDetail>,
 }
 
-/// One source's reading, and whether it was inherited from a broader occupation.
+/// One source's reading, with what the source measures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RiskReadingDetail {
-    /// Source, year, score, percentile and band.
+    /// Source, year, score, percentile, band and whether the score was inherited.
     #[serde(flatten)]
     pub reading: RiskReading,
-    /// Whether the score is the nearest scored broader occupation's.
-    pub inherited: bool,
+    /// What the source measures, in words.
+    pub description: String,
 }
 
 /// The thresholds transitions were filtered with.

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use reskill_core::risk::RiskSource;
 use reskill_core::taxonomy::EscoBundle;
+use reskill_ingest::risk::Crosswalks;
 use reskill_search::{IndexKind, SearchIndexes};
 use sea_orm::DatabaseConnection;
 
@@ -106,6 +107,10 @@ pub struct RiskImportReport {
     pub format: String,
     /// Rows the reader could not attach to an ESCO occupation, with reasons.
     pub unmatched_rows: usize,
+    /// How scores were combined on the way to ESCO (averaged SOC codes).
+    pub notes: Vec<String>,
+    /// What the scores measure, as stored beside them.
+    pub description: String,
     /// What the store wrote.
     pub summary: reskill_store::risk::RiskImportSummary,
 }
@@ -113,11 +118,17 @@ pub struct RiskImportReport {
 impl fmt::Display for RiskImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "format: {}", self.format)?;
+        if !self.description.is_empty() {
+            writeln!(f, "measures: {}", self.description)?;
+        }
         writeln!(
             f,
             "rows without an ESCO occupation: {}",
             self.unmatched_rows
         )?;
+        for note in &self.notes {
+            writeln!(f, "note: {note}")?;
+        }
         write!(f, "{}", self.summary)
     }
 }
@@ -184,30 +195,65 @@ pub async fn import_attributes_file(
     })
 }
 
-/// Reads a risk table and imports it as `source`/`year`, then re-indexes occupations (their risk
-/// band is a search facet).
+/// One risk table to import: the file, the source it is stored as, and the crosswalks a
+/// SOC-keyed table needs.
+#[derive(Debug, Clone, Copy)]
+pub struct RiskFile<'a> {
+    /// The table.
+    pub file: &'a Path,
+    /// Short name of the source, such as `nesta-mcc`.
+    pub source: &'a str,
+    /// Year of publication.
+    pub year: i32,
+    /// What the scores measure; `None` takes the recognised format's own wording.
+    pub description: Option<&'a str>,
+    /// ESCO → O*NET and SOC 2010 → 2018 crosswalks.
+    pub crosswalks: Crosswalks<&'a Path>,
+    /// Whether the source becomes the one listed first.
+    pub activate: bool,
+}
+
+impl<'a> RiskFile<'a> {
+    /// A table keyed by ESCO URI or ISCO code that becomes the active source.
+    pub fn new(file: &'a Path, source: &'a str, year: i32) -> Self {
+        Self {
+            file,
+            source,
+            year,
+            description: None,
+            crosswalks: Crosswalks::default(),
+            activate: true,
+        }
+    }
+}
+
+/// Reads a risk table and imports it, then re-indexes occupations (their risk band is a search
+/// facet).
 pub async fn import_risk_file(
     db: &DatabaseConnection,
     search: &SearchIndexes,
-    file: &Path,
-    source: &str,
-    year: i32,
-    crosswalk: Option<&Path>,
-    activate: bool,
+    request: &RiskFile<'_>,
 ) -> anyhow::Result<RiskImportReport> {
-    let source = RiskSource::parse(source, year)?;
-    let (file, crosswalk) = (file.to_owned(), crosswalk.map(Path::to_owned));
+    let source = RiskSource::parse(request.source, request.year)?;
+    let file = request.file.to_owned();
+    let (esco_onet, soc) = (
+        request.crosswalks.esco_onet.map(Path::to_owned),
+        request.crosswalks.soc_2010_to_2018.map(Path::to_owned),
+    );
     let table = blocking(move || {
-        Ok(reskill_ingest::risk::read_risk(
-            &file,
-            crosswalk.as_deref(),
-        )?)
+        let crosswalks = Crosswalks {
+            esco_onet: esco_onet.as_deref(),
+            soc_2010_to_2018: soc.as_deref(),
+        };
+        Ok(reskill_ingest::risk::read_risk(&file, crosswalks)?)
     })
     .await?;
-    import_risk_table(db, search, &source, table, activate).await
+    let source = source.with_description(request.description.unwrap_or_default())?;
+    import_risk_table(db, search, &source, table, request.activate).await
 }
 
-/// Imports a risk table already read.
+/// Imports a risk table already read; a source without a description takes the format's
+/// wording of what it measures.
 pub async fn import_risk_table(
     db: &DatabaseConnection,
     search: &SearchIndexes,
@@ -215,6 +261,13 @@ pub async fn import_risk_table(
     mut table: reskill_ingest::risk::RiskTable,
     activate: bool,
 ) -> anyhow::Result<RiskImportReport> {
+    let described;
+    let source = if source.description.is_empty() {
+        described = source.clone().with_description(table.format.measure())?;
+        &described
+    } else {
+        source
+    };
     if !table.isco_records.is_empty() {
         let occupations = reskill_store::taxonomy::occupation_isco_groups(db).await?;
         table.expand_isco(&occupations);
@@ -225,6 +278,8 @@ pub async fn import_risk_table(
     Ok(RiskImportReport {
         format: format!("{:?}", table.format),
         unmatched_rows: table.skipped.len(),
+        notes: table.notes,
+        description: source.description.clone(),
         summary,
     })
 }

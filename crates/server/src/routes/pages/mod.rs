@@ -384,6 +384,19 @@ pub async fn recommendations_or_none(
     }
 }
 
+/// Returns what pages show of a change in exposure: bands, percentiles and the drop in points,
+/// all on the combined measure, and how many sources it averages.
+pub fn risk_change_view(r: &reskill_core::matching::RiskChange) -> Value {
+    json!({
+        "before": r.before.as_ref().map(|b| b.band.as_str()),
+        "before_percentile": r.before.as_ref().map(|b| whole(b.percentile)),
+        "after": r.after.band.as_str(),
+        "after_percentile": whole(r.after.percentile),
+        "reduction": r.reduction_points.map(whole),
+        "sources": r.after.sources,
+    })
+}
+
 /// Returns what the seeker's and the caseworker's pages show of one recommended transition.
 pub fn transition_view(t: &TransitionView) -> Value {
     json!({
@@ -393,14 +406,8 @@ pub fn transition_view(t: &TransitionView) -> Value {
         "matched": t.matched_skills.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
         "missing": t.gap.essential.iter().take(5).map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
         "weeks": t.plan.as_ref().map(|p| p.plan.total_weeks),
-        "risk": t.risk.as_ref().map(|r| json!({
-            "before": r.before.as_ref().map(|b| b.band.as_str()),
-            "after": r.after.band.as_str(),
-            "source": r.source,
-            "year": r.year,
-        })),
+        "risk": t.risk.as_ref().map(risk_change_view),
         "band_after": t.risk.as_ref().map(|r| r.after.band.as_str()),
-        "source": t.risk.as_ref().map(|r| format!("{} {}", r.source, r.year)),
         "demand": t.demand,
     })
 }

@@ -34,28 +34,19 @@ fn risk_context(risk: &Option<RiskDetail>) -> Value {
     let Some(risk) = risk else {
         return Value::Null;
     };
-    let shown = risk
-        .readings
-        .iter()
-        .find(|r| r.reading.active)
-        .or(risk.readings.first());
-    let Some(shown) = shown else {
-        return Value::Null;
-    };
     json!({
         "band": risk.band.as_str(),
+        "percentile": super::whole(risk.percentile),
         "agreement": risk.agreement,
-        "source": shown.reading.source,
-        "year": shown.reading.year,
-        "score": shown.reading.score,
-        "percentile": shown.reading.percentile.round() as i64,
-        "inherited": shown.inherited,
-        "gauge": gauge(shown.reading.score),
-        "others": risk.readings.iter().filter(|r| r.reading.source != shown.reading.source).map(|r| json!({
+        "measure": risk.measure,
+        "gauge": gauge(risk.percentile / 100.0),
+        "readings": risk.readings.iter().map(|r| json!({
             "source": r.reading.source,
             "year": r.reading.year,
+            "description": r.description,
             "band": r.reading.band.as_str(),
-            "percentile": r.reading.percentile.round() as i64,
+            "percentile": super::whole(r.reading.percentile),
+            "inherited": r.reading.inherited,
         })).collect::<Vec<_>>(),
     })
 }
@@ -231,13 +222,7 @@ pub fn pathway_context(
         "to": {"id": report.to.id.0, "label": report.to.label, "label_q": super::query_escape(&report.to.label)},
         "fit": super::percent(report.fit),
         "ready": report.gap.ready,
-        "risk": report.risk.as_ref().map(|r| json!({
-            "source": r.source,
-            "year": r.year,
-            "before": r.before.as_ref().map(|b| b.band.as_str()),
-            "after": r.after.band.as_str(),
-            "reduction": r.reduction_points.map(super::whole),
-        })),
+        "risk": report.risk.as_ref().map(super::risk_change_view),
         "chart": chart,
         "chart_height": rows.len() * 28,
         "missing_essential": report.gap.essential.iter().map(|s| s.skill.label.clone()).collect::<Vec<_>>(),
