@@ -151,7 +151,11 @@ fn write_report(out: &mut impl Write, report: &TransitionsReport) -> anyhow::Res
         "From: {} (id {}, {})",
         report.from.label, report.from.id, report.from.uri
     )?;
-    writeln!(out, "Risk: {}", describe_risk(report.risk.as_ref()))?;
+    writeln!(
+        out,
+        "Exposure to automation and AI: {}",
+        describe_risk(report.risk.as_ref())
+    )?;
     let t = &report.thresholds;
     let viable = match t.viable_similarity {
         Some(similarity) => format!("similarity ≥ {similarity:.2}, fit ≥ {:.2}", t.viable_fit),
@@ -194,30 +198,11 @@ fn write_report(out: &mut impl Write, report: &TransitionsReport) -> anyhow::Res
             tr.score
         )?;
         if let Some(labour) = &tr.labour {
-            writeln!(out, "     {}", describe_move(labour))?;
+            writeln!(out, "     {}", labour.summary())?;
         }
         writeln!(out, "     missing: {}", describe_gap(&tr.gap, 5))?;
     }
     Ok(())
-}
-
-/// Returns "pay 124% of today's, preparation one job zone higher (2 → 3)".
-fn describe_move(facts: &reskill_core::matching::MoveFacts) -> String {
-    let pay = facts.earnings_ratio.map_or_else(
-        || "pay unknown".to_owned(),
-        |ratio| format!("pay {:.0}% of today's", ratio * 100.0),
-    );
-    let zone = match (facts.from.job_zone, facts.to.job_zone) {
-        (Some(from), Some(to)) if (to - from).abs() < 0.5 => {
-            format!("same preparation (job zone {to:.0})")
-        }
-        (Some(from), Some(to)) if to > from => {
-            format!("more preparation (job zone {from:.0} → {to:.0})")
-        }
-        (Some(from), Some(to)) => format!("less preparation (job zone {from:.0} → {to:.0})"),
-        _ => "preparation unknown".to_owned(),
-    };
-    format!("{pay}, {zone}")
 }
 
 /// Returns "high, 82nd percentile on average (nesta-mcc 2020: score 0.62, percentile 88, high;

@@ -59,6 +59,25 @@ pub struct MoveFacts {
 }
 
 impl MoveFacts {
+    /// Returns the move in words: "pay 124% of today's, more preparation (job zone 2 → 3)".
+    pub fn summary(&self) -> String {
+        let pay = self.earnings_ratio.map_or_else(
+            || "pay unknown".to_owned(),
+            |ratio| format!("pay {:.0}% of today's", ratio * 100.0),
+        );
+        let zone = match (self.from.job_zone, self.to.job_zone) {
+            (Some(from), Some(to)) if (to - from).abs() < 0.5 => {
+                format!("same preparation (job zone {to:.0})")
+            }
+            (Some(from), Some(to)) if to > from => {
+                format!("more preparation (job zone {from:.0} → {to:.0})")
+            }
+            (Some(from), Some(to)) => format!("less preparation (job zone {from:.0} → {to:.0})"),
+            _ => "preparation unknown".to_owned(),
+        };
+        format!("{pay}, {zone}")
+    }
+
     fn of(from: LabourFacts, to: LabourFacts) -> Self {
         Self {
             from,

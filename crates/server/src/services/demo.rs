@@ -194,7 +194,8 @@ const BUNDLE_CROSSWALK: &str = "esco_onet_crosswalk_MCC.csv";
 const BUNDLE_SOC_CROSSWALK: &str = "soc2010_to_soc2018_crosswalk.csv";
 
 /// Loads the whole real bundle from a folder laid out like `../shared/data`: ESCO, the Nesta
-/// and Frey–Osborne automation-risk tables and the two generative-AI exposure tables, every course and programme CSV, and every openings file, tagged.
+/// and Frey–Osborne automation-risk tables and the two generative-AI exposure tables, every
+/// course and programme CSV, and every openings file, tagged.
 /// Safe to run twice: every step upserts.
 pub async fn load_real_bundle(
     db: &DatabaseConnection,

@@ -347,7 +347,7 @@ async fn digest_payload(
     } else if !progress.is_empty() {
         "progress on your plan".to_owned()
     } else {
-        "new automation-risk data".to_owned()
+        "new exposure data".to_owned()
     };
     let payload = json!({
         "display_name": user.display_name,

@@ -30,6 +30,11 @@ fn gauge(score: f64) -> Value {
     })
 }
 
+/// Returns a percentile as "more exposed than N% of occupations" can say it: the top one is "99".
+fn share_below(percentile: f64) -> i64 {
+    super::whole(percentile).min(99)
+}
+
 fn risk_context(risk: &Option<RiskDetail>) -> Value {
     let Some(risk) = risk else {
         return Value::Null;
@@ -37,6 +42,7 @@ fn risk_context(risk: &Option<RiskDetail>) -> Value {
     json!({
         "band": risk.band.as_str(),
         "percentile": super::whole(risk.percentile),
+        "share_below": share_below(risk.percentile),
         "agreement": risk.agreement,
         "measure": risk.measure,
         "gauge": gauge(risk.percentile / 100.0),
@@ -45,7 +51,7 @@ fn risk_context(risk: &Option<RiskDetail>) -> Value {
             "year": r.reading.year,
             "description": r.description,
             "band": r.reading.band.as_str(),
-            "percentile": super::whole(r.reading.percentile),
+            "share_below": share_below(r.reading.percentile),
             "inherited": r.reading.inherited,
         })).collect::<Vec<_>>(),
     })
@@ -55,8 +61,8 @@ fn occupation_id(value: &str) -> Result<OccupationId, PageError> {
     Ok(OccupationId(positive_id(value, "occupation")?))
 }
 
-/// Shows an occupation: its automation risk as a gauge naming the source, and the safer
-/// occupations within reach of its skills.
+/// Shows an occupation: its exposure to automation and AI as a gauge with every source, and the
+/// safer occupations within reach of its skills.
 #[utoipa::path(get, path = "/occupations/{id}", tag = "pages",
     params(("id" = i64, Path, description = "Occupation key")),
     responses((status = 200, content_type = "text/html", body = String), (status = 404, content_type = "text/html", body = String)))]
@@ -85,6 +91,8 @@ pub async fn show_occupation_page(
                 "id": t.occupation.id.0,
                 "label": t.occupation.label,
                 "fit": super::percent(t.fit),
+                "similarity": t.similarity.map(super::percent),
+                "move": t.labour.as_ref().map(|m| m.summary()),
                 "missing": t.gap.essential.len(),
                 "demand": t.demand,
                 "band_after": t.risk.as_ref().map(|r| r.after.band.as_str()),
