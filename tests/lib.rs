@@ -4,3 +4,4 @@ pub mod data;
 pub mod db;
 pub mod process;
 pub mod smtp;
+pub mod vectors;

@@ -146,8 +146,16 @@ async fn everyday_skill_phrases_find_their_esco_skills_on_the_real_taxonomy() ->
     let search = SearchIndexes::in_ram()?;
     import::import_esco_dir(&t.db, &search, &data.join("esco"), &no_progress).await?;
     let model = embedder(&dir)?;
+    let cache = reskill_tests::vectors::VectorCache::open().await?;
+    if let Some(cache) = &cache {
+        cache.seed(&t.db, model.model().name).await?;
+    }
     // The skills' vectors only: the occupations' would double the time for nothing tested here.
-    semantic::embed_kinds(&t.db, &model, &[IndexKind::Skills], &no_progress).await?;
+    let report = semantic::embed_kinds(&t.db, &model, &[IndexKind::Skills], &no_progress).await?;
+    eprintln!("embedded: {report:?}");
+    if let Some(cache) = &cache {
+        cache.keep(&t.db, model.model().name).await?;
+    }
     let semantic = Semantic::with_embedder(model);
     semantic.reload(&t.db).await?;
 

@@ -293,7 +293,7 @@ async fn risk_import_switches_the_active_source_and_inherits_scores() {
             raw_value: 1.0 + 4.0 * score,
             score,
         };
-        let nesta = RiskSource::parse("nesta-mcc", 2020)?;
+        let nesta = RiskSource::parse("nesta-mcc", 2020)?.with_description("ML suitability")?;
         let records = [
             record(1, 0.8),
             record(3, 0.2),
@@ -345,6 +345,17 @@ async fn risk_import_switches_the_active_source_and_inherits_scores() {
         risk::activate_risk_source(&t.db, &nesta).await?;
         let sources = risk::list_risk_sources(&t.db).await?;
         ensure!(sources[0].name == "nesta-mcc" && sources[0].active && !sources[1].active);
+        // What a source measures is stored with it; a re-import without one keeps it.
+        ensure!(sources[0].description == "ML suitability", "{sources:?}");
+        let undescribed = RiskSource::parse("nesta-mcc", 2020)?;
+        risk::import_risk(&t.db, &undescribed, (1.0, 5.0), &[record(3, 0.7)], false).await?;
+        let sources = risk::list_risk_sources(&t.db).await?;
+        ensure!(sources[0].description == "ML suitability", "{sources:?}");
+        ensure!(
+            reskill_core::risk::RiskSource::parse("x", 2020)?
+                .with_description("a\u{0}b")
+                .is_err()
+        );
         ensure!(stats::stats(&t.db).await?.risk_sources == 2);
 
         let out_of_range = [record(1, 1.5)];

@@ -98,6 +98,22 @@ pub async fn insert(
     .await
 }
 
+/// Returns every vector stored under `model`, as `(text hash, bytes)`, by hash.
+pub async fn all(
+    db: &impl ConnectionTrait,
+    model: &str,
+) -> Result<Vec<(String, Vec<u8>)>, StorageError> {
+    use sea_orm::QueryOrder;
+    Ok(text_embedding::Entity::find()
+        .select_only()
+        .columns([Column::TextHash, Column::Vector])
+        .filter(Column::Model.eq(model))
+        .order_by_asc(Column::TextHash)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Returns how many vectors are stored under `model`.
 pub async fn count(db: &impl ConnectionTrait, model: &str) -> Result<u64, StorageError> {
     Ok(text_embedding::Entity::find()
