@@ -27,6 +27,25 @@ pub fn reskill_binary() -> anyhow::Result<PathBuf> {
         .args(["build", "--quiet", "-p", "reskill", "--bin", "reskill"])
         .env("CARGO_TARGET_DIR", target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // `cargo test` gives this process the test package's variables (CARGO_MANIFEST_DIR, …);
+    // build scripts that watch them (ring's) would see a change and rebuild half the tree, and
+    // the next `cargo test` would rebuild it back.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+            || name == "CARGO_PRIMARY_PACKAGE"
+            || name == "CARGO_TARGET_TMPDIR"
+        {
+            build.env_remove(name.as_ref());
+        }
+    }
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }
