@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 /// The variable naming a PostgreSQL database whose server may host per-test databases.
 pub const POSTGRES_URL_VAR: &str = "RESKILL_TEST_DATABASE_URL";
@@ -167,6 +167,15 @@ where
             panic!("failed to clean up the {backend:?} test database: {err:#}");
         }
     }
+}
+
+/// Returns the first column of the first row of `sql`, a count or another integer.
+pub async fn scalar(db: &DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .with_context(|| format!("no row from {sql}"))?;
+    Ok(row.try_get_by_index(0)?)
 }
 
 /// Returns a database name no other test (or test run) uses.

@@ -111,10 +111,24 @@ impl Drop for Server {
 impl Server {
     /// Starts `reskill serve` on a free port with `envs` set and waits until it answers.
     pub fn start(binary: &Path, data_dir: &Path, envs: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_with(binary, data_dir, &[], envs, Stdio::inherit())
+    }
+
+    /// Like [`Server::start`], with `serve_args` after `serve --bind ADDR` and the server's
+    /// standard error sent to `stderr` (a file, to read its log afterwards).
+    pub fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        serve_args: &[&str],
+        envs: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> anyhow::Result<Self> {
         let port = free_port()?;
         let bind = format!("127.0.0.1:{port}");
-        let mut command = reskill(binary, data_dir, &["serve", "--bind", &bind]);
-        command.envs(envs.iter().copied());
+        let mut args = vec!["serve", "--bind", &bind];
+        args.extend_from_slice(serve_args);
+        let mut command = reskill(binary, data_dir, &args);
+        command.envs(envs.iter().copied()).stderr(stderr);
         let child = command.spawn()?;
         let mut server = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(120);

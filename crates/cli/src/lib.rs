@@ -396,9 +396,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "RESKILL_BIND", default_value = config::DEFAULT_BIND)]
     pub bind: String,
-    /// Do not load the demo data when the database is empty.
-    #[arg(long)]
+    /// Do not load the demo data when the embedded default database is empty.
+    #[arg(long, conflicts_with = "demo")]
     pub no_demo: bool,
+    /// Load the demo data (and its accounts, which share a published password) when the
+    /// database DATABASE_URL names is empty; without it only the embedded default gets the demo.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 impl ServeArgs {
@@ -409,6 +413,7 @@ impl ServeArgs {
             bind: config::env_or_file("RESKILL_BIND", file)
                 .unwrap_or_else(|| config::DEFAULT_BIND.to_owned()),
             no_demo: false,
+            demo: false,
         }
     }
 }
