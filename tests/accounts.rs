@@ -28,6 +28,8 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod deletion;
+
 const DATA_ENTRY_CLERK: &str =
     "http://data.europa.eu/esco/occupation/6353b3e8-e8f2-4ecb-b230-186927139892";
 const PASSWORD: &str = "correct horse battery";

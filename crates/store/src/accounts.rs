@@ -270,8 +270,18 @@ pub async fn list_users(
         .collect()
 }
 
-/// Deletes account `id` (its tokens and saved searches go with it).
+/// Deletes account `id` with its refresh and single-use tokens (its saved searches go with it
+/// by cascade).
 pub async fn delete_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), StorageError> {
+    // Explicitly, not only by cascade: a SQLite connection without foreign keys would keep them.
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(id.0))
+        .exec(db)
+        .await?;
+    one_time_token::Entity::delete_many()
+        .filter(one_time_token::Column::UserId.eq(id.0))
+        .exec(db)
+        .await?;
     user::Entity::delete_by_id(id.0).exec(db).await?;
     Ok(())
 }
