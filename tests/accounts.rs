@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 mod deletion;
+mod sessions;
 
 const DATA_ENTRY_CLERK: &str =
     "http://data.europa.eu/esco/occupation/6353b3e8-e8f2-4ecb-b230-186927139892";

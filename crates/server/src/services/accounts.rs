@@ -216,7 +216,8 @@ pub async fn login(
 }
 
 /// Exchanges a refresh token for a new pair; the presented one is revoked (rotation). A
-/// revoked token presented again signs the account out everywhere: it was probably stolen.
+/// rotated token presented again before it expires signs the account out everywhere: it was
+/// probably stolen. An expired or signed-out one is only refused.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Session, AppError> {
     let hash = hash_token(refresh_token);
     let txn = reskill_store::db::begin_write(&state.db).await?;
