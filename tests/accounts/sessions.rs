@@ -1,7 +1,8 @@
-//! Sessions as an attacker would try them: old refresh tokens.
+//! Sessions as an attacker would try them: old refresh tokens, password guesses through account
+//! deletion.
 
 use anyhow::{Context, ensure};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, header};
 use chrono::Utc;
 use reskill_server::auth::tokens::hash_token;
 use reskill_store::entities::refresh_token;
@@ -116,6 +117,80 @@ async fn old_refresh_tokens_are_refused_without_signing_out_everywhere() {
         ensure!(
             present(&app, &successor).await?.0 == StatusCode::UNAUTHORIZED,
             "reuse of a rotated token must revoke the account's sessions"
+        );
+        Ok(())
+    })
+    .await;
+}
+
+// Wrong passwords sent to `DELETE /api/v1/me` were neither throttled nor counted: a stolen
+// access token allowed unlimited guesses. They now count toward the login lockout, both ways.
+#[tokio::test]
+async fn deletion_password_guesses_count_toward_the_login_lockout() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let (token, _, _) = app.seeker("guessed@example.org").await?;
+        let delete = |password: &'static str| {
+            let token = token.clone();
+            let app = &app;
+            async move {
+                app.send(
+                    Method::DELETE,
+                    "/api/v1/me",
+                    Some(&token),
+                    Some(&json!({"password": password})),
+                )
+                .await
+            }
+        };
+        for _ in 0..5 {
+            let reply = delete("not the password").await?;
+            ensure!(reply.status == StatusCode::BAD_REQUEST, "{}", reply.body);
+            ensure!(reply.body["field"] == "password", "{}", reply.body);
+        }
+        let locked = delete(PASSWORD).await?;
+        ensure!(
+            locked.status == StatusCode::TOO_MANY_REQUESTS,
+            "the sixth guess was answered {}",
+            locked.status
+        );
+        ensure!(locked.headers.contains_key(header::RETRY_AFTER));
+        let login = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "guessed@example.org", "password": PASSWORD}),
+            )
+            .await?;
+        ensure!(
+            login.status == StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            login.body
+        );
+        ensure!(app.get("/api/v1/me", Some(&token)).await?.status == StatusCode::OK);
+
+        // Failed logins lock deletion too.
+        let (token, _, _) = app.seeker("guessed.too@example.org").await?;
+        for _ in 0..5 {
+            app.post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": "guessed.too@example.org", "password": "wrong password!"}),
+            )
+            .await?;
+        }
+        let reply = app
+            .send(
+                Method::DELETE,
+                "/api/v1/me",
+                Some(&token),
+                Some(&json!({"password": PASSWORD})),
+            )
+            .await?;
+        ensure!(
+            reply.status == StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            reply.body
         );
         Ok(())
     })
