@@ -1,5 +1,5 @@
 //! Sessions as an attacker would try them: old refresh tokens, password guesses through account
-//! deletion.
+//! deletion, and forms posted from another site.
 
 use anyhow::{Context, ensure};
 use axum::http::{Method, StatusCode, header};
@@ -11,7 +11,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use super::{PASSWORD, TestApp};
+use super::{PASSWORD, TestApp, cookie_page, page, post_session_form, set_cookies};
 
 /// Logs `email` in through the API; returns the access and refresh tokens.
 async fn sign_in(app: &TestApp, email: &str) -> anyhow::Result<(String, String)> {
@@ -192,6 +192,87 @@ async fn deletion_password_guesses_count_toward_the_login_lockout() {
             "{}",
             reply.body
         );
+        Ok(())
+    })
+    .await;
+}
+
+// Login accepted a cross-site POST with no CSRF token, so another site could sign a visitor
+// into an account it controls. The sign-in and sign-up forms now carry the double-submit token
+// the other forms use, set as a cookie when the form is shown.
+#[tokio::test]
+async fn sign_in_and_sign_up_forms_need_their_csrf_token() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        app.seeker("csrf.login@example.org").await?;
+        let credentials = "email=csrf.login%40example.org&password=correct%20horse%20battery";
+
+        let (status, headers, body) = page(&app, Method::GET, "/login", None, None).await?;
+        ensure!(status == StatusCode::OK, "{status}");
+        let token = set_cookies(&headers)
+            .into_iter()
+            .find(|(name, _)| name == "reskill_csrf")
+            .map(|(_, value)| value)
+            .context("no CSRF cookie with the form")?;
+        ensure!(
+            body.contains(&format!(r#"name="csrf_token" value="{token}""#)),
+            "the form does not carry the token"
+        );
+        let set = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("reskill_csrf="))
+            .unwrap_or_default();
+        ensure!(set.contains("SameSite=Strict"), "{set}");
+
+        // From another site: no cookie (SameSite=Strict) and no token, or a cookie and no token.
+        for cookies in ["", &format!("reskill_csrf={token}")] {
+            let (status, headers, body) =
+                cookie_page(&app, Method::POST, "/login", cookies, Some(credentials)).await?;
+            ensure!(status == StatusCode::FORBIDDEN, "{status} with {cookies:?}");
+            ensure!(
+                !set_cookies(&headers)
+                    .iter()
+                    .any(|(name, value)| name == "reskill_access" && !value.is_empty()),
+                "signed in without the CSRF token"
+            );
+            ensure!(body.contains("This form had expired"), "{body}");
+        }
+        let (status, headers, _) = cookie_page(
+            &app,
+            Method::POST,
+            "/login",
+            &format!("reskill_csrf={token}"),
+            Some(&format!("csrf_token={token}&{credentials}")),
+        )
+        .await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status}");
+        let issued = set_cookies(&headers);
+        ensure!(
+            issued
+                .iter()
+                .any(|(name, value)| name == "reskill_access" && !value.is_empty())
+        );
+        ensure!(
+            issued
+                .iter()
+                .any(|(name, value)| name == "reskill_csrf" && !value.is_empty() && *value != token),
+            "the session must get a CSRF token of its own"
+        );
+
+        let signup = "display_name=Cross%20Site&email=cross.site%40example.org&password=a%20long%20enough%20phrase";
+        let (status, _, _) = cookie_page(&app, Method::POST, "/signup", "", Some(signup)).await?;
+        ensure!(status == StatusCode::FORBIDDEN, "{status}");
+        let email = reskill_core::accounts::Email::parse("cross.site@example.org")?;
+        ensure!(
+            reskill_store::accounts::user_with_hash_by_email(&t.db, &email)
+                .await?
+                .is_none(),
+            "an account was created without the CSRF token"
+        );
+        let (status, _, body) = post_session_form(&app, "/signup", signup).await?;
+        ensure!(status == StatusCode::SEE_OTHER, "{status} {body}");
         Ok(())
     })
     .await;
