@@ -1,5 +1,5 @@
 //! Sessions as an attacker would try them: old refresh tokens, password guesses through account
-//! deletion, and forms posted from another site.
+//! deletion, redirects after sign-in, and forms posted from another site.
 
 use anyhow::{Context, ensure};
 use axum::http::{Method, StatusCode, header};
@@ -192,6 +192,77 @@ async fn deletion_password_guesses_count_toward_the_login_lockout() {
             "{}",
             reply.body
         );
+        Ok(())
+    })
+    .await;
+}
+
+// `/login?next=/%09/evil.example` answered `Location: /\t/evil.example`, which browsers read
+// as //evil.example, another site; a control character in `next` gave a 500 after the session
+// was set. Only a local path is followed now; anything else goes to the role's home page.
+#[tokio::test]
+async fn sign_in_redirects_only_to_local_paths() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        app.account(
+            reskill_core::accounts::Role::Caseworker,
+            "cw.next@example.org",
+            None,
+        )
+        .await?;
+        let sign_in_to = |next: &'static str| {
+            let app = &app;
+            async move {
+                let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                let form = format!(
+                    "email=cw.next%40example.org&password=correct%20horse%20battery&next={next}"
+                );
+                let (status, headers, body) = post_session_form(app, "/login", &form).await?;
+                ensure!(status == StatusCode::SEE_OTHER, "{status} {body}");
+                Ok(headers[header::LOCATION].to_str()?.to_owned())
+            }
+        };
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "/a\u{1}b",
+            "/a\u{7f}b",
+            "/with space",
+            "/caf\u{e9}",
+            "",
+        ] {
+            let location = sign_in_to(hostile).await?;
+            ensure!(
+                location == "/caseload",
+                "next {hostile:?} led to {location:?}"
+            );
+        }
+        for local in [
+            "/caseload/workers/1",
+            "/search?q=nurse&kind=occupations",
+            "/",
+        ] {
+            ensure!(
+                sign_in_to(local).await? == local,
+                "{local} was not followed"
+            );
+        }
+        // The form does not carry a hostile `next` onwards.
+        let (status, _, body) = page(
+            &app,
+            Method::GET,
+            "/login?next=/%09/evil.example",
+            None,
+            None,
+        )
+        .await?;
+        ensure!(status == StatusCode::OK, "{status}");
+        ensure!(!body.contains("evil.example"), "{body}");
         Ok(())
     })
     .await;

@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use reskill_core::accounts::{Email, Role};
@@ -24,10 +25,18 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Returns `next` when it is a path on this site (never another origin).
-fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_owned)
+/// Returns `next` when it is a path on this site, else `None` (the role's home page then).
+///
+/// One `/`, then visible ASCII only: browsers drop tabs and newlines from a `Location` and read
+/// `\\` as `/`, so `/\t/evil.example` or `/\\evil.example` would lead to another site, and a
+/// control character cannot go in a header at all.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+        && next.parse::<PathAndQuery>().is_ok();
+    local.then(|| next.to_owned())
 }
 
 /// Returns the CSRF token a sign-in or sign-up form carries, with the `Set-Cookie` header to
