@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod logging;
 pub mod progress;
 
 use std::path::PathBuf;
@@ -725,16 +726,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_tracing(file: Option<&config::SettingsFile>) {
-    use tracing_subscriber::EnvFilter;
-    let filter = config::env_or_file("RESKILL_LOG", file)
-        .and_then(|directives| EnvFilter::try_new(directives).ok())
-        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tantivy=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if config::env_or_file("RESKILL_LOG_FORMAT", file).as_deref() == Some("json") {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    logging::init(
+        config::env_or_file("RESKILL_LOG", file).as_deref(),
+        config::env_or_file("RESKILL_LOG_FORMAT", file).as_deref(),
+    );
 }
