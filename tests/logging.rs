@@ -1,7 +1,7 @@
-//! What the real binary's logs may contain: no SMTP credentials, recipients, messages or tokens
-//! even at `RESKILL_LOG=debug`.
+//! What the real binary's logs may contain: no colour codes when they go to a file or a pipe,
+//! and no SMTP credentials, recipients, messages or tokens even at `RESKILL_LOG=debug`.
 
-use std::process::Stdio;
+use std::process::{Output, Stdio};
 
 use anyhow::ensure;
 use base64::Engine as _;
@@ -13,6 +13,38 @@ use reskill_tests::smtp::{self, SmtpServer};
 const SMTP_USER: &str = "reskill-mailer";
 const SMTP_PASSWORD: &str = "pw-never-in-logs-7Qx";
 const RECIPIENT: &str = "dana.recipient@example.org";
+
+/// Runs `reskill ARGS…` on `data_dir` with `RESKILL_LOG=filter` and returns what it wrote,
+/// standard error going to a pipe as under systemd or `2> file`.
+fn run_logged(data_dir: &std::path::Path, args: &[&str], filter: &str) -> anyhow::Result<Output> {
+    Ok(reskill(&reskill_binary()?, data_dir, args)
+        .env("RESKILL_LOG", filter)
+        .env_remove("RESKILL_LOG_FORMAT")
+        .env_remove("NO_COLOR")
+        .stderr(Stdio::piped())
+        .output()?)
+}
+
+// Text logs carried ANSI colour codes into files and journald: colour only on a terminal.
+#[test]
+fn logs_written_to_a_pipe_carry_no_colour_codes() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let config = dir.path().join("reskill.env");
+    std::fs::write(&config, "RESKILL_SEARCH_BURST=60\n")?;
+    let config = config.to_str().unwrap_or_default();
+    let output = run_logged(dir.path(), &["--config", config, "stats"], "info")?;
+    let log = String::from_utf8_lossy(&output.stderr);
+    ensure!(output.status.success(), "{log}");
+    ensure!(
+        log.contains("read settings file"),
+        "no log line to look at:\n{log}"
+    );
+    ensure!(
+        !log.contains("\x1b["),
+        "colour codes in a piped log:\n{log:?}"
+    );
+    Ok(())
+}
 
 /// Queues one password-reset email carrying `token` to [`RECIPIENT`].
 async fn queue_reset_email(db: &TestDb, token: &str) -> anyhow::Result<()> {

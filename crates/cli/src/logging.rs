@@ -4,6 +4,8 @@
 //! Some dependencies write secrets and personal data at debug and trace level, so those stay at
 //! `warn` whatever level is asked for, unless a directive names them.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// The filter when `RESKILL_LOG` is unset or not a valid filter.
@@ -41,12 +43,15 @@ pub fn filter_directives(requested: Option<&str>) -> String {
     directives
 }
 
-/// Starts writing logs to standard error: text, or JSON lines with `RESKILL_LOG_FORMAT=json`.
+/// Starts writing logs to standard error: text, coloured only when standard error is a
+/// terminal (files and journald would get the escape codes), or JSON lines with
+/// `RESKILL_LOG_FORMAT=json`.
 pub fn init(requested: Option<&str>, format: Option<&str>) {
     let filter = EnvFilter::new(filter_directives(requested));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _ = if format == Some("json") {
         builder.json().try_init()
     } else {
