@@ -28,6 +28,9 @@ use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod deletion;
+mod sessions;
+
 const DATA_ENTRY_CLERK: &str =
     "http://data.europa.eu/esco/occupation/6353b3e8-e8f2-4ecb-b230-186927139892";
 const PASSWORD: &str = "correct horse battery";
@@ -1659,22 +1662,17 @@ async fn pages_answer_bad_input_with_clear_html_errors() {
                 "{uri}: inline style or script"
             );
         }
-        let (status, _, body) =
-            page(&app, Method::POST, "/login", None, Some("email=&password=")).await?;
+        let (status, _, body) = post_session_form(&app, "/login", "email=&password=").await?;
         ensure!(status == StatusCode::BAD_REQUEST, "{status}");
         ensure!(
             body.contains(r##"<a href="#email">"##)
                 && body.contains(r#"aria-describedby="email-error""#),
             "{body}"
         );
-        let (status, headers, _) = page(
+        let (status, headers, _) = post_session_form(
             &app,
-            Method::POST,
             "/login",
-            None,
-            Some(
-                "email=cw.pages%40example.org&password=correct%20horse%20battery&next=%2Fcaseload",
-            ),
+            "email=cw.pages%40example.org&password=correct%20horse%20battery&next=%2Fcaseload",
         )
         .await?;
         ensure!(
@@ -1691,14 +1689,8 @@ async fn pages_answer_bad_input_with_clear_html_errors() {
                 .iter()
                 .any(|c| c.starts_with("reskill_access=") && c.contains("HttpOnly"))
         );
-        let (status, _, body) = page(
-            &app,
-            Method::POST,
-            "/signup",
-            None,
-            Some("display_name=&email=nope&password=short"),
-        )
-        .await?;
+        let (status, _, body) =
+            post_session_form(&app, "/signup", "display_name=&email=nope&password=short").await?;
         ensure!(status == StatusCode::BAD_REQUEST, "{status}");
         for field in ["display_name", "email", "password"] {
             ensure!(
@@ -1755,13 +1747,46 @@ async fn cookie_page(
         .method(method)
         .uri(uri)
         .header(header::COOKIE, cookies);
-    let request = match form {
+    let mut request = match form {
         Some(form) => request
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(form.to_owned()))?,
         None => request.body(Body::empty())?,
     };
+    let n = CLIENT.fetch_add(1, Ordering::Relaxed);
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from((
+            [10, 201, (n >> 8) as u8, n as u8],
+            40_000,
+        ))));
     app.text(request).await
+}
+
+/// Opens the sign-in or sign-up form of `uri` as a browser does, then posts `form` from it with
+/// the CSRF cookie and field the form came with; returns the answer to the post.
+async fn post_session_form(
+    app: &TestApp,
+    uri: &str,
+    form: &str,
+) -> anyhow::Result<(StatusCode, axum::http::HeaderMap, String)> {
+    let path = uri.split('?').next().unwrap_or(uri);
+    let (status, headers, _) = page(app, Method::GET, path, None, None).await?;
+    ensure!(status == StatusCode::OK, "GET {path}: {status}");
+    let token = set_cookies(&headers)
+        .into_iter()
+        .find(|(name, value)| name == "reskill_csrf" && !value.is_empty())
+        .map(|(_, value)| value)
+        .context("the form came without a CSRF cookie")?;
+    let field: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    cookie_page(
+        app,
+        Method::POST,
+        uri,
+        &format!("reskill_csrf={token}"),
+        Some(&format!("csrf_token={field}&{form}")),
+    )
+    .await
 }
 
 // Issue #7: a page request whose access cookie expired (or was dropped by the browser after
@@ -1771,12 +1796,10 @@ async fn pages_refresh_an_expired_access_cookie_from_the_refresh_cookie() {
     for_each_backend(|t| async move {
         let app = TestApp::new(t.db.clone()).await?;
         let (_, seeker_id, _) = app.seeker("refresh.me@example.org").await?;
-        let (status, headers, _) = page(
+        let (status, headers, _) = post_session_form(
             &app,
-            Method::POST,
             "/login",
-            None,
-            Some("email=refresh.me%40example.org&password=correct%20horse%20battery"),
+            "email=refresh.me%40example.org&password=correct%20horse%20battery",
         )
         .await?;
         ensure!(status == StatusCode::SEE_OTHER, "{status}");

@@ -18,9 +18,9 @@ use reskill_server::services::catalog::{
 use reskill_server::services::import;
 use reskill_store::tagging::{DocumentFilter, ManualTags};
 use reskill_tests::data::shared_data;
-use reskill_tests::db::{TestDb, for_each_backend};
+use reskill_tests::db::{TestDb, for_each_backend, scalar};
 use reskill_tests::process::{Server, reskill, reskill_binary};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 
 /// Every CSV of a bundle folder, sorted.
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -53,14 +53,6 @@ async fn all_openings(
         after = last;
         out.extend(page);
     }
-}
-
-async fn scalar(db: &DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?
-        .context("no row")?;
-    Ok(row.try_get_by_index(0)?)
 }
 
 fn share(part: u64, whole: u64) -> f64 {

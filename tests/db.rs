@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 /// The variable naming a PostgreSQL database whose server may host per-test databases.
 pub const POSTGRES_URL_VAR: &str = "RESKILL_TEST_DATABASE_URL";
@@ -167,6 +167,62 @@ where
             panic!("failed to clean up the {backend:?} test database: {err:#}");
         }
     }
+}
+
+/// Returns the first column of the first row of `sql`, a count or another integer.
+pub async fn scalar(db: &DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .with_context(|| format!("no row from {sql}"))?;
+    Ok(row.try_get_by_index(0)?)
+}
+
+/// Returns the tables with rows in which some column, read as text, contains `needle`
+/// (ignoring ASCII case), with how many: every table and column of the schema is searched.
+pub async fn rows_mentioning(
+    db: &DatabaseConnection,
+    needle: &str,
+) -> anyhow::Result<Vec<(String, i64)>> {
+    anyhow::ensure!(!needle.contains('\''), "quotes in {needle:?}");
+    let backend = db.get_database_backend();
+    let columns_sql = match backend {
+        DbBackend::Sqlite => {
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name"
+        }
+        _ => {
+            "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM \
+             information_schema.columns WHERE table_schema = current_schema() ORDER BY 1"
+        }
+    };
+    let mut columns: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for row in db
+        .query_all_raw(Statement::from_string(backend, columns_sql))
+        .await?
+    {
+        let table: String = row.try_get_by_index(0)?;
+        let column: String = row.try_get_by_index(1)?;
+        columns.entry(table).or_default().push(column);
+    }
+    let pattern = format!("%{}%", needle.to_lowercase());
+    let mut found = Vec::new();
+    for (table, columns) in columns {
+        let condition = columns
+            .iter()
+            .map(|c| format!("LOWER(CAST(\"{c}\" AS TEXT)) LIKE '{pattern}'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let n = scalar(
+            db,
+            &format!("SELECT COUNT(*) FROM \"{table}\" WHERE {condition}"),
+        )
+        .await?;
+        if n > 0 {
+            found.push((table, n));
+        }
+    }
+    Ok(found)
 }
 
 /// Returns a database name no other test (or test run) uses.

@@ -973,7 +973,7 @@ async fn reskill_serve_sends_digests_and_alerts_to_smtp() {
             let mut child = reskill(
                 &binary,
                 data_dir.path(),
-                &["--database-url", &t.url, "serve", "--bind", &bind],
+                &["--database-url", &t.url, "serve", "--bind", &bind, "--demo"],
             )
             .env("RESKILL_SMTP_URL", server.url())
             .env("RESKILL_PUBLIC_URL", PUBLIC_URL)

@@ -27,6 +27,25 @@ pub fn reskill_binary() -> anyhow::Result<PathBuf> {
         .args(["build", "--quiet", "-p", "reskill", "--bin", "reskill"])
         .env("CARGO_TARGET_DIR", target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // `cargo test` gives this process the test package's variables (CARGO_MANIFEST_DIR, …);
+    // build scripts that watch them (ring's) would see a change and rebuild half the tree, and
+    // the next `cargo test` would rebuild it back.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+            || name == "CARGO_PRIMARY_PACKAGE"
+            || name == "CARGO_TARGET_TMPDIR"
+        {
+            build.env_remove(name.as_ref());
+        }
+    }
     if profile_dir.file_name().is_some_and(|n| n == "release") {
         build.arg("--release");
     }
@@ -92,10 +111,24 @@ impl Drop for Server {
 impl Server {
     /// Starts `reskill serve` on a free port with `envs` set and waits until it answers.
     pub fn start(binary: &Path, data_dir: &Path, envs: &[(&str, &str)]) -> anyhow::Result<Self> {
+        Self::start_with(binary, data_dir, &[], envs, Stdio::inherit())
+    }
+
+    /// Like [`Server::start`], with `serve_args` after `serve --bind ADDR` and the server's
+    /// standard error sent to `stderr` (a file, to read its log afterwards).
+    pub fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        serve_args: &[&str],
+        envs: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> anyhow::Result<Self> {
         let port = free_port()?;
         let bind = format!("127.0.0.1:{port}");
-        let mut command = reskill(binary, data_dir, &["serve", "--bind", &bind]);
-        command.envs(envs.iter().copied());
+        let mut args = vec!["serve", "--bind", &bind];
+        args.extend_from_slice(serve_args);
+        let mut command = reskill(binary, data_dir, &args);
+        command.envs(envs.iter().copied()).stderr(stderr);
         let child = command.spawn()?;
         let mut server = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(120);

@@ -48,9 +48,15 @@ async fn run(db: &TestDb, python: &str) -> anyhow::Result<()> {
         ("RESKILL_MAIL_BATCH", "20"),
         ("RESKILL_DIGEST_INTERVAL_SECS", "0"),
     ];
-    // The first replica loads the demo into the empty database; the second finds it loaded and
-    // builds its own index from the database.
-    let first = Server::start(&binary, &dir.path().join("a"), &envs)?;
+    // The first replica loads the demo into the empty database (asked to: the database is
+    // named); the second finds it loaded and builds its own index from the database.
+    let first = Server::start_with(
+        &binary,
+        &dir.path().join("a"),
+        &["--demo"],
+        &envs,
+        std::process::Stdio::inherit(),
+    )?;
     let second = Server::start(&binary, &dir.path().join("b"), &envs)?;
 
     // A write through the first replica, searched through the second.

@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::ensure;
-use reskill_tests::process::{free_port, reskill_binary};
+use reskill_tests::db::{for_each_backend, scalar};
+use reskill_tests::process::{Server, free_port, reskill_binary};
 
 /// `reskill ARGS…` with none of the settings this test sets taken from the caller's environment.
 fn bare(binary: &std::path::Path, args: &[&str]) -> Command {
@@ -202,4 +203,50 @@ fn public_url_follows_the_bind_address_when_unset_and_warns() -> anyhow::Result<
     );
     ensure!(settings.public_url_warning().is_none());
     Ok(())
+}
+
+// An empty PostgreSQL database named by DATABASE_URL used to get the demo accounts, among them
+// an admin with the published password. A named database (SQLite too) now gets the demo only
+// with `serve --demo`, and the log says which happened.
+#[tokio::test]
+async fn a_named_empty_database_gets_the_demo_only_with_the_demo_flag() {
+    let binary = reskill_binary().expect("reskill binary");
+    for_each_backend(|t| {
+        let binary = binary.clone();
+        async move {
+            let dir = tempfile::tempdir()?;
+            let log = dir.path().join("serve.log");
+            let envs = [("DATABASE_URL", t.url.as_str())];
+            let server = Server::start_with(
+                &binary,
+                &dir.path().join("data"),
+                &[],
+                &envs,
+                std::fs::File::create(&log)?.into(),
+            )?;
+            server.kill()?;
+            let text = std::fs::read_to_string(&log)?;
+            ensure!(
+                scalar(&t.db, "SELECT COUNT(*) FROM users").await? == 0,
+                "demo accounts in a named database"
+            );
+            ensure!(
+                text.contains("not loading the demo") && text.contains("--demo"),
+                "the log does not say the demo was left out:\n{text}"
+            );
+
+            let server = Server::start_with(
+                &binary,
+                &dir.path().join("data"),
+                &["--demo"],
+                &envs,
+                Stdio::null(),
+            )?;
+            server.login("admin@example.org")?;
+            server.kill()?;
+            ensure!(scalar(&t.db, "SELECT COUNT(*) FROM users").await? > 0);
+            Ok(())
+        }
+    })
+    .await;
 }

@@ -79,12 +79,29 @@ impl SmtpServer {
     /// Starts the server on `port` (0: a free one) storing into `dir`, answering DATA after
     /// `delay_ms`.
     pub fn start(python: &str, port: u16, dir: &Path, delay_ms: u64) -> anyhow::Result<Self> {
+        Self::start_with_auth(python, port, dir, delay_ms, None)
+    }
+
+    /// Like [`SmtpServer::start`]; with `auth` (`USER:PASSWORD`) the server offers AUTH and
+    /// accepts only those credentials.
+    pub fn start_with_auth(
+        python: &str,
+        port: u16,
+        dir: &Path,
+        delay_ms: u64,
+        auth: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp_server.py");
-        let mut child = Command::new(python)
+        let mut command = Command::new(python);
+        command
             .arg(&script)
             .args(["--port", &port.to_string(), "--dir"])
             .arg(dir)
-            .args(["--delay-ms", &delay_ms.to_string()])
+            .args(["--delay-ms", &delay_ms.to_string()]);
+        if let Some(auth) = auth {
+            command.args(["--auth", auth]);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

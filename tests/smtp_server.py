@@ -7,16 +7,18 @@ line "X-Test-Rcpt: a@b, c@d" so tests can check the envelope.
 
 Recipients whose local part starts with "temp" get 451 (a temporary failure), "perm" get 550
 (a permanent one). --delay-ms slows each DATA answer, so a test can kill a sender while
-messages are in flight.
+messages are in flight. --auth USER:PASSWORD offers AUTH PLAIN and LOGIN (without TLS) and
+accepts only those credentials.
 """
 
 import argparse
 import asyncio
 import itertools
+import logging
 import os
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Store:
@@ -53,12 +55,24 @@ async def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--delay-ms", type=int, default=0)
+    parser.add_argument("--auth", default=None)
     args = parser.parse_args()
+    options = {}
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = auth_data.login == user.encode() and auth_data.password == password.encode()
+            return AuthResult(success=ok)
+
+        options = {"authenticator": authenticator, "auth_require_tls": False}
+        # aiosmtpd itself sets a deprecated field on every successful AUTH and logs a warning.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
     os.makedirs(args.dir, exist_ok=True)
     store = Store(args.dir, args.delay_ms / 1000)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(store, hostname="smtp.test", data_size_limit=10_000_000),
+        lambda: SMTP(store, hostname="smtp.test", data_size_limit=10_000_000, **options),
         host="127.0.0.1",
         port=args.port,
         reuse_address=True,

@@ -13,6 +13,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Database URL (`sqlite://…` or `postgres://…`).
     pub database_url: String,
+    /// Whether `DATABASE_URL` (or `--database-url`, or the settings file) named the database;
+    /// otherwise it is the embedded default, the SQLite file in the data folder.
+    pub database_named: bool,
     /// Access-token signing secret; `None` uses the key file in the data folder.
     pub jwt_secret: Option<String>,
     /// Base URL for emailed links.
@@ -91,9 +94,14 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 impl Settings {
     /// Builds settings from the parsed command line (which already folded in the environment).
     pub fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let database_url = match &cli.database_url {
-            Some(url) if !url.trim().is_empty() => url.trim().to_owned(),
-            _ => format!(
+        let named_url = cli
+            .database_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|url| !url.is_empty());
+        let database_url = match named_url {
+            Some(url) => url.to_owned(),
+            None => format!(
                 "sqlite://{}?mode=rwc",
                 cli.data_dir.join("reskill.db").display()
             ),
@@ -118,6 +126,7 @@ impl Settings {
             pip: cli.pip.split_whitespace().map(str::to_owned).collect(),
             data_dir: cli.data_dir.clone(),
             database_url,
+            database_named: named_url.is_some(),
             jwt_secret: cli.jwt_secret.clone().filter(|s| !s.trim().is_empty()),
             public_url: configured_url
                 .clone()
@@ -162,6 +171,7 @@ impl Settings {
     /// Builds settings for a data folder with the default SQLite database (tests use this).
     pub fn for_data_dir(data_dir: impl Into<PathBuf>, database_url: Option<String>) -> Self {
         let data_dir = data_dir.into();
+        let database_named = database_url.is_some();
         let database_url = database_url.unwrap_or_else(|| {
             format!(
                 "sqlite://{}?mode=rwc",
@@ -173,6 +183,7 @@ impl Settings {
             pip: vec!["python3".to_owned(), "-m".to_owned(), "pip".to_owned()],
             data_dir,
             database_url,
+            database_named,
             jwt_secret: None,
             public_url: DEFAULT_PUBLIC_URL.to_owned(),
             public_url_derived: true,
@@ -186,13 +197,10 @@ impl Settings {
         }
     }
 
-    /// Whether this is the embedded default set-up: the SQLite file in the data folder.
+    /// Whether this is the embedded default set-up: no database named, so the SQLite file in
+    /// the data folder. A named database, even that same file, is someone's real one.
     pub fn is_embedded_default(&self) -> bool {
-        self.database_url
-            == format!(
-                "sqlite://{}?mode=rwc",
-                self.data_dir.join("reskill.db").display()
-            )
+        !self.database_named
     }
 
     /// Returns the warning to log at start when emailed links name an address derived from

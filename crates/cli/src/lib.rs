@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod config;
+pub mod logging;
 pub mod progress;
 
 use std::path::PathBuf;
@@ -396,9 +397,13 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "RESKILL_BIND", default_value = config::DEFAULT_BIND)]
     pub bind: String,
-    /// Do not load the demo data when the database is empty.
-    #[arg(long)]
+    /// Do not load the demo data when the embedded default database is empty.
+    #[arg(long, conflicts_with = "demo")]
     pub no_demo: bool,
+    /// Load the demo data (and its accounts, which share a published password) when the
+    /// database DATABASE_URL names is empty; without it only the embedded default gets the demo.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 impl ServeArgs {
@@ -409,6 +414,7 @@ impl ServeArgs {
             bind: config::env_or_file("RESKILL_BIND", file)
                 .unwrap_or_else(|| config::DEFAULT_BIND.to_owned()),
             no_demo: false,
+            demo: false,
         }
     }
 }
@@ -730,16 +736,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_tracing(file: Option<&config::SettingsFile>) {
-    use tracing_subscriber::EnvFilter;
-    let filter = config::env_or_file("RESKILL_LOG", file)
-        .and_then(|directives| EnvFilter::try_new(directives).ok())
-        .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn,sea_orm=warn,tantivy=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if config::env_or_file("RESKILL_LOG_FORMAT", file).as_deref() == Some("json") {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    logging::init(
+        config::env_or_file("RESKILL_LOG", file).as_deref(),
+        config::env_or_file("RESKILL_LOG_FORMAT", file).as_deref(),
+    );
 }

@@ -10,7 +10,7 @@ use reskill_core::{OrganisationId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -270,19 +270,35 @@ pub async fn list_users(
         .collect()
 }
 
-/// Deletes account `id` (its tokens and saved searches go with it).
+/// Deletes account `id` with its refresh and single-use tokens (its saved searches go with it
+/// by cascade).
 pub async fn delete_user(db: &impl ConnectionTrait, id: UserId) -> Result<(), StorageError> {
+    // Explicitly, not only by cascade: a SQLite connection without foreign keys would keep them.
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(id.0))
+        .exec(db)
+        .await?;
+    one_time_token::Entity::delete_many()
+        .filter(one_time_token::Column::UserId.eq(id.0))
+        .exec(db)
+        .await?;
     user::Entity::delete_by_id(id.0).exec(db).await?;
     Ok(())
 }
 
-/// Stores a refresh token's hash for `user`, valid until `expires_at`.
+/// Stores a refresh token's hash for `user`, valid until `expires_at`, and removes the user's
+/// expired ones: a rotated token is kept only while presenting it again could be theft.
 pub async fn insert_refresh_token(
     db: &impl ConnectionTrait,
     user: UserId,
     token_hash: String,
     expires_at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(user.0))
+        .filter(refresh_token::Column::ExpiresAt.lte(Utc::now()))
+        .exec(db)
+        .await?;
     refresh_token::ActiveModel {
         user_id: Set(user.0),
         token_hash: Set(token_hash),
@@ -301,14 +317,19 @@ pub async fn insert_refresh_token(
 pub enum RefreshLookup {
     /// Live: revoked now, so it cannot be used again; the owner is returned.
     Consumed(UserId),
-    /// Already revoked: presented twice, so it may be stolen; the owner is returned.
+    /// Already rotated and not yet expired: presented twice, so it may be stolen; the owner is
+    /// returned.
     Reused(UserId),
-    /// Expired or unknown.
+    /// Expired, signed out or unknown.
     Invalid,
 }
 
 /// Consumes a refresh token by hash: a live one is revoked and its owner returned. Rotation
 /// calls this and then stores the successor in the same transaction.
+///
+/// Expiry is checked first: an expired token is only refused, whatever else happened to it,
+/// so an old token found in a browser long after cannot sign its owner out everywhere. Only a
+/// rotated token keeps its row (revoked) until it expires; tokens signed out are deleted.
 pub async fn consume_refresh_token(
     db: &impl ConnectionTrait,
     token_hash: &str,
@@ -321,11 +342,11 @@ pub async fn consume_refresh_token(
         return Ok(RefreshLookup::Invalid);
     };
     let now = Utc::now();
-    if token.revoked_at.is_some() {
-        return Ok(RefreshLookup::Reused(UserId(token.user_id)));
-    }
     if token.expires_at <= now {
         return Ok(RefreshLookup::Invalid);
+    }
+    if token.revoked_at.is_some() {
+        return Ok(RefreshLookup::Reused(UserId(token.user_id)));
     }
     // Conditional update: of two concurrent presentations, only one wins.
     let updated = refresh_token::Entity::update_many()
@@ -340,14 +361,14 @@ pub async fn consume_refresh_token(
     Ok(RefreshLookup::Consumed(UserId(token.user_id)))
 }
 
-/// Revokes one refresh token of `user` by hash (log out); unknown tokens are ignored.
+/// Revokes one live refresh token of `user` by hash (log out) by deleting it: presented later it
+/// is unknown, not a reuse; unknown tokens are ignored.
 pub async fn revoke_refresh_token(
     db: &impl ConnectionTrait,
     user: UserId,
     token_hash: &str,
 ) -> Result<(), StorageError> {
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+    refresh_token::Entity::delete_many()
         .filter(refresh_token::Column::UserId.eq(user.0))
         .filter(refresh_token::Column::TokenHash.eq(token_hash))
         .filter(refresh_token::Column::RevokedAt.is_null())
@@ -356,19 +377,24 @@ pub async fn revoke_refresh_token(
     Ok(())
 }
 
-/// Revokes every live refresh token of `user` (password change, admin disable, reuse); returns
-/// how many were live.
+/// Revokes every refresh token of `user` (password change, admin disable, reuse) by deleting
+/// them all, rotated ones too: none is live afterwards, so an old one presented later needs no
+/// further alarm. Returns how many were live.
 pub async fn revoke_all_refresh_tokens(
     db: &impl ConnectionTrait,
     user: UserId,
 ) -> Result<u64, StorageError> {
-    let result = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+    let live = refresh_token::Entity::find()
         .filter(refresh_token::Column::UserId.eq(user.0))
         .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(Utc::now()))
+        .count(db)
+        .await?;
+    refresh_token::Entity::delete_many()
+        .filter(refresh_token::Column::UserId.eq(user.0))
         .exec(db)
         .await?;
-    Ok(result.rows_affected)
+    Ok(live)
 }
 
 /// Stores a single-use token's hash.

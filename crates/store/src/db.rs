@@ -9,7 +9,7 @@ use reskill_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::StorageError;
@@ -22,8 +22,9 @@ const POSTGRES_POOL_SIZE: u32 = 10;
 /// Opens a connection pool for `url` (`sqlite:` or `postgres:`).
 ///
 /// For SQLite, the file is created if missing, and every pooled connection gets foreign keys
-/// on, WAL journalling, `synchronous=NORMAL` and a busy timeout. An in-memory SQLite database
-/// lives in one connection, so its pool holds exactly one that is never recycled.
+/// on, `secure_delete` on, WAL journalling, `synchronous=NORMAL` and a busy timeout. An
+/// in-memory SQLite database lives in one connection, so its pool holds exactly one that is
+/// never recycled.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -45,9 +46,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StorageError> {
             options.max_connections(SQLITE_POOL_SIZE);
         }
         options.map_sqlx_sqlite_opts(move |sqlite| {
+            // secure_delete zeroes deleted rows, so a deleted account's data cannot be read
+            // back from the file's free pages.
             let sqlite = sqlite
                 .create_if_missing(true)
                 .foreign_keys(true)
+                .pragma("secure_delete", "ON")
                 .busy_timeout(Duration::from_secs(30));
             if in_memory {
                 sqlite
@@ -98,6 +102,34 @@ pub async fn rollback(db: &DatabaseConnection) -> Result<(), StorageError> {
         txn.commit().await?;
     } else {
         Migrator::down(db, None).await?;
+    }
+    Ok(())
+}
+
+/// Makes deletions final on disk: on SQLite, checkpoints the write-ahead log into the database
+/// file and truncates it, since the log still holds earlier copies of the pages a deletion
+/// zeroed. Nothing to do on PostgreSQL (its vacuum reclaims dead rows). A checkpoint that
+/// readers hold back is logged and left to SQLite's next automatic one.
+pub async fn flush_deletions(db: &DatabaseConnection) -> Result<(), StorageError> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ))
+        .await?;
+    // One row: busy (1 when readers or a writer kept it from completing), log frames, and
+    // frames checkpointed.
+    let busy: i32 = match &row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    if busy != 0 {
+        tracing::warn!(
+            "the write-ahead log could not be truncated now; SQLite's next checkpoint will"
+        );
     }
     Ok(())
 }

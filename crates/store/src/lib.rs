@@ -14,6 +14,7 @@ pub mod digests;
 pub mod documents;
 pub mod embeddings;
 pub mod entities;
+pub mod erasure;
 pub mod error;
 pub mod labour;
 pub mod matching;

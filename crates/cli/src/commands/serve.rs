@@ -7,16 +7,19 @@ use crate::{ServeArgs, Settings};
 use reskill_server::services::semantic::{self, Semantic};
 use reskill_server::{App, AppState, ServerConfig, templates::Templates};
 
-/// Opens everything, loads the demo into an empty database, and serves until Ctrl-C or SIGTERM.
+/// Opens everything, loads the demo into an empty embedded default database (or with
+/// `--demo`), and serves until Ctrl-C or SIGTERM.
 pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(warning) = settings.public_url_warning() {
         tracing::warn!("{warning}");
     }
     let db = super::open_database(settings).await?;
     let search = super::open_search(settings)?;
-    let load_demo = !args.no_demo && reskill_store::stats::is_empty(&db).await?;
+    let load_demo = reskill_store::stats::is_empty(&db).await? && demo_wanted(settings, &args);
+    if !load_demo && args.demo {
+        tracing::info!("--demo: the database is not empty, so the demo is not loaded");
+    }
     if load_demo {
-        tracing::info!("empty database: loading the demo data set");
         let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
         tracing::info!("{summary}");
     }
@@ -113,6 +116,35 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     embedding.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Returns whether an empty database gets the demo, saying why either way. Its accounts share a
+/// published password (an admin among them), so a database someone named gets it only when
+/// asked for with `--demo`.
+fn demo_wanted(settings: &Settings, args: &ServeArgs) -> bool {
+    if args.no_demo {
+        tracing::info!("empty database: not loading the demo (--no-demo)");
+        false
+    } else if args.demo {
+        tracing::warn!(
+            "empty database: loading the demo data set as --demo asks; its accounts share a \
+             published password"
+        );
+        true
+    } else if settings.is_embedded_default() {
+        tracing::info!(
+            "empty database in the embedded default (SQLite in the data folder): loading the \
+             demo data set; --no-demo starts empty"
+        );
+        true
+    } else {
+        tracing::warn!(
+            "the database DATABASE_URL names is empty: not loading the demo, whose accounts \
+             share a published password (--demo loads it anyway); import data with `reskill \
+             import` and create the first admin with `reskill user create --role admin`"
+        );
+        false
+    }
 }
 
 /// Embeds the taxonomy texts that have no vector yet, then reloads the vectors.

@@ -80,19 +80,25 @@ pub fn session_cookies(
             "Strict",
             config,
         ),
-        set_cookie(
-            CSRF_COOKIE,
-            csrf,
-            "/",
-            config.refresh_ttl.as_secs(),
-            false,
-            "Strict",
-            config,
-        ),
+        csrf_cookie(config, csrf),
     ]
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// Returns the `Set-Cookie` header of a CSRF token alone, for the forms that start a session
+/// (sign in, sign up) before there is one.
+pub fn csrf_cookie(config: &AuthConfig, csrf: &str) -> Option<HeaderValue> {
+    set_cookie(
+        CSRF_COOKIE,
+        csrf,
+        "/",
+        config.refresh_ttl.as_secs(),
+        false,
+        "Strict",
+        config,
+    )
 }
 
 /// Returns the `Set-Cookie` headers that end a session.

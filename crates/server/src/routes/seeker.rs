@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{ApiJson, ApiPath, ApiQuery, Page, PageQuery, check_range};
-use crate::auth::CurrentUser;
+use crate::auth::{ClientIp, CurrentUser};
 use crate::error::Problem;
 use crate::policy;
+use crate::services::accounts;
 use crate::services::engine::{ResolveError, resolve_occupation};
 use crate::services::workers::{self, ProfileInput};
 use crate::views::{
@@ -690,21 +691,20 @@ pub struct DeleteRequest {
     pub password: String,
 }
 
-/// Deletes the seeker's account: personal data removed, anonymous aggregates kept.
+/// Deletes the seeker's account: personal data removed, anonymous aggregates kept. Wrong
+/// passwords count toward the login lockout.
 #[utoipa::path(delete, path = "/api/v1/me", tag = "seeker",
     request_body = DeleteRequest,
-    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 429, body = Problem)),
     security(("bearer" = [])))]
 pub async fn delete_account(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     user: CurrentUser,
     ApiJson(body): ApiJson<DeleteRequest>,
 ) -> Result<StatusCode, AppError> {
     let worker = policy::own_worker(&state.db, &user).await?;
-    let hash = reskill_store::accounts::password_hash(&state.db, user.id).await?;
-    if !crate::auth::password::verify_password(body.password, hash).await? {
-        return Err(AppError::invalid("password", "password is wrong"));
-    }
+    accounts::confirm_password(&state, &client, &user, body.password, "password").await?;
     workers::delete_account(&state.db, user.id, Some(&worker)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

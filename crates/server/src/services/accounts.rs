@@ -216,7 +216,8 @@ pub async fn login(
 }
 
 /// Exchanges a refresh token for a new pair; the presented one is revoked (rotation). A
-/// revoked token presented again signs the account out everywhere: it was probably stolen.
+/// rotated token presented again before it expires signs the account out everywhere: it was
+/// probably stolen. An expired or signed-out one is only refused.
 pub async fn refresh(state: &AppState, refresh_token: &str) -> Result<Session, AppError> {
     let hash = hash_token(refresh_token);
     let txn = reskill_store::db::begin_write(&state.db).await?;
@@ -281,6 +282,38 @@ pub async fn logout(
     Ok(())
 }
 
+/// Checks the signed-in `user`'s password before a change only they may make (a new password,
+/// deleting the account). Wrong guesses count toward the same per-account lockout as failed
+/// logins and each check toward the client address's budget, so a stolen session cannot be
+/// used to guess the password faster than the login form allows. A wrong or empty password is
+/// an error naming `field`.
+pub async fn confirm_password(
+    state: &AppState,
+    client: &str,
+    user: &crate::auth::CurrentUser,
+    password: String,
+    field: &str,
+) -> Result<(), AppError> {
+    let wrong = || AppError::invalid(field, format!("{field} is wrong"));
+    if password.is_empty() {
+        return Err(wrong());
+    }
+    let account = user.email.as_str();
+    state
+        .auth
+        .limiter
+        .check(client, account)
+        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
+    let hash = store::password_hash(&state.db, user.id).await?;
+    if !verify_password(password, hash).await? {
+        state.auth.limiter.failed(account);
+        tracing::info!(user.id = %user.id, "wrong password confirming a change to account {}", user.id);
+        return Err(wrong());
+    }
+    state.auth.limiter.succeeded(account);
+    Ok(())
+}
+
 /// Changes a password after checking the current one; every refresh token is revoked.
 pub async fn change_password(
     state: &AppState,
@@ -291,19 +324,7 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let email = Email::parse(&user.email)?;
     validate_password(&new, Some(&email), "new_password")?;
-    state
-        .auth
-        .limiter
-        .check(client, email.as_str())
-        .map_err(|retry_after_secs| AppError::TooManyRequests { retry_after_secs })?;
-    let hash = store::password_hash(&state.db, user.id).await?;
-    if !verify_password(current, hash).await? {
-        state.auth.limiter.failed(email.as_str());
-        return Err(AppError::invalid(
-            "current_password",
-            "current_password is wrong",
-        ));
-    }
+    confirm_password(state, client, user, current, "current_password").await?;
     let new_hash = hash_password(new).await?;
     let txn = reskill_store::db::begin_write(&state.db).await?;
     store::set_password_hash(&txn, user.id, new_hash).await?;

@@ -281,22 +281,45 @@ pub async fn export(
     }))
 }
 
+/// Words that stand for a deleted person in emails to others that named them.
+const DELETED_PERSON: &str = "a deleted account";
+
 /// Deletes a seeker's account: personal data removed, the anonymous remainder (occupation,
-/// plan progress, outcome) kept for aggregate figures.
+/// plan progress, outcome) kept for aggregate figures. The emails to them go too (they hold
+/// the address and one-time links), and emails to others that named them are scrubbed.
 pub async fn delete_account(
     db: &DatabaseConnection,
     user: UserId,
     worker: Option<&Worker>,
 ) -> Result<(), AppError> {
+    let account = reskill_store::accounts::user_by_id(db, user).await?;
+    let mut mentions = vec![account.display_name.as_str()];
+    if let Some(name) = worker.and_then(|w| w.display_name.as_deref()) {
+        mentions.push(name);
+    }
     let txn = reskill_store::db::begin_write(db).await?;
     if let Some(worker) = worker {
         people::anonymise_worker(&txn, worker.id).await?;
     }
+    let forgotten = reskill_store::erasure::forget_person(
+        &txn,
+        user.0,
+        &account.email,
+        &mentions,
+        DELETED_PERSON,
+    )
+    .await?;
     reskill_store::accounts::delete_user(&txn, user).await?;
     txn.commit()
         .await
         .map_err(reskill_store::StorageError::from)?;
-    tracing::info!(user.id = %user, "account {user} deleted");
+    reskill_store::db::flush_deletions(db).await?;
+    tracing::info!(
+        user.id = %user,
+        emails_deleted = forgotten.deleted,
+        emails_scrubbed = forgotten.scrubbed,
+        "account {user} deleted"
+    );
     Ok(())
 }
 

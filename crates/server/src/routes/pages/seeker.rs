@@ -12,9 +12,10 @@ use reskill_store::people;
 use serde_json::{Value, json};
 
 use super::{PageResult, Visitor, field_error, positive_id, render, render_with_status, see_other};
+use crate::auth::ClientIp;
 use crate::auth::cookies::clearing_cookies;
 use crate::policy::{self, Access};
-use crate::services::workers;
+use crate::services::{accounts, workers};
 use crate::views::PlanView;
 use crate::{AppError, AppState};
 
@@ -224,22 +225,26 @@ pub async fn save_my_consents(
     see_other("/my/profile#consents")
 }
 
-/// Deletes the seeker's account after checking the password, then signs out.
+/// Deletes the seeker's account after checking the password (wrong ones count toward the
+/// login lockout), then signs out.
 #[utoipa::path(post, path = "/my/account/delete", tag = "pages",
-    responses((status = 303, description = "deleted"), (status = 400, content_type = "text/html", body = String)))]
+    responses((status = 303, description = "deleted"), (status = 400, content_type = "text/html", body = String),
+        (status = 429, content_type = "text/html", body = String, description = "too many wrong passwords; see Retry-After")))]
 pub async fn delete_my_account(
     State(state): State<AppState>,
     visitor: Visitor,
+    ClientIp(client): ClientIp,
     body: Bytes,
 ) -> PageResult {
     let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
-    let hash = reskill_store::accounts::password_hash(&state.db, user.id).await?;
     let password = form.get("password").unwrap_or("").to_owned();
-    let matches =
-        !password.is_empty() && crate::auth::password::verify_password(password, hash).await?;
-    if !matches {
-        let error = field_error("password", "The password is wrong");
-        return profile_page(&state, &visitor, StatusCode::BAD_REQUEST, vec![error]).await;
+    match accounts::confirm_password(&state, &client, user, password, "password").await {
+        Ok(()) => {}
+        Err(AppError::Invalid { .. }) => {
+            let error = field_error("password", "The password is wrong");
+            return profile_page(&state, &visitor, StatusCode::BAD_REQUEST, vec![error]).await;
+        }
+        Err(error) => return Err(error.into()),
     }
     let worker = policy::own_worker(&state.db, user).await?;
     workers::delete_account(&state.db, user.id, Some(&worker)).await?;

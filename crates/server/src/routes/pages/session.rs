@@ -3,17 +3,19 @@
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::uri::PathAndQuery;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use reskill_core::accounts::{Email, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{
-    FormData, PageResult, Visitor, field_error, form_error, home_of, render, render_with_status,
-};
+use super::{FormData, PageResult, Visitor, field_error, form_error, home_of, render_with_status};
 use crate::auth::ClientIp;
-use crate::auth::cookies::{REFRESH_COOKIE, clearing_cookies, cookie, session_cookies};
+use crate::auth::cookies::{
+    CSRF_COOKIE, REFRESH_COOKIE, clearing_cookies, cookie, csrf_cookie, csrf_ok, session_cookies,
+};
+use crate::auth::tokens::random_token;
 use crate::services::accounts::{self, NewAccount, Session};
 use crate::{AppError, AppState};
 
@@ -23,10 +25,62 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Returns `next` when it is a path on this site (never another origin).
-fn safe_next(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_owned)
+/// Returns `next` when it is a path on this site, else `None` (the role's home page then).
+///
+/// One `/`, then visible ASCII only: browsers drop tabs and newlines from a `Location` and read
+/// `\\` as `/`, so `/\t/evil.example` or `/\\evil.example` would lead to another site, and a
+/// control character cannot go in a header at all.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?;
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && next.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+        && next.parse::<PathAndQuery>().is_ok();
+    local.then(|| next.to_owned())
+}
+
+/// Returns the CSRF token a sign-in or sign-up form carries, with the `Set-Cookie` header to
+/// send when the visitor has no CSRF cookie yet. These forms start a session, so without the
+/// token another site could post its own credentials and sign the visitor into an account it
+/// watches (login CSRF).
+fn form_csrf(state: &AppState, visitor: &Visitor) -> (String, Option<HeaderValue>) {
+    match cookie(visitor.headers(), CSRF_COOKIE) {
+        Some(token) => (token, None),
+        None => {
+            let token = random_token();
+            let set_cookie = csrf_cookie(&state.auth.config, &token);
+            (token, set_cookie)
+        }
+    }
+}
+
+/// Renders the login or sign-up form `template` with its CSRF token.
+fn session_form(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    mut context: Value,
+) -> PageResult {
+    let (token, set_cookie) = form_csrf(state, visitor);
+    if let Some(map) = context.as_object_mut() {
+        map.insert("csrf".into(), token.into());
+    }
+    let mut response = render_with_status(state, visitor, status, template, title, context)?;
+    if let Some(value) = set_cookie {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// The error shown when a sign-in or sign-up form comes without its CSRF token: from another
+/// site, or shown before its cookie was cleared. The form comes back with a fresh token.
+fn expired_form() -> Value {
+    field_error(
+        "email",
+        "This form had expired. Enter your details again and send it once more",
+    )
 }
 
 fn signed_in(state: &AppState, session: Session, next: Option<String>) -> PageResult {
@@ -67,18 +121,21 @@ pub async fn show_login(
     Query(query): Query<NextQuery>,
 ) -> PageResult {
     let next = safe_next(query.next.as_deref());
-    render(
+    session_form(
         &state,
         &visitor,
+        StatusCode::OK,
         "login.html",
         "Sign in",
         form_context(next, Vec::new(), json!({"email": ""})),
     )
 }
 
-/// Signs in from the login form and redirects to where the visitor was going.
+/// Signs in from the login form (its CSRF token checked) and redirects to where the visitor
+/// was going.
 #[utoipa::path(post, path = "/login", tag = "pages",
-    responses((status = 303, description = "signed in"), (status = 400, content_type = "text/html", body = String)))]
+    responses((status = 303, description = "signed in"), (status = 400, content_type = "text/html", body = String),
+        (status = 403, content_type = "text/html", body = String, description = "no CSRF token: the form is shown again")))]
 pub async fn create_login(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -88,6 +145,16 @@ pub async fn create_login(
     let form = FormData::parse(&body);
     let (email, password) = (form.text("email"), form.get("password").unwrap_or(""));
     let next = safe_next(form.get("next"));
+    if !csrf_ok(visitor.headers(), form.get("csrf_token")) {
+        return session_form(
+            &state,
+            &visitor,
+            StatusCode::FORBIDDEN,
+            "login.html",
+            "Sign in",
+            form_context(next, vec![expired_form()], json!({"email": email})),
+        );
+    }
     let mut errors: Vec<Value> = Vec::new();
     if email.is_empty() {
         errors.push(field_error("email", "Enter your email address"));
@@ -101,7 +168,7 @@ pub async fn create_login(
             Err(error) => errors.push(form_error(&error, &["email", "password"], "email")),
         }
     }
-    render_with_status(
+    session_form(
         &state,
         &visitor,
         StatusCode::BAD_REQUEST,
@@ -121,18 +188,21 @@ pub async fn show_signup(
     Query(query): Query<NextQuery>,
 ) -> PageResult {
     let next = safe_next(query.next.as_deref());
-    render(
+    session_form(
         &state,
         &visitor,
+        StatusCode::OK,
         "signup.html",
         "Create an account",
         form_context(next, Vec::new(), json!({"form": {"role": "seeker"}})),
     )
 }
 
-/// Creates an account from the sign-up form, signs it in and redirects.
+/// Creates an account from the sign-up form (its CSRF token checked), signs it in and
+/// redirects.
 #[utoipa::path(post, path = "/signup", tag = "pages",
-    responses((status = 303, description = "account created and signed in"), (status = 400, content_type = "text/html", body = String)))]
+    responses((status = 303, description = "account created and signed in"), (status = 400, content_type = "text/html", body = String),
+        (status = 403, content_type = "text/html", body = String, description = "no CSRF token: the form is shown again")))]
 pub async fn create_signup(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -148,6 +218,17 @@ pub async fn create_signup(
         Some("employer") => Role::Employer,
         _ => Role::Seeker,
     };
+    let filled = json!({"form": {"display_name": display_name, "email": email, "role": role.as_str(), "organisation_name": organisation}});
+    if !csrf_ok(visitor.headers(), form.get("csrf_token")) {
+        return session_form(
+            &state,
+            &visitor,
+            StatusCode::FORBIDDEN,
+            "signup.html",
+            "Create an account",
+            form_context(next, vec![expired_form()], filled),
+        );
+    }
     let mut errors: Vec<Value> = Vec::new();
     if display_name.is_empty() {
         errors.push(field_error("display_name", "Enter your name"));
@@ -197,17 +278,13 @@ pub async fn create_signup(
             )),
         }
     }
-    render_with_status(
+    session_form(
         &state,
         &visitor,
         StatusCode::BAD_REQUEST,
         "signup.html",
         "Create an account",
-        form_context(
-            next,
-            errors,
-            json!({"form": {"display_name": display_name, "email": email, "role": role.as_str(), "organisation_name": organisation}}),
-        ),
+        form_context(next, errors, filled),
     )
 }
 
