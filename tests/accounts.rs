@@ -1219,7 +1219,36 @@ async fn openapi_document_covers_every_route() {
             );
         }
         ensure!(paths.len() >= 60, "only {} paths", paths.len());
-        // Issue 30: the endpoints that send mail document their 429.
+        // The structural rules a validator checks: operation ids are unique, and path
+        // parameters are exactly the path's `{name}`s (query parameters are not path ones).
+        let mut operation_ids = std::collections::HashSet::new();
+        for (path, item) in paths {
+            for (method, operation) in item.as_object().unwrap() {
+                if let Some(id) = operation["operationId"].as_str() {
+                    ensure!(
+                        operation_ids.insert(id.to_owned()),
+                        "operationId {id} twice"
+                    );
+                }
+                let declared: std::collections::BTreeSet<&str> = operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["in"] == "path")
+                    .filter_map(|p| p["name"].as_str())
+                    .collect();
+                let templated: std::collections::BTreeSet<&str> = path
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split('}').next())
+                    .collect();
+                ensure!(
+                    declared == templated,
+                    "{method} {path}: path parameters {declared:?}, template {templated:?}"
+                );
+            }
+        }
+        // The endpoints that send mail document their 429.
         for path in [
             "/api/v1/auth/register",
             "/api/v1/auth/verify-email/request",
@@ -1290,7 +1319,7 @@ async fn user_create_command_bootstraps_an_admin_who_can_log_in() {
         .await?
         .context("no admin created")?;
         ensure!(user.role == Role::Admin && user.email_verified && user.organisation_id.is_some());
-        // The operator vouched for the address: no "confirm your email" mail (issue 30).
+        // The operator vouched for the address: no "confirm your email" mail.
         ensure!(outbox_count(&t.db, "root@example.org", "verify_email").await? == 0);
         ensure!(hash.starts_with("$argon2id$"), "{hash}");
         // The development key is generated into the data folder, private.
@@ -1333,7 +1362,7 @@ async fn demo_accounts_can_log_in_with_their_profiles() {
         let again =
             reskill_server::services::demo_accounts::load_demo_accounts(&t.db, &engine).await?;
         ensure!(again == 0, "not idempotent: {again}");
-        // Issue 30: the demo's accounts are verified, so they get no "confirm your email" mail.
+        // The demo's accounts are verified, so they get no "confirm your email" mail.
         for person in reskill_ingest::demo::people() {
             let mails = outbox_count(&t.db, person.email, "verify_email").await?;
             ensure!(
@@ -2198,7 +2227,7 @@ fn ensure_labelled(body: &str, uri: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-// Issue 30: "confirm my email" and "reset password" links opened empty 404s, and /login had no
+// Before: "confirm my email" and "reset password" links opened empty 404s, and /login had no
 // way to ask for a reset. The GET never uses the single-use token (mail scanners fetch links);
 // a used, replaced or unknown link gets a clear page with a way to a new one.
 #[tokio::test]
@@ -2409,7 +2438,7 @@ async fn post_from(
     app.raw(request).await
 }
 
-// Issue 30: anonymous reset requests queued 3,000 emails to 8 users in 8 s, and `register`
+// Before: anonymous reset requests queued 3,000 emails to 8 users in 8 s, and `register`
 // mailed any address given. Every request that sends mail is limited per client address
 // (429 with Retry-After), and reset and verification emails per recipient (resets silently,
 // so the answer never tells whether the address has an account).
@@ -2559,7 +2588,7 @@ async fn mail_sending_requests_are_limited_per_address_and_per_recipient() {
     .await;
 }
 
-// Issue 30: a seeker who saved her own plan was told "your caseworker made a plan for you".
+// Before: a seeker who saved her own plan was told "your caseworker made a plan for you".
 // Her own save sends nothing; a caseworker's later change to it says it is the plan she saved.
 #[tokio::test]
 async fn plan_email_reflects_who_made_the_plan() {

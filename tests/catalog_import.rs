@@ -1,4 +1,4 @@
-//! Importing the real courses and job postings with tags (issue 8), on each backend: every file
+//! Importing the real courses and job postings with tags, on each backend: every file
 //! of the bundle is read, tagged with an occupation and skills, merged across files and written;
 //! re-importing changes nothing; a person's tags survive re-tagging; JobPosting JSON-LD round
 //! trips; and a SIGKILLed import resumes from its checkpoint without losing or doubling rows.

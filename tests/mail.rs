@@ -121,7 +121,7 @@ fn rendered(template: &str, payload: &Value) -> anyhow::Result<reskill_mail::Ren
     Ok(reskill_mail::Renderer::new().render(template, payload, extra)?)
 }
 
-// Issue 30: the plan, interest, digest and caseload emails linked to /api/v1/… (raw JSON).
+// Before: the plan, interest, digest and caseload emails linked to /api/v1/… (raw JSON).
 #[test]
 fn emails_link_the_html_pages_not_the_json_api() -> anyhow::Result<()> {
     let plan = json!({"display_name": "Ana", "plan_id": 5, "target_occupation": "care assistant",
@@ -155,7 +155,7 @@ fn emails_link_the_html_pages_not_the_json_api() -> anyhow::Result<()> {
     Ok(())
 }
 
-// Issue 30: "the link works for 1 hours".
+// Before: "the link works for 1 hours".
 #[test]
 fn link_lifetimes_are_counted_in_the_right_number() -> anyhow::Result<()> {
     for (template, field, n, expected) in [
@@ -196,7 +196,7 @@ fn link_lifetimes_are_counted_in_the_right_number() -> anyhow::Result<()> {
     Ok(())
 }
 
-// Issue 30: a seeker who saved her own plan was told her caseworker had made it.
+// Before: a seeker who saved her own plan was told her caseworker had made it.
 #[test]
 fn plan_email_names_who_made_and_who_changed_the_plan() -> anyhow::Result<()> {
     let base = json!({"display_name": "Ana", "plan_id": 5, "target_occupation": "care assistant"});

@@ -1,4 +1,4 @@
-//! Search quality on the real ESCO taxonomy (issue 3): 200 alternative labels of occupations,
+//! Search quality on the real ESCO taxonomy: 200 alternative labels of occupations,
 //! chosen deterministically, must find their occupation in the top 3 for at least 90% of the
 //! queries; the same 200 with one typo each for at least 80%.
 //!

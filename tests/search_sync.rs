@@ -1,4 +1,4 @@
-//! Near-real-time sync and crash repair, through the real `reskill` binary (issue 3): writes to
+//! Near-real-time sync and crash repair, through the real `reskill` binary: writes to
 //! the database become searchable over HTTP within a second or two; after SIGKILL of the server
 //! mid-indexing and of `reskill reindex` mid-rebuild, a restarted server's indexes hold exactly
 //! what the database holds.

@@ -1,4 +1,4 @@
-//! The optional settings file (issue 9), through the real binary: it is read from `--config` or
+//! The optional settings file, through the real binary: it is read from `--config` or
 //! `RESKILL_CONFIG`, the environment wins over it, and a bad line stops the process with the
 //! file, the line and the reason.
 
@@ -112,7 +112,7 @@ fn settings_for(args: &[&str]) -> anyhow::Result<reskill_cli::Settings> {
     reskill_cli::Settings::from_cli(&cli)
 }
 
-// Issue 30: emailed links named http://127.0.0.1:8080 whenever RESKILL_PUBLIC_URL was unset,
+// Before: emailed links named http://127.0.0.1:8080 whenever RESKILL_PUBLIC_URL was unset,
 // wherever the server listened. They now name the listening address (localhost for an
 // unspecified one), and a warning says so outside the embedded demo default.
 #[test]

@@ -1,4 +1,4 @@
-//! `reskill-bench mail` (issue 6): drains N queued emails through Reskill's outbox sender to
+//! `reskill-bench mail`: drains N queued emails through Reskill's outbox sender to
 //! Postfix's `smtp-sink`, pooled against one connection per message, and measures the bare claim
 //! rate of the outbox query, all in one run on one database; checks that the sink received
 //! exactly N messages per phase and that every row was sent on its first attempt (no duplicate).

@@ -1,13 +1,13 @@
 //! `reskill-bench`: Reskill's benchmarks, run by hand (never in `cargo test`), figures recorded
 //! in docs/BENCHMARKS.md.
 //!
-//! * `reskill-bench search [--openings N]` — issue 3: indexing throughput and size, HTTP query
+//! * `reskill-bench search [--openings N]` — indexing throughput and size, HTTP query
 //!   latency per class and suggest latency on Reskill's real router, multi-word throughput, the
 //!   server's RSS; PostgreSQL full-text search and SQLite FTS5 on the same rows and queries, and
 //!   bare `SearchIndexes::search` as the floor.
-//! * `reskill-bench recommend [--openings N]` — issue 4: a complete recommendation with 1M
+//! * `reskill-bench recommend [--openings N]` — a complete recommendation with 1M
 //!   openings stored, against dense-vector, naive-loop and SQL join-and-aggregate baselines.
-//! * `reskill-bench mail [--messages N] [--database-url URL]` — issue 6: the outbox sender
+//! * `reskill-bench mail [--messages N] [--database-url URL]` — the outbox sender
 //!   draining N emails to Postfix's smtp-sink, pooled against one connection per message, and
 //!   the bare claim rate of the outbox query.
 //! * `serve-reskill` and `serve-peer` are the child processes the benchmarks start.
@@ -44,14 +44,14 @@ enum PeerSystem {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The search benchmark (issue 3).
+    /// The search benchmark: indexing, query latency and peers.
     Search(search_bench::SearchArgs),
-    /// The matching benchmark (issue 4).
+    /// The matching benchmark: a complete recommendation at 1M openings.
     Recommend(recommend_bench::RecommendArgs),
     /// Bare `SearchIndexes::search` over the index and `queries.json` a `search` run left in a
     /// work folder: a quick check while tuning queries, not a benchmark of record.
     Probe(search_bench::ProbeArgs),
-    /// The outbox sender benchmark (issue 6): 100,000 emails to Postfix's smtp-sink.
+    /// The outbox sender benchmark: 100,000 emails to Postfix's smtp-sink.
     Mail(mail_bench::MailArgs),
     /// Serves Reskill's router over a benchmark work folder (started by `search`).
     ServeReskill {

@@ -1,4 +1,4 @@
-//! `reskill-bench recommend`: the matching benchmark of issue 4.
+//! `reskill-bench recommend`: the matching benchmark (a complete recommendation at 1M openings).
 //!
 //! 1. The same setup as the search benchmark (ESCO, Nesta risk, the real courses tagged with
 //!    ESCO skills), then the N generated openings written to Reskill's store with

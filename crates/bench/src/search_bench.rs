@@ -1,4 +1,4 @@
-//! `reskill-bench search`: the search benchmark of issue 3.
+//! `reskill-bench search`: the search benchmark (indexing, query latency, peers).
 //!
 //! 1. Imports ESCO, Nesta risk and the real courses into a work folder with Reskill's import
 //!    services, reads and tags the real postings, and generates N openings.

@@ -645,7 +645,7 @@ mod tests {
         assert_eq!(relative_date("yesterday", anchor), None);
     }
 
-    /// Issue 9 (fuzzing): a year count whose month count overflows `u32` panicked with
+    /// Found by fuzzing: a year count whose month count overflows `u32` panicked with
     /// "attempt to multiply with overflow" (and wrapped to a wrong date in release builds).
     #[test]
     fn huge_relative_dates_are_refused_not_overflowed() {

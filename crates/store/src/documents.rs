@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use reskill_core::risk::{CombinedRisk, RiskBand, percentile_rank};
+use reskill_core::matching::combined_exposure;
+use reskill_core::risk::RiskBand;
 use reskill_core::taxonomy::split_labels;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::StorageError;
 pub use crate::changes::{Change, ChangeKind, ChangeOp, last_change_id};
 use crate::entities::{
-    course, course_skill, occupation, opening, opening_skill, organisation, risk_score, skill,
+    course, course_skill, occupation, opening, opening_skill, organisation, skill,
 };
 
 /// How many ids one `IN (…)` list carries.
@@ -234,43 +235,15 @@ pub async fn occupations(
         .collect())
 }
 
-/// Returns each occupation's band on the combined measure ([`CombinedRisk`]), as the engine
-/// computes it: per source, the percentile among the occupations it scores itself; then the mean
-/// over the sources that score the occupation.
+/// Returns each occupation's band on the combined measure, computed by the engine's own code
+/// ([`combined_exposure`]) over every stored score.
 async fn combined_risk_bands(
     db: &impl ConnectionTrait,
 ) -> Result<HashMap<i64, RiskBand>, StorageError> {
-    use risk_score::Column as SC;
-    let scores: Vec<(i64, i64, f64, bool)> = risk_score::Entity::find()
-        .select_only()
-        .columns([SC::SourceId, SC::OccupationId, SC::Score, SC::Inherited])
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut own: HashMap<i64, Vec<f64>> = HashMap::new();
-    let mut all: HashMap<i64, Vec<f64>> = HashMap::new();
-    for (source, _, score, inherited) in &scores {
-        all.entry(*source).or_default().push(*score);
-        if !inherited {
-            own.entry(*source).or_default().push(*score);
-        }
-    }
-    // A source given only inherited scores ranks among all of them, as in the engine.
-    let mut distributions: HashMap<i64, Vec<f64>> = all;
-    for (source, scores) in own {
-        distributions.insert(source, scores);
-    }
-    for scores in distributions.values_mut() {
-        scores.sort_by(f64::total_cmp);
-    }
-    let mut percentiles: HashMap<i64, Vec<f64>> = HashMap::new();
-    for (source, occupation, score, _) in scores {
-        let percentile = percentile_rank(&distributions[&source], score);
-        percentiles.entry(occupation).or_default().push(percentile);
-    }
-    Ok(percentiles
+    let scores = crate::matching::all_risk_scores(db).await?;
+    Ok(combined_exposure(&scores.scores)
         .into_iter()
-        .filter_map(|(id, p)| CombinedRisk::of(&p).map(|c| (id, c.band)))
+        .map(|(id, combined)| (id.0, combined.band))
         .collect())
 }
 

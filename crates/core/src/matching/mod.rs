@@ -89,7 +89,7 @@ pub use plan::{
     UncoveredReason, UncoveredSkill,
 };
 pub use profile::{GeoPoint, SkillOrigin, SkillProfile, WorkerInput, WorkerSkill};
-pub use risk::{RiskChange, RiskPoint, RiskReading, RiskView};
+pub use risk::{RiskChange, RiskPoint, RiskReading, RiskView, combined_exposure};
 pub use similarity::{LabourFacts, MoveFacts, SimilarityInput};
 pub use taxonomy::{
     BuildStats, OccupationInput, OccupationRef, RelationInput, RiskInput, SkillInput, SkillParent,

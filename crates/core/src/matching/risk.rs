@@ -88,6 +88,24 @@ struct Score {
     inherited: bool,
 }
 
+/// Returns every scored occupation's combined exposure, computed exactly as the engine computes
+/// it, for callers that need the measure without building a taxonomy (the search facet).
+pub fn combined_exposure(input: &[RiskInput]) -> HashMap<OccupationId, CombinedRisk> {
+    let mut ids: Vec<OccupationId> = input.iter().map(|r| r.occupation).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let index: HashMap<OccupationId, u32> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, i as u32))
+        .collect();
+    let table = RiskTable::build(input, None, &index, &mut BuildStats::default());
+    ids.into_iter()
+        .zip(table.combined)
+        .filter_map(|(id, combined)| Some((id, combined?)))
+        .collect()
+}
+
 /// Risk scores per occupation index, with each source's sorted scores for percentiles.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RiskTable {

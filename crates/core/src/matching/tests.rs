@@ -222,6 +222,14 @@ fn risk_view_shows_active_source_first_and_the_combined_measure() {
         62.5
     ));
 
+    // Callers without a taxonomy (the search facet) get the same figures.
+    let combined = super::combined_exposure(&input().risk);
+    for id in [CALL_CENTRE_AGENT, NURSE, CARE_ASSISTANT, BOOKKEEPER] {
+        let view = matcher.risk(id).unwrap();
+        assert!(close(combined[&id].percentile, view.percentile));
+        assert_eq!(combined[&id].band, view.band);
+    }
+
     let mut unscored = input();
     unscored.risk.retain(|r| r.occupation != BOOKKEEPER);
     let unscored = Taxonomy::build(unscored);

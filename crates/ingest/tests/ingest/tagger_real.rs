@@ -115,7 +115,7 @@ fn nursing_postings_get_clinical_skills() {
     eprintln!(
         "of 50 staff nurse postings: {with_nursing_skill} with a clinical skill, {with_nurse_occupation} with a nurse occupation among the candidates"
     );
-    // Measured 2025 run: see the report on issue 8. Titles like "Staff Nurse" match no ESCO
+    // Titles like "Staff Nurse" match no ESCO
     // label ("nurse" is in no label on its own), so the occupation needs the title search.
     assert!(with_nursing_skill >= 15, "{with_nursing_skill}");
     assert!(with_nurse_occupation >= 10, "{with_nurse_occupation}");

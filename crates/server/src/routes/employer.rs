@@ -529,7 +529,7 @@ pub async fn create_interest(
 }
 
 /// Lists the organisation's expressions of interest and their answers.
-#[utoipa::path(get, path = "/api/v1/employer/interests", tag = "employer",
+#[utoipa::path(get, path = "/api/v1/employer/interests", tag = "employer", operation_id = "list_employer_interests",
     params(PageQuery),
     responses((status = 200, body = Page<InterestView>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]

@@ -568,7 +568,7 @@ pub async fn create_application(
 }
 
 /// Lists employers' expressions of interest in the seeker.
-#[utoipa::path(get, path = "/api/v1/me/interests", tag = "seeker",
+#[utoipa::path(get, path = "/api/v1/me/interests", tag = "seeker", operation_id = "list_my_interests",
     params(PageQuery),
     responses((status = 200, body = Page<InterestView>), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]

@@ -15,6 +15,7 @@ use crate::{AppError, AppState};
 
 /// The signed link's parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnsubscribeParams {
     /// The account.
     pub user: i64,
