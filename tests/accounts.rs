@@ -1444,6 +1444,31 @@ async fn http_layer_sets_headers_ids_limits_and_metrics() {
         let huge = json!({ "email": "a".repeat(2 * 1024 * 1024), "password": "x" });
         let refused = app.post("/api/v1/auth/login", None, &huge).await?;
         ensure!(refused.status == StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.status);
+        // Errors the HTTP layer answers itself are problem documents on the API too.
+        let is_problem = |reply: &Reply, status: StatusCode| {
+            reply.status == status
+                && reply.headers[header::CONTENT_TYPE] == "application/problem+json"
+                && reply.body["status"] == status.as_u16()
+        };
+        ensure!(is_problem(&refused, StatusCode::PAYLOAD_TOO_LARGE), "{:?}", refused.body);
+        let unknown = app.get("/api/v1/no-such-thing", None).await?;
+        ensure!(is_problem(&unknown, StatusCode::NOT_FOUND), "{:?}", unknown.body);
+        let wrong = app.send(Method::DELETE, "/api/v1/stats", None, None).await?;
+        ensure!(is_problem(&wrong, StatusCode::METHOD_NOT_ALLOWED), "{:?}", wrong.body);
+        ensure!(wrong.headers.contains_key(header::ALLOW), "{:?}", wrong.headers);
+        let mut plain = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/recommendations")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from("occupation_id=1"))?;
+        plain
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([10, 8, 8, 8], 40_000))));
+        let plain = app.raw(plain).await?;
+        ensure!(is_problem(&plain, StatusCode::UNSUPPORTED_MEDIA_TYPE), "{:?}", plain.body);
+        // A made-up method is counted as OTHER, so it cannot add a metric series.
+        let made_up = Method::from_bytes(b"FOO1")?;
+        app.send(made_up, "/api/v1/stats", None, None).await?;
 
         // Search is rate limited per address: a burst of 3, then 429 with Retry-After.
         for n in 0..3 {
@@ -1471,6 +1496,7 @@ async fn http_layer_sets_headers_ids_limits_and_metrics() {
         ] {
             ensure!(metrics.contains(needle), "missing {needle} in\n{metrics}");
         }
+        ensure!(!metrics.contains("FOO1") && metrics.contains("method=\"OTHER\""), "{metrics}");
         Ok(())
     })
     .await;

@@ -122,6 +122,38 @@ async fn writes_reach_search_within_a_second_and_sigkill_loses_nothing() -> anyh
     server.assert_indexes_match_database(&db).await?;
     check_api_contract(&server)?;
 
+    // Commands that only read work beside the running server: they no longer take the index
+    // writer the server holds. A second server on the same folder is refused, saying why.
+    let output = reskill(
+        &binary,
+        data_dir,
+        &[
+            "transitions",
+            "--from",
+            "data entry clerk",
+            "--format",
+            "json",
+        ],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .output()?;
+    ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    ensure!(report["from"]["label"] == "data entry clerk", "{report}");
+    let output = reskill(&binary, data_dir, &["serve", "--bind", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    ensure!(
+        !output.status.success() && stderr.contains("is a server already running"),
+        "{stderr}"
+    );
+
     let fresh: Vec<NewOpening> = (0..50)
         .map(|n| opening(n, "zanzibarqux", OpeningStatus::Open))
         .collect();

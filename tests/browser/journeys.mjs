@@ -131,7 +131,10 @@ async function seekerJourney(browser) {
   check(found, "an occupation among the hits has safer transitions");
   await audit(page, "occupation");
   check((await page.locator(".gauge svg[role=img]").count()) === 1, "the occupation page has a risk gauge");
-  check((await page.locator(".gauge figcaption").textContent()).includes("Source:"), "the gauge names its source");
+  check((await page.locator(".gauge figcaption").textContent()).includes("more exposed than"), "the gauge says what its figure means");
+  const readings = page.locator("table", { hasText: "What it measures" });
+  check((await readings.count()) === 1, "the occupation page lists each source and what it measures");
+  check((await readings.locator("tbody tr").count()) >= 1, "at least one source is listed");
   await screenshot(page, "occupation");
   await Promise.all([page.waitForNavigation(), page.locator(".cards a").first().click()]);
   await audit(page, "pathway");

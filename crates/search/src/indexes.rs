@@ -57,7 +57,9 @@ struct CommitPayload {
 }
 
 struct WriterState {
-    writer: IndexWriter<TantivyDocument>,
+    /// Opened on the first write: tantivy allows one writer per index across processes, and a
+    /// command that only reads (the CLI beside a running server) must not take it.
+    writer: Option<IndexWriter<TantivyDocument>>,
     /// Ids of the documents the index will hold once pending changes are committed; gives the
     /// payload's `doc_count` before the commit is visible.
     live_ids: HashSet<i64>,
@@ -69,6 +71,9 @@ struct WriterState {
 
 struct KindIndex {
     kind: IndexKind,
+    index: Index,
+    writer_threads: usize,
+    writer_bytes: usize,
     fields: Fields,
     reader: IndexReader,
     analyzers: AnalyzerPool,
@@ -173,9 +178,6 @@ impl KindIndex {
             stemmed: tokenizer(schema::STEMMED)?,
             unstemmed: tokenizer(schema::UNSTEMMED)?,
         };
-        let writer = index
-            .writer_with_num_threads(writer_threads, writer_bytes)
-            .context(|| format!("open a writer on the {kind} index"))?;
         let reader = open_reader(&index, kind)?;
         let payload = load_payload(&index, kind);
         let ids = live_ids(&reader.searcher(), kind)?;
@@ -189,12 +191,15 @@ impl KindIndex {
         }
         Ok(Self {
             kind,
+            index,
+            writer_threads,
+            writer_bytes,
             fields,
             reader,
             analyzers: AnalyzerPool::new(analyzers),
             columns: ColumnCache::default(),
             writer: Mutex::new(WriterState {
-                writer,
+                writer: None,
                 live_ids: ids,
                 pending_ops: 0,
                 pending_since: None,
@@ -208,6 +213,32 @@ impl KindIndex {
         self.writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Returns the index's writer, opening it on first use.
+    fn writer<'s>(
+        &self,
+        state: &'s mut WriterState,
+    ) -> Result<&'s mut IndexWriter<TantivyDocument>, SearchError> {
+        if state.writer.is_none() {
+            let kind = self.kind;
+            let writer = self
+                .index
+                .writer_with_num_threads(self.writer_threads, self.writer_bytes)
+                .context(|| {
+                    format!(
+                        "open a writer on the {kind} index (another Reskill process, such as a \
+                         running server, may be writing it)"
+                    )
+                })?;
+            state.writer = Some(writer);
+        }
+        state.writer.as_mut().ok_or_else(|| {
+            SearchError::internal(
+                format!("open a writer on the {} index", self.kind),
+                std::io::Error::other("writer missing after opening"),
+            )
+        })
     }
 
     fn id_term(&self, id: i64) -> Term {
@@ -232,10 +263,13 @@ impl KindIndex {
         let payload =
             serde_json::to_string(&payload).context(|| "serialise a commit payload".into())?;
         let kind = self.kind;
-        let result = state.writer.prepare_commit().and_then(|mut prepared| {
-            prepared.set_payload(&payload);
-            prepared.commit()
-        });
+        let result = self
+            .writer(state)?
+            .prepare_commit()
+            .and_then(|mut prepared| {
+                prepared.set_payload(&payload);
+                prepared.commit()
+            });
         if let Err(error) = result {
             self.recover(state);
             return Err(SearchError::internal(
@@ -254,7 +288,9 @@ impl KindIndex {
 
     /// Discards staged changes after a failure and resynchronises the live id set.
     fn recover(&self, state: &mut WriterState) {
-        if let Err(error) = state.writer.rollback() {
+        if let Some(writer) = state.writer.as_mut()
+            && let Err(error) = writer.rollback()
+        {
             tracing::error!(index = %self.kind, %error, "rollback failed");
         }
         state.pending_ops = 0;
@@ -731,6 +767,16 @@ impl SearchIndexes {
         Self::from_indexes(indexes, 1, RAM_WRITER_BYTES)
     }
 
+    /// Opens every index's writer now rather than on the first write, so a server learns at
+    /// start, not at its first commit, that another process is writing the same folder.
+    pub fn open_writers(&self) -> Result<(), SearchError> {
+        for kind in IndexKind::ALL {
+            let index = self.kind(kind);
+            index.writer(&mut index.lock())?;
+        }
+        Ok(())
+    }
+
     fn kind(&self, kind: IndexKind) -> &KindIndex {
         &self.inner[kind.slot()]
     }
@@ -742,9 +788,9 @@ impl SearchIndexes {
         let index = self.kind(doc.kind());
         let tantivy_doc = schema::to_tantivy(&index.fields, &doc);
         let mut state = index.lock();
-        state.writer.delete_term(index.id_term(doc.id()));
-        state
-            .writer
+        let writer = index.writer(&mut state)?;
+        writer.delete_term(index.id_term(doc.id()));
+        writer
             .add_document(tantivy_doc)
             .context(|| format!("add document {} to the {} index", doc.id(), index.kind))?;
         state.live_ids.insert(doc.id());
@@ -757,7 +803,7 @@ impl SearchIndexes {
     pub fn delete(&self, kind: IndexKind, id: i64) -> Result<(), SearchError> {
         let index = self.kind(kind);
         let mut state = index.lock();
-        state.writer.delete_term(index.id_term(id));
+        index.writer(&mut state)?.delete_term(index.id_term(id));
         state.live_ids.remove(&id);
         state.pending_ops += 1;
         state.pending_since.get_or_insert_with(Instant::now);
@@ -816,12 +862,12 @@ impl SearchIndexes {
         let mut state = index.lock();
         // No merging while the rebuild writes its segments: merges would compete with indexing
         // for the cores and rewrite segments about to be superseded.
-        state
-            .writer
+        index
+            .writer(&mut state)?
             .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let result = (|| {
-            state
-                .writer
+            index
+                .writer(&mut state)?
                 .delete_all_documents()
                 .context(|| format!("clear the {kind} index"))?;
             state.live_ids.clear();
@@ -834,8 +880,8 @@ impl SearchIndexes {
                         std::io::Error::other(format!("got a document of kind {}", doc.kind())),
                     ));
                 }
-                state
-                    .writer
+                index
+                    .writer(&mut state)?
                     .add_document(schema::to_tantivy(&index.fields, &doc))
                     .context(|| format!("add document {} to the {kind} index", doc.id()))?;
                 state.live_ids.insert(doc.id());
@@ -857,9 +903,9 @@ impl SearchIndexes {
                 Err(error)
             }
         };
-        state
-            .writer
-            .set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        if let Some(writer) = state.writer.as_mut() {
+            writer.set_merge_policy(Box::new(tantivy::indexer::LogMergePolicy::default()));
+        }
         let count = committed?;
         progress(count);
         tracing::info!(index = %kind, documents = count, "rebuilt index");

@@ -36,9 +36,8 @@ where
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         if !content_type.starts_with("application/json") {
-            return Err(AppError::invalid(
-                "body",
-                "the body must be JSON (Content-Type: application/json)",
+            return Err(AppError::UnsupportedMediaType(
+                "the body must be JSON (Content-Type: application/json)".to_owned(),
             ));
         }
         let bytes = axum::body::Bytes::from_request(request, state)

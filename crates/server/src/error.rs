@@ -40,6 +40,9 @@ pub enum AppError {
         /// The limit.
         limit_bytes: usize,
     },
+    /// The body is not in a format the endpoint reads; the message says which it wants.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// The database or index is not available right now.
     #[error("service unavailable")]
     Unavailable,
@@ -66,6 +69,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -69,6 +69,7 @@ pub fn wrap(router: Router, state: &AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(http.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(http.max_body_bytes))
+        .layer(middleware::from_fn(api_problems))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             http.request_timeout,
@@ -102,9 +103,66 @@ pub fn wrap(router: Router, state: &AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// Gives the API's error answers that come from the HTTP layer rather than a handler (no such
+/// route, wrong method, body over the limit, wrong content type) the same
+/// `application/problem+json` body every handler error has; other headers (`Allow`) are kept.
+async fn api_problems(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let already = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    let detail = match status {
+        StatusCode::NOT_FOUND => "there is no such endpoint; see /api/v1/openapi.json",
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "the endpoint does not take this method; the Allow header lists those it takes"
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => "the body is larger than the server accepts",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "the body is not in a format this endpoint reads",
+        _ => return response,
+    };
+    if !is_api || already {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let problem = crate::error::Problem {
+        title: status.canonical_reason().unwrap_or("error").to_owned(),
+        status: status.as_u16(),
+        detail: detail.to_owned(),
+        field: None,
+    };
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// Returns the method as a metrics label: the standard ones by name, anything else as `OTHER`,
+/// so requests with made-up methods cannot add series without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()

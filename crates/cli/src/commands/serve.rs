@@ -15,6 +15,13 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     }
     let db = super::open_database(settings).await?;
     let search = super::open_search(settings)?;
+    search.open_writers().with_context(|| {
+        format!(
+            "another process is writing the search indexes in {}: is a server already running on \
+             this data folder?",
+            settings.index_dir().display()
+        )
+    })?;
     let load_demo = reskill_store::stats::is_empty(&db).await? && demo_wanted(settings, &args);
     if !load_demo && args.demo {
         tracing::info!("--demo: the database is not empty, so the demo is not loaded");

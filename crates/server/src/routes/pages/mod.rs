@@ -208,6 +208,11 @@ impl IntoResponse for PageError {
                 "What you sent is too large",
                 error.to_string(),
             ),
+            AppError::UnsupportedMediaType(message) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "What you sent is in a form this page does not read",
+                message.clone(),
+            ),
             AppError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The service is unavailable",
