@@ -7,7 +7,6 @@
 //! (`constraints.max_weeks`, `skills[3]`), which serde's own errors do not do reliably.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use reskill_core::catalog::CourseMode;
 use reskill_core::matching::{GeoPoint, Minimise, PlanConstraints};
@@ -15,6 +14,7 @@ use reskill_core::{OccupationId, SkillId};
 use serde_json::{Map, Value};
 
 use super::occupations::{DEFAULT_TRANSITIONS, MAX_TRANSITIONS};
+use crate::api::ApiJson;
 use crate::services::engine::{
     Engine, Recommendation, RecommendationQuery, ResolveError, recommend, resolve_occupation,
 };
@@ -45,11 +45,9 @@ const FIELDS: &[&str] = &[
 #[utoipa::path(post, path = "/api/v1/recommendations", tag = "catalog", request_body(content = crate::views::JsonDocument, description = "occupation_id | occupation_uri | occupation_title, skills, infer_skills, location, constraints, limit, openings_limit (docs/MATCHING.md)"), responses((status = 200, body = crate::views::RecommendationView), (status = 400, body = crate::error::Problem)))]
 pub async fn create_recommendation(
     State(state): State<AppState>,
-    body: Bytes,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Recommendation>, AppError> {
     let engine = state.engine();
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|e| AppError::invalid("body", format!("body must be a JSON object: {e}")))?;
     let Value::Object(body) = body else {
         return Err(AppError::invalid("body", "body must be a JSON object"));
     };

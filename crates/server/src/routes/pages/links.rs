@@ -21,6 +21,7 @@ const EVERY_ROLE: &[Role] = &[Role::Seeker, Role::Caseworker, Role::Employer, Ro
 
 /// The token of an emailed link.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LinkQuery {
     /// The single-use token from the email.
     pub token: Option<String>,
