@@ -448,6 +448,7 @@ async fn occupation_attributes_replace_and_narrower_occupations_inherit() {
                 occupation_uri: occ_uri(n),
                 job_zone,
                 annual_earnings,
+                remote_work: annual_earnings.map(|_| 0.25),
             };
         let records = [
             record(1, Some(2.0), Some(20_000.0)),
@@ -472,6 +473,7 @@ async fn occupation_attributes_replace_and_narrower_occupations_inherit() {
             inherited.inherited
                 && inherited.job_zone == Some(2.0)
                 && inherited.annual_earnings == Some(20_000.0)
+                && inherited.remote_work == Some(0.25)
                 && inherited.earnings_currency == "GBP",
             "{inherited:?}"
         );

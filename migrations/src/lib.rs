@@ -17,6 +17,7 @@ mod m20261201_000201_mail_outbox_leases;
 mod m20261201_000202_outbox_claim_indexes;
 mod m20261207_000301_text_embeddings;
 mod m20261207_000302_occupation_attributes;
+mod m20261207_000303_remote_work;
 
 /// Runs Reskill's migrations in order.
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000202_outbox_claim_indexes::Migration),
             Box::new(m20261207_000301_text_embeddings::Migration),
             Box::new(m20261207_000302_occupation_attributes::Migration),
+            Box::new(m20261207_000303_remote_work::Migration),
         ]
     }
 }

@@ -459,10 +459,10 @@ pub enum ImportCommand {
         #[arg(long)]
         no_activate: bool,
     },
-    /// Import job zones and earnings per ESCO occupation (Nesta's occupation attributes:
-    /// concept_uri, job_zone, annual_earnings), replacing the stored ones. Transitions then
-    /// weigh preparation and leave out moves that cut pay below 75% or change the job zone
-    /// by more than one.
+    /// Import job zones, earnings and the remote-work index per ESCO occupation (Nesta's
+    /// occupation attributes: concept_uri, job_zone, annual_earnings, remote_labor_index),
+    /// replacing the stored ones. Transitions then weigh preparation and work context, and leave
+    /// out moves that cut pay below 75% or change the job zone by more than one.
     Labour {
         /// The CSV file.
         file: PathBuf,

@@ -1,6 +1,6 @@
 //! The occupation-attributes reader: preparation level (O*NET job zone) and annual earnings per
 //! ESCO occupation, as in Nesta's `mcc_transitions_Occupation_data.csv` (columns `concept_uri`,
-//! `job_zone`, `annual_earnings`; others ignored).
+//! `job_zone`, `annual_earnings`, and `remote_labor_index` when present; others ignored).
 //!
 //! Empty cells are unknown figures, not errors. A value outside its range (job zone 1–5,
 //! earnings above 0) or a repeated occupation stops the import with the file, line and column.
@@ -20,6 +20,8 @@ pub struct OccupationFigures {
     pub job_zone: Option<f64>,
     /// Mean annual earnings, in the file's currency.
     pub annual_earnings: Option<f64>,
+    /// How much of the work can be done remotely (Nesta's remote labour index, 0–1).
+    pub remote_work: Option<f64>,
 }
 
 /// Reads an occupation-attributes file.
@@ -45,6 +47,7 @@ pub fn read_occupation_figures_from(
             ),
         });
     };
+    let c_remote = table.optional_column("remote_labor_index");
     let mut out = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     while let Some(row) = table.next_row()? {
@@ -69,10 +72,20 @@ pub fn read_occupation_figures_from(
         {
             return Err(row.error(c_earnings, format!("earnings {earnings} are not above 0")));
         }
+        let remote_work = c_remote.map(optional).transpose()?.flatten();
+        if let (Some(remote), Some(col)) = (remote_work, c_remote)
+            && !(0.0..=1.0).contains(&remote)
+        {
+            return Err(row.error(
+                col,
+                format!("remote labour index {remote} is outside 0 to 1"),
+            ));
+        }
         out.push(OccupationFigures {
             occupation_uri: uri.to_owned(),
             job_zone,
             annual_earnings,
+            remote_work,
         });
     }
     Ok(out)
@@ -92,9 +105,9 @@ mod tests {
     #[test]
     fn figures_with_gaps_are_read() {
         let rows = read(
-            "concept_uri,occupation,job_zone,annual_earnings\n\
-             http://e/o/1,clerk,2.0,22031.9\n\
-             http://e/o/2,nurse,,\n",
+            "concept_uri,occupation,job_zone,annual_earnings,remote_labor_index\n\
+             http://e/o/1,clerk,2.0,22031.9,0.8\n\
+             http://e/o/2,nurse,,,\n",
         )
         .unwrap();
         assert_eq!(rows.len(), 2);
@@ -102,6 +115,10 @@ mod tests {
         assert_eq!(rows[0].annual_earnings, Some(22031.9));
         assert_eq!(rows[1].job_zone, None);
         assert_eq!(rows[1].annual_earnings, None);
+        assert_eq!(
+            (rows[0].remote_work, rows[1].remote_work),
+            (Some(0.8), None)
+        );
     }
 
     #[test]
@@ -124,6 +141,10 @@ mod tests {
                 "line 3",
             ),
             ("uri,zone\nhttp://e/o/1,2\n", "expected columns"),
+            (
+                "concept_uri,job_zone,annual_earnings,remote_labor_index\nhttp://e/o/1,2,1,1.5\n",
+                "remote_labor_index",
+            ),
         ] {
             let error = read(text).unwrap_err().to_string();
             assert!(error.contains(want), "{error:?} lacks {want:?}");

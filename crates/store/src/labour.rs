@@ -24,6 +24,8 @@ pub struct AttributeRecord {
     pub job_zone: Option<f64>,
     /// Mean annual earnings.
     pub annual_earnings: Option<f64>,
+    /// How much of the work can be done remotely.
+    pub remote_work: Option<f64>,
 }
 
 /// What an import did.
@@ -44,6 +46,8 @@ pub struct OccupationAttributes {
     pub job_zone: Option<f64>,
     /// Mean annual earnings in `earnings_currency`.
     pub annual_earnings: Option<f64>,
+    /// How much of the work can be done remotely.
+    pub remote_work: Option<f64>,
     /// ISO 4217 code of the earnings.
     pub earnings_currency: String,
     /// Where the figures come from.
@@ -82,6 +86,7 @@ where
             occupation_id: Set(id),
             job_zone: Set(record.job_zone),
             annual_earnings: Set(record.annual_earnings),
+            remote_work: Set(record.remote_work),
             earnings_currency: Set(currency.to_owned()),
             source: Set(source.to_owned()),
         });
@@ -91,7 +96,7 @@ where
         .exec(&txn)
         .await?;
     report.stored = rows.len();
-    // Six values a row: well under every backend's bind limit.
+    // Seven values a row: well under every backend's bind limit.
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<_> = rows.by_ref().take(1000).collect();
@@ -137,6 +142,7 @@ where
                     occupation_id: id,
                     job_zone: found.job_zone,
                     annual_earnings: found.annual_earnings,
+                    remote_work: found.remote_work,
                     earnings_currency: found.earnings_currency.clone(),
                     source: found.source.clone(),
                     inherited: current != id,

@@ -52,9 +52,9 @@ pub struct MatchConfig {
     /// and keeps about 3% of ordered occupation pairs; see docs/MATCHING.md.
     pub viable_fit: f64,
     /// Smallest similarity for a transition to be recommended when transitions rank by
-    /// similarity. Default 0.40: on the dev transition set 97% of the expert-related moves among
-    /// an origin's 100 most similar occupations reach it; the leaps it removes (marketing
-    /// assistant → legal policy officer at 0.36) are in docs/MATCHING.md.
+    /// similarity. Default 0.37: on the dev transition set 97% of the expert-related moves among
+    /// an origin's 100 most similar occupations reach it; the leaps it removes are in
+    /// docs/MATCHING.md.
     pub viable_similarity: f64,
     /// Smallest drop in risk percentile points for a transition to count as safer. Default 10.
     pub min_risk_reduction: f64,
@@ -71,6 +71,9 @@ pub struct MatchConfig {
     /// Weight of the difference in O*NET job zones, subtracted in the transition similarity.
     /// Default 0.06, chosen on the dev transition set.
     pub similarity_job_zone_weight: f64,
+    /// Weight of the difference in the standardised remote-work index (a work-context measure),
+    /// subtracted in the transition similarity. Default 0.1, chosen on the dev transition set.
+    pub similarity_work_context_weight: f64,
     /// Smallest share of today's earnings a safer transition may pay. Default 0.75 (Nesta's
     /// "desirable" test).
     pub min_earnings_ratio: f64,
@@ -127,13 +130,14 @@ impl Default for MatchConfig {
             sibling_credit: 0.5,
             sibling_max_group_size: 300,
             viable_fit: 0.30,
-            viable_similarity: 0.40,
+            viable_similarity: 0.37,
             min_risk_reduction: 10.0,
             include_riskier: false,
             similarity_essential_share: 0.75,
             similarity_text_weight: 0.75,
             similarity_isco_weight: 0.05,
             similarity_job_zone_weight: 0.06,
+            similarity_work_context_weight: 0.1,
             min_earnings_ratio: 0.75,
             max_job_zone_change: 1.0,
             transition_fit_weight: 0.6,

@@ -11,6 +11,8 @@
 //! - **text**: the cosine of the two occupations' texts (label and first sentence);
 //! - **ISCO**: the share of the four ISCO-08 digits the two occupations have in common;
 //! - **preparation**: minus the difference in O*NET job zones, when labour facts are attached.
+//! - **work context**: minus the difference in the standardised remote-work index, when labour
+//!   facts carry it.
 //!
 //! The skill part is the harmonic mean of forward and reverse. Text and ISCO need the worker's
 //! current occupation; without one the similarity is the skill part alone. Weights and figures
@@ -43,6 +45,10 @@ pub struct LabourFacts {
     pub job_zone: Option<f64>,
     /// Mean annual earnings, in one currency for the whole taxonomy.
     pub annual_earnings: Option<f64>,
+    /// How much of the work can be done remotely (Nesta's remote labour index): a work-context
+    /// measure, compared between occupations once standardised.
+    #[serde(default)]
+    pub remote_work: Option<f64>,
 }
 
 /// How a move compares in pay and preparation.
@@ -269,7 +275,14 @@ impl Taxonomy {
                 dense[o as usize] = Some(*fact);
             }
         }
+        let remote: Vec<Option<f64>> = dense
+            .iter()
+            .map(|f| f.and_then(|f| f.remote_work).filter(|r| r.is_finite()))
+            .collect();
+        let (context, mean_gap) = standardise(&remote);
         self.labour = dense;
+        self.work_context = context;
+        self.work_context_mean_gap = mean_gap;
         self
     }
 
@@ -369,6 +382,11 @@ impl super::fit::Matcher<'_> {
         } else {
             config.similarity_job_zone_weight.max(0.0)
         };
+        let context_weight = if taxonomy.work_context.is_empty() {
+            0.0
+        } else {
+            config.similarity_work_context_weight.max(0.0)
+        };
         let origin = current.and_then(|c| index.vector(c).map(|v| (c, v)));
         let out = (0..n)
             .map(|o| {
@@ -388,14 +406,46 @@ impl super::fit::Matcher<'_> {
                     .move_facts(c, o as u32)
                     .and_then(|m| m.job_zone_change)
                     .map_or(1.0, f64::abs);
+                // An unknown side counts as the typical gap, as when the weight was chosen.
+                let context = |i: usize| taxonomy.work_context.get(i).copied().flatten();
+                let context_gap = match (context(c as usize), context(o)) {
+                    (Some(a), Some(b)) => (a - b).abs(),
+                    _ => taxonomy.work_context_mean_gap,
+                };
                 ((skills + text_weight * text.max(0.0) + isco_weight * isco
-                    - zone_weight * zone_gap)
+                    - zone_weight * zone_gap
+                    - context_weight * context_gap)
                     / (1.0 + text_weight + isco_weight))
                     .clamp(0.0, 1.0)
             })
             .collect();
         Some(out)
     }
+}
+
+/// Returns the values as z-scores (over those present) and the mean absolute difference of the
+/// z-scores over all pairs of present values (computed from the sorted values, not pair by pair).
+fn standardise(values: &[Option<f64>]) -> (Vec<Option<f64>>, f64) {
+    let present: Vec<f64> = values.iter().flatten().copied().collect();
+    let n = present.len();
+    if n < 2 {
+        return (vec![None; values.len()], 0.0);
+    }
+    let mean = present.iter().sum::<f64>() / n as f64;
+    let sd = (present.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
+    if sd <= f64::EPSILON {
+        return (vec![None; values.len()], 0.0);
+    }
+    let z: Vec<Option<f64>> = values.iter().map(|v| v.map(|v| (v - mean) / sd)).collect();
+    let mut sorted: Vec<f64> = present.iter().map(|v| (v - mean) / sd).collect();
+    sorted.sort_by(f64::total_cmp);
+    // Σ_{i<j} (x_j − x_i) = Σ_k x_k (2k − n + 1) over the sorted values.
+    let sum: f64 = sorted
+        .iter()
+        .enumerate()
+        .map(|(k, x)| x * (2.0 * k as f64 - n as f64 + 1.0))
+        .sum();
+    (z, sum / (n as f64 * (n as f64 - 1.0) / 2.0))
 }
 
 /// Share of the four ISCO-08 digits two unit groups have in common, from the first.
@@ -414,6 +464,19 @@ mod tests {
     use super::super::fixture::*;
     use super::super::{MatchConfig, Matcher};
     use super::*;
+
+    #[test]
+    fn standardised_values_and_their_mean_gap() {
+        let (z, gap) = standardise(&[Some(1.0), None, Some(2.0), Some(3.0)]);
+        let sd = (2.0f64 / 3.0).sqrt();
+        assert!((z[0].unwrap() + 1.0 / sd).abs() < 1e-12);
+        assert_eq!(z[1], None);
+        assert!(z[2].unwrap().abs() < 1e-12);
+        // Pair gaps 1, 2 and 1 (in raw units), so 4/3 on average, over sd.
+        assert!((gap - 4.0 / 3.0 / sd).abs() < 1e-12);
+        assert_eq!(standardise(&[Some(1.0), None]).1, 0.0);
+        assert_eq!(standardise(&[Some(1.0), Some(1.0)]).0, vec![None, None]);
+    }
 
     fn index_of(taxonomy: &Taxonomy, id: OccupationId) -> usize {
         taxonomy.occupation_index[&id] as usize
@@ -565,6 +628,7 @@ mod tests {
     #[test]
     fn moves_that_cut_pay_or_jump_zones_are_not_offered() {
         let facts = |job_zone: f64, annual_earnings: f64| LabourFacts {
+            remote_work: None,
             job_zone: Some(job_zone),
             annual_earnings: Some(annual_earnings),
         };

@@ -181,6 +181,10 @@ pub struct Taxonomy {
     pub(crate) similarity: Option<std::sync::Arc<super::similarity::SimilarityIndex>>,
     /// Preparation level and pay by occupation index; empty until attached.
     pub(crate) labour: Vec<Option<super::similarity::LabourFacts>>,
+    /// Per occupation, its remote-work index standardised over the occupations that have one.
+    pub(crate) work_context: Vec<Option<f64>>,
+    /// Mean absolute difference of `work_context` over pairs, used when either side is unknown.
+    pub(crate) work_context_mean_gap: f64,
     pub(crate) stats: BuildStats,
 }
 
@@ -351,6 +355,8 @@ impl Taxonomy {
             risk,
             similarity: None,
             labour: Vec::new(),
+            work_context: Vec::new(),
+            work_context_mean_gap: 0.0,
             stats,
         }
     }

@@ -334,6 +334,7 @@ impl Engine {
                     let facts = LabourFacts {
                         job_zone: a.job_zone,
                         annual_earnings: a.annual_earnings,
+                        remote_work: a.remote_work,
                     };
                     (OccupationId(a.occupation_id), facts)
                 })

@@ -182,6 +182,7 @@ pub async fn import_attributes_file(
             occupation_uri: r.occupation_uri,
             job_zone: r.job_zone,
             annual_earnings: r.annual_earnings,
+            remote_work: r.remote_work,
         })
         .collect();
     let summary =

@@ -13,6 +13,8 @@ pub struct Model {
     pub job_zone: Option<f64>,
     /// Mean annual earnings in `earnings_currency`.
     pub annual_earnings: Option<f64>,
+    /// How much of the work can be done remotely (Nesta's remote labour index).
+    pub remote_work: Option<f64>,
     /// ISO 4217 code of the earnings.
     #[sea_orm(column_type = "Text")]
     pub earnings_currency: String,
