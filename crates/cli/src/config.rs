@@ -405,8 +405,15 @@ impl SettingsFile {
     /// variable, so flags and the environment still win.
     pub fn apply(&self, mut command: clap::Command) -> clap::Command {
         let with_default = |arg: clap::Arg, value: &str| {
-            // Hidden: secrets such as DATABASE_URL must not show up in --help.
-            arg.default_value(value.to_owned()).hide_default_value(true)
+            let takes_values = arg.get_action().takes_values();
+            let arg = arg.default_value(value.to_owned());
+            // Hidden: secrets such as DATABASE_URL must not show up in --help. Clap refuses
+            // the setting on a flag such as --cookie-secure, whose help shows no value anyway.
+            if takes_values {
+                arg.hide_default_value(true)
+            } else {
+                arg
+            }
         };
         for (id, value) in self.targets(&command) {
             command = command.mut_arg(id, |arg| with_default(arg, value));
@@ -473,7 +480,7 @@ fn unquote(value: &str) -> &str {
 mod tests {
     use std::path::Path;
 
-    use clap::CommandFactory;
+    use clap::{CommandFactory, FromArgMatches};
 
     use super::*;
     use crate::{Cli, Command};
@@ -557,6 +564,68 @@ mod tests {
         let f = file("DATABASE_URL=postgres://user:hunter2@db/reskill\n")?;
         let help = f.apply(Cli::command()).render_long_help().to_string();
         assert!(!help.contains("hunter2"), "{help}");
+        Ok(())
+    }
+
+    /// The sample in deploy/, which deployers copy.
+    const SAMPLE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/reskill.example.env"
+    );
+
+    /// `# NAME=VALUE` lines: the settings the sample leaves at their documented defaults.
+    fn commented_defaults(text: &str) -> Vec<(&str, &str)> {
+        text.lines()
+            .filter_map(|line| line.strip_prefix("# ")?.split_once('='))
+            .filter(|(name, _)| {
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_sample_settings_file_loads_and_validates() -> anyhow::Result<()> {
+        let cli = crate::parse_from(["reskill", "--config", SAMPLE, "serve"])?;
+        let settings = Settings::from_cli(&cli)?;
+        assert_eq!(settings.public_url, "https://reskill.example.org");
+        assert!(settings.database_named && settings.cookie_secure);
+        assert_eq!(settings.mail.from, "Reskill <noreply@reskill.example.org>");
+        assert!(matches!(cli.command, Some(Command::Serve(ref s)) if s.bind == "127.0.0.1:8080"));
+        Ok(())
+    }
+
+    #[test]
+    fn the_sample_names_every_setting() -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(SAMPLE)?;
+        let mut missing: Vec<String> = known()
+            .into_iter()
+            .chain(OTHER_SETTINGS.map(str::to_owned))
+            .filter(|name| name != "RESKILL_CONFIG")
+            .filter(|name| !text.contains(&format!("{name}=")))
+            .collect();
+        missing.sort();
+        assert!(missing.is_empty(), "not in {SAMPLE}: {missing:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn the_sample_documents_the_real_defaults() -> anyhow::Result<()> {
+        let text = std::fs::read_to_string(SAMPLE)?;
+        let defaults = commented_defaults(&text);
+        assert!(defaults.len() >= 15, "{defaults:?}");
+        // Uncommented, the documented defaults must parse to what no file at all gives.
+        let uncommented: String = defaults
+            .iter()
+            .filter(|(name, _)| !OTHER_SETTINGS.contains(name))
+            .map(|(name, value)| format!("{name}={value}\n"))
+            .collect();
+        let f = file(&uncommented)?;
+        let args = ["reskill", "serve"];
+        let with_file =
+            Cli::from_arg_matches(&f.apply(Cli::command()).try_get_matches_from(args)?)?;
+        let without = Cli::from_arg_matches(&Cli::command().try_get_matches_from(args)?)?;
+        assert_eq!(format!("{with_file:?}"), format!("{without:?}"));
+        assert!(defaults.contains(&("RESKILL_LOG", "info")));
         Ok(())
     }
 }

@@ -319,6 +319,32 @@ pub enum Command {
     /// Enqueue this week's digests to consenting seekers and caseload summaries to
     /// caseworkers (the sender delivers them).
     SendDigests(SendDigestsArgs),
+    /// Print a shell completion script: `reskill completions bash > /etc/bash_completion.d/reskill`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `reskill man > /usr/local/share/man/man1/reskill.1`.
+    Man,
+    /// Exit 0 when the server answers /healthz with a success status, else 1 (for container
+    /// health checks, which then need no curl).
+    Healthcheck(HealthcheckArgs),
+}
+
+/// Options of `reskill completions`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Options of `reskill healthcheck`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HealthcheckArgs {
+    /// URL to probe (default: /healthz on the listening address, RESKILL_BIND).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Seconds to wait for the answer.
+    #[arg(long, default_value_t = 5)]
+    pub timeout_secs: u64,
 }
 
 /// Subcommands of `reskill model`.
@@ -702,6 +728,14 @@ pub enum OutputFormat {
 
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    // These only print what clap knows: no settings to validate, no logging on stdout.
+    match &cli.command {
+        Some(Command::Completions(args)) => {
+            return commands::docs::completions(args.shell, &mut std::io::stdout().lock());
+        }
+        Some(Command::Man) => return commands::docs::man(&mut std::io::stdout().lock()),
+        _ => {}
+    }
     let settings = Settings::from_cli(&cli)?;
     let file = cli.settings_file.clone();
     init_tracing(file.as_ref());
@@ -731,6 +765,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Some(Command::User(command)) => commands::user::run(&settings, command).await,
             Some(Command::SendMail(args)) => commands::mail::send_mail(&settings, args).await,
             Some(Command::SendDigests(args)) => commands::mail::send_digests(&settings, args).await,
+            Some(Command::Healthcheck(args)) => commands::healthcheck::run(&settings, args).await,
+            Some(Command::Completions(_) | Command::Man) => unreachable!("handled above"),
         }
     })
 }

@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod docs;
 pub mod export;
 pub mod fit;
 pub mod gap;
+pub mod healthcheck;
 pub mod import;
 pub mod mail;
 pub mod model;
