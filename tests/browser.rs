@@ -81,8 +81,12 @@ fn browser_journeys_seeker_caseworker_employer_with_axe() -> anyhow::Result<()> 
     let data_dir = tempfile::tempdir()?;
     let port = free_port()?;
     let bind = format!("127.0.0.1:{port}");
-    let mut server =
-        Server(reskill(&binary, data_dir.path(), &["serve", "--bind", &bind]).spawn()?);
+    // Every journey comes from one address; the mail limiter has its own test.
+    let mut server = Server(
+        reskill(&binary, data_dir.path(), &["serve", "--bind", &bind])
+            .env("RESKILL_MAIL_REQUESTS_PER_HOUR", "1000")
+            .spawn()?,
+    );
     let deadline = Instant::now() + Duration::from_secs(180);
     while !healthy(port) {
         if let Some(status) = server.0.try_wait()? {

@@ -151,7 +151,8 @@ async function seekerJourney(browser) {
   await page.fill("#email", `seeker.${Date.now()}@example.org`);
   await page.fill("#password", "a long enough phrase");
   await Promise.all([page.waitForNavigation(), page.click("form.form button[type=submit]")]);
-  check(page.url() === pathway, `sign-up returns to the pathway, not ${page.url()}`);
+  const signupErrors = (await page.locator(".error-summary, main h1").allTextContents()).join(" / ");
+  check(page.url() === pathway, `sign-up returns to the pathway, not ${page.url()} (${signupErrors})`);
   await audit(page, "pathway signed in");
   await Promise.all([page.waitForNavigation(), page.getByRole("button", { name: "Save this plan" }).click()]);
   check(page.url().includes("/my/plans"), "saving shows the plans");
