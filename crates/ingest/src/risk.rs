@@ -447,11 +447,13 @@ fn read_soc_keyed(
             None => {
                 specialised_only += 1;
                 let n = rows.len() as f64;
-                let first = rows.remove(0).1;
+                let raw_value = rows.iter().map(|(_, r)| r.raw_value).sum::<f64>() / n;
+                let score = rows.iter().map(|(_, r)| r.score).sum::<f64>() / n;
+                // Lines and titles are only for messages: the first specialisation's stand.
+                let (_, first) = rows.swap_remove(0);
                 SocScore {
-                    raw_value: (first.raw_value + rows.iter().map(|r| r.1.raw_value).sum::<f64>())
-                        / n,
-                    score: (first.score + rows.iter().map(|r| r.1.score).sum::<f64>()) / n,
+                    raw_value,
+                    score,
                     ..first
                 }
             }

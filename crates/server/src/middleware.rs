@@ -107,7 +107,9 @@ pub fn wrap(router: Router, state: &AppState) -> Router {
 /// route, wrong method, body over the limit, wrong content type) the same
 /// `application/problem+json` body every handler error has; other headers (`Allow`) are kept.
 async fn api_problems(request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
     let response = next.run(request).await;
     let status = response.status();
     let already = response
@@ -123,7 +125,7 @@ async fn api_problems(request: Request, next: Next) -> Response {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "the body is not in a format this endpoint reads",
         _ => return response,
     };
-    if !is_api || already {
+    if already {
         return response;
     }
     let (mut parts, _) = response.into_parts();
