@@ -198,7 +198,23 @@ async fn everyday_skill_phrases_find_their_esco_skills_on_the_real_taxonomy() ->
         PHRASE_TARGET * 100.0
     );
 
-    // The same skill vectors rank transitions: the leaps the fit used to offer are gone.
+    // The same skill vectors rank transitions, with the rest of the shipped blend (job zones,
+    // work context, SOC codes) and exposure: the leaps the fit used to offer are gone, from the
+    // ranking and from the safer moves.
+    import::import_attributes_file(
+        &t.db,
+        &data.join("labour/nesta_occupation_attributes.csv"),
+        "GBP",
+        "Nesta",
+    )
+    .await?;
+    import::import_onet_crosswalk_file(
+        &t.db,
+        &data.join("crosswalk/esco_onet_crosswalk_MCC.csv"),
+        "MCC",
+    )
+    .await?;
+    demo::load_bundle_risk(&t.db, &search, &data).await?;
     let engine = reskill_server::services::engine::Engine::load(&t.db, Default::default())
         .await?
         .with_similarity(semantic.similarity_input().as_deref());
@@ -239,6 +255,19 @@ async fn everyday_skill_phrases_find_their_esco_skills_on_the_real_taxonomy() ->
             report.transitions.iter().all(|t| t.similarity.is_some()),
             "{origin}: ranked without similarity"
         );
+        ensure!(
+            !labels.iter().any(|l| absurd.contains(l)),
+            "{origin}: {labels:?}"
+        );
+        let safer = engine
+            .occupation_transitions(id, 5, false)
+            .ok_or_else(|| anyhow::anyhow!("no safer transitions for {origin:?}"))?;
+        let labels: Vec<&str> = safer
+            .transitions
+            .iter()
+            .map(|t| t.occupation.label.as_str())
+            .collect();
+        eprintln!("{origin}, safer: {labels:?}");
         ensure!(
             !labels.iter().any(|l| absurd.contains(l)),
             "{origin}: {labels:?}"

@@ -14,7 +14,9 @@ use reskill_core::taxonomy::{
 };
 use reskill_migrations::{Migrator, MigratorTrait};
 use reskill_store::taxonomy::SkillNode;
-use reskill_store::{ErrorKind, StorageError, catalog, changes, labour, risk, stats, taxonomy};
+use reskill_store::{
+    ErrorKind, StorageError, catalog, changes, crosswalk, labour, matching, risk, stats, taxonomy,
+};
 use reskill_tests::db::{for_each_backend, for_each_backend_with};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
 use sea_orm_migration::SchemaManager;
@@ -487,6 +489,55 @@ async fn occupation_attributes_replace_and_narrower_occupations_inherit() {
         labour::replace_occupation_attributes(&t.db, &[record(3, Some(3.0), None)], "GBP", "test")
             .await?;
         let all = labour::occupation_attributes(&t.db).await?;
+        ensure!(all.len() == 1 && all[0].occupation_id == three, "{all:?}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn onet_codes_replace_and_narrower_occupations_inherit() {
+    for_each_backend(|t| async move {
+        taxonomy::import_esco(&t.db, &small_bundle(), &no_progress).await?;
+        let code = |n: u32, code: &str| (occ_uri(n), code.to_owned());
+        let before = matching::engine_data_version(&t.db).await?;
+        let report = crosswalk::replace_onet_codes(
+            &t.db,
+            &[
+                code(1, "43-4051.00"),
+                code(3, "27-3091.00"),
+                code(404, "11-1011.00"),
+            ],
+            "test crosswalk",
+        )
+        .await?;
+        ensure!(
+            report.stored == 2 && report.unknown == vec![occ_uri(404)],
+            "{report:?}"
+        );
+        // The engine notices the new codes and reloads.
+        ensure!(matching::engine_data_version(&t.db).await? != before);
+        let id = |n: u32| {
+            let db = t.db.clone();
+            async move { anyhow::Ok(taxonomy::occupation_by_uri(&db, &occ_uri(n)).await?.id.0) }
+        };
+        let (one, two, three) = (id(1).await?, id(2).await?, id(3).await?);
+        let all = crosswalk::onet_codes(&t.db).await?;
+        let of = |id: i64| all.iter().find(|c| c.occupation_id == id);
+        // Occupation 2 is narrower than 1 and has no code of its own.
+        ensure!(
+            of(two).is_some_and(|c| c.inherited && c.onet_code == "43-4051.00"),
+            "{all:?}"
+        );
+        ensure!(of(one).is_some_and(|c| !c.inherited), "{all:?}");
+        ensure!(
+            of(three).is_some_and(|c| c.onet_code == "27-3091.00"),
+            "{all:?}"
+        );
+
+        // A new import replaces the old one entirely.
+        crosswalk::replace_onet_codes(&t.db, &[code(3, "27-3091.00")], "test crosswalk").await?;
+        let all = crosswalk::onet_codes(&t.db).await?;
         ensure!(all.len() == 1 && all[0].occupation_id == three, "{all:?}");
         Ok(())
     })

@@ -18,6 +18,7 @@ mod m20261201_000202_outbox_claim_indexes;
 mod m20261207_000301_text_embeddings;
 mod m20261207_000302_occupation_attributes;
 mod m20261207_000303_remote_work;
+mod m20261207_000304_occupation_onet_codes;
 
 /// Runs Reskill's migrations in order.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000301_text_embeddings::Migration),
             Box::new(m20261207_000302_occupation_attributes::Migration),
             Box::new(m20261207_000303_remote_work::Migration),
+            Box::new(m20261207_000304_occupation_onet_codes::Migration),
         ]
     }
 }

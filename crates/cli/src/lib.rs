@@ -499,6 +499,16 @@ pub enum ImportCommand {
         #[arg(long, default_value = "Nesta Mapping Career Causeways")]
         source: String,
     },
+    /// Import each ESCO occupation's O*NET-SOC code from an ESCO→O*NET crosswalk
+    /// (esco_onet_crosswalk_*.csv: concept_uri, onet_code), replacing the stored ones.
+    /// Transitions then weigh the levels of the SOC hierarchy two occupations share.
+    Crosswalk {
+        /// The CSV file.
+        file: PathBuf,
+        /// Which crosswalk it is, kept beside the codes.
+        #[arg(long, default_value = "ESCO–O*NET crosswalk")]
+        source: String,
+    },
     /// Import course files, tagging each course with taxonomy skills and an occupation. Reads
     /// Reskill's course CSV (see crates/ingest/src/courses.rs for the columns), the edX,
     /// Udemy and Coursera catalogues and Sweden's YH programme list. Bad rows are reported with

@@ -1,6 +1,7 @@
 //! Readers for outside formats.
 
 pub mod courses;
+pub mod crosswalk;
 pub mod demo;
 pub mod error;
 pub mod esco;

@@ -334,7 +334,7 @@ fn read_scores(
 }
 
 /// Returns the SOC 2010 code (`NN-NNNN`) that `code` starts with, if it starts with one.
-fn soc_prefix(code: &str) -> Option<&str> {
+pub(crate) fn soc_prefix(code: &str) -> Option<&str> {
     let soc = code.get(..7)?;
     let bytes = soc.as_bytes();
     let shape = bytes[2] == b'-'

@@ -7,13 +7,12 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, QuerySelect, TransactionSession,
-    TransactionTrait,
+    ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait,
 };
 
 use crate::StorageError;
 use crate::db::begin_write;
-use crate::entities::{occupation, occupation_attribute};
+use crate::entities::occupation_attribute;
 
 /// One occupation's figures as read from a file, keyed by ESCO URI.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,15 +65,7 @@ pub async fn replace_occupation_attributes<C>(
 where
     C: TransactionTrait + ConnectionTrait,
 {
-    let ids: HashMap<String, i64> = occupation::Entity::find()
-        .select_only()
-        .column(occupation::Column::Uri)
-        .column(occupation::Column::Id)
-        .into_tuple::<(String, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let ids = crate::inherit::occupation_ids_by_uri(db).await?;
     let mut report = AttributesImport::default();
     let mut rows = Vec::with_capacity(records.len());
     for record in records {
@@ -119,43 +110,17 @@ where
         .into_iter()
         .map(|m| (m.occupation_id, m))
         .collect();
-    if own.is_empty() {
-        return Ok(Vec::new());
-    }
-    let parents: HashMap<i64, Option<i64>> = occupation::Entity::find()
-        .select_only()
-        .column(occupation::Column::Id)
-        .column(occupation::Column::ParentId)
-        .into_tuple::<(i64, Option<i64>)>()
-        .all(db)
+    Ok(crate::inherit::from_nearest_ancestor(db, &own)
         .await?
         .into_iter()
-        .collect();
-    let mut out = Vec::new();
-    for &id in parents.keys() {
-        // Walk up at most as many steps as there are occupations, so a cycle cannot hang.
-        let mut at = Some(id);
-        let mut steps = 0;
-        while let Some(current) = at {
-            if let Some(found) = own.get(&current) {
-                out.push(OccupationAttributes {
-                    occupation_id: id,
-                    job_zone: found.job_zone,
-                    annual_earnings: found.annual_earnings,
-                    remote_work: found.remote_work,
-                    earnings_currency: found.earnings_currency.clone(),
-                    source: found.source.clone(),
-                    inherited: current != id,
-                });
-                break;
-            }
-            steps += 1;
-            if steps > parents.len() {
-                break;
-            }
-            at = parents.get(&current).copied().flatten();
-        }
-    }
-    out.sort_by_key(|a| a.occupation_id);
-    Ok(out)
+        .map(|(occupation_id, found, inherited)| OccupationAttributes {
+            occupation_id,
+            job_zone: found.job_zone,
+            annual_earnings: found.annual_earnings,
+            remote_work: found.remote_work,
+            earnings_currency: found.earnings_currency,
+            source: found.source,
+            inherited,
+        })
+        .collect())
 }

@@ -395,6 +395,8 @@ pub struct EngineDataVersion {
     pub risk_sources: Vec<(String, i32, bool, String)>,
     /// Number of occupations with labour attributes of their own.
     pub occupation_attributes: u64,
+    /// Number of occupations with an O*NET-SOC code of their own.
+    pub occupation_onet_codes: u64,
 }
 
 /// Returns the current [`EngineDataVersion`].
@@ -413,6 +415,9 @@ pub async fn engine_data_version(
         risk_scores: risk_score::Entity::find().count(db).await?,
         risk_sources: sources,
         occupation_attributes: crate::entities::occupation_attribute::Entity::find()
+            .count(db)
+            .await?,
+        occupation_onet_codes: crate::entities::occupation_onet_code::Entity::find()
             .count(db)
             .await?,
     })

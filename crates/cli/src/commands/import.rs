@@ -1,4 +1,4 @@
-//! `reskill import esco|risk|labour|courses|openings`.
+//! `reskill import esco|risk|labour|crosswalk|courses|openings`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -62,6 +62,13 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             )
             .await
             .with_context(|| format!("labour import from {} failed", file.display()))?;
+            println!("{report}");
+        }
+        ImportCommand::Crosswalk { file, source } => {
+            let report =
+                reskill_server::services::import::import_onet_crosswalk_file(&db, &file, &source)
+                    .await
+                    .with_context(|| format!("crosswalk import from {} failed", file.display()))?;
             println!("{report}");
         }
         ImportCommand::Courses { files, batch_size } => {

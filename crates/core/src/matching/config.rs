@@ -51,8 +51,9 @@ pub struct MatchConfig {
     /// risk it gives 88% of high-risk occupations at least 5 viable safer transitions (0.35: 77%),
     /// and keeps about 3% of ordered occupation pairs; see docs/MATCHING.md.
     pub viable_fit: f64,
-    /// Smallest similarity for a transition to be recommended when transitions rank by
-    /// similarity. Default 0.37: on the dev transition set 97% of the expert-related moves among
+    /// Smallest viability (the similarity without its SOC part) for a transition to be
+    /// recommended when transitions rank by similarity. Default 0.37: on the dev transition set
+    /// 97% of the expert-related moves among
     /// an origin's 100 most similar occupations reach it; the leaps it removes are in
     /// docs/MATCHING.md.
     pub viable_similarity: f64,
@@ -68,6 +69,10 @@ pub struct MatchConfig {
     pub similarity_text_weight: f64,
     /// Weight of the shared ISCO-08 digits in the transition similarity. Default 0.05.
     pub similarity_isco_weight: f64,
+    /// Weight of the shared levels of the O*NET-SOC hierarchy (major group, minor group, broad
+    /// and detailed occupation) in the transition similarity, when O*NET codes are attached.
+    /// Default 0.4, chosen on the dev transition set.
+    pub similarity_soc_weight: f64,
     /// Weight of the difference in O*NET job zones, subtracted in the transition similarity.
     /// Default 0.06, chosen on the dev transition set.
     pub similarity_job_zone_weight: f64,
@@ -136,6 +141,7 @@ impl Default for MatchConfig {
             similarity_essential_share: 0.75,
             similarity_text_weight: 0.75,
             similarity_isco_weight: 0.05,
+            similarity_soc_weight: 0.4,
             similarity_job_zone_weight: 0.06,
             similarity_work_context_weight: 0.1,
             min_earnings_ratio: 0.75,

@@ -10,11 +10,14 @@
 //!   lower;
 //! - **text**: the cosine of the two occupations' texts (label and first sentence);
 //! - **ISCO**: the share of the four ISCO-08 digits the two occupations have in common;
+//! - **SOC**: the share of the four levels of the O*NET-SOC hierarchy (major group, minor group,
+//!   broad and detailed occupation) the two occupations have in common, when a crosswalk gives
+//!   their O*NET codes — a second expert classification, built from US work descriptions;
 //! - **preparation**: minus the difference in O*NET job zones, when labour facts are attached.
 //! - **work context**: minus the difference in the standardised remote-work index, when labour
 //!   facts carry it.
 //!
-//! The skill part is the harmonic mean of forward and reverse. Text and ISCO need the worker's
+//! The skill part is the harmonic mean of forward and reverse. Text, ISCO and SOC need the worker's
 //! current occupation; without one the similarity is the skill part alone. Weights and figures
 //! are in docs/MATCHING.md.
 
@@ -286,6 +289,19 @@ impl Taxonomy {
         self
     }
 
+    /// Attaches each occupation's O*NET-SOC code (from an ESCO → O*NET crosswalk); occupations
+    /// not listed have none and share no SOC level with any other.
+    pub fn with_onet_codes(mut self, codes: &[(OccupationId, String)]) -> Self {
+        let mut dense: Vec<Option<Box<str>>> = vec![None; self.occupations.len()];
+        for (id, code) in codes {
+            if let Some(&o) = self.occupation_index.get(id) {
+                dense[o as usize] = Some(code.as_str().into());
+            }
+        }
+        self.onet_codes = dense;
+        self
+    }
+
     /// Returns how a move from occupation index `from` to `to` compares in pay and
     /// preparation, when labour facts are attached.
     pub(crate) fn move_facts(&self, from: u32, to: u32) -> Option<MoveFacts> {
@@ -301,16 +317,44 @@ impl Taxonomy {
     }
 }
 
+/// How close a worker is to one occupation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Closeness {
+    /// Every part: what transitions rank by.
+    pub similarity: f64,
+    /// Every part but the SOC hierarchy: what decides whether a move is viable. Whether a person
+    /// can make a move rests on their skills and the work, not on how one national
+    /// classification files the two jobs (it puts, for example, marketing specialists beside
+    /// management analysts and apart from marketing managers).
+    pub viability: f64,
+}
+
 impl super::fit::Matcher<'_> {
     /// Returns the similarity in [0, 1] of a worker to every occupation, by dense index, or
-    /// `None` when the taxonomy has no vectors attached. `current` is the worker's current
-    /// occupation index: its essential and optional requirements weigh the reverse part, and
-    /// its text and ISCO group add the occupation parts.
+    /// `None` when the taxonomy has no vectors attached (see [`Self::closeness`]).
+    #[cfg(test)]
     pub(crate) fn similarities(
         &self,
         profile: &SkillProfile,
         current: Option<u32>,
     ) -> Option<Vec<f64>> {
+        Some(
+            self.closeness(profile, current)?
+                .into_iter()
+                .map(|c| c.similarity)
+                .collect(),
+        )
+    }
+
+    /// Returns the similarity and viability in [0, 1] of a worker to every occupation, by
+    /// dense index, or `None` when the taxonomy has no vectors attached. `current` is the
+    /// worker's current occupation index: its essential and optional requirements weigh the
+    /// reverse part, and its text, ISCO group and SOC code add the occupation parts.
+    pub(crate) fn closeness(
+        &self,
+        profile: &SkillProfile,
+        current: Option<u32>,
+    ) -> Option<Vec<Closeness>> {
         let taxonomy = self.taxonomy;
         let index = taxonomy.similarity.as_deref()?;
         let config: &MatchConfig = &self.config;
@@ -377,6 +421,13 @@ impl super::fit::Matcher<'_> {
 
         let text_weight = config.similarity_text_weight.max(0.0);
         let isco_weight = config.similarity_isco_weight.max(0.0);
+        // Without a crosswalk the part is left out rather than counted as zero for everyone, so
+        // the similarity keeps its scale.
+        let soc_weight = if taxonomy.onet_codes.is_empty() {
+            0.0
+        } else {
+            config.similarity_soc_weight.max(0.0)
+        };
         let zone_weight = if taxonomy.labour.is_empty() {
             0.0
         } else {
@@ -392,7 +443,10 @@ impl super::fit::Matcher<'_> {
             .map(|o| {
                 let skills = harmonic(forward[o], reverse[o].blend(share));
                 let Some((c, origin_vector)) = origin else {
-                    return skills;
+                    return Closeness {
+                        similarity: skills,
+                        viability: skills,
+                    };
                 };
                 let text = index.vector(o as u32).map_or(0.0, |v| {
                     f64::from(origin_vector.iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
@@ -401,6 +455,16 @@ impl super::fit::Matcher<'_> {
                     &taxonomy.occupations[c as usize].isco_group,
                     &taxonomy.occupations[o].isco_group,
                 );
+                let soc = match (
+                    taxonomy
+                        .onet_codes
+                        .get(c as usize)
+                        .and_then(Option::as_deref),
+                    taxonomy.onet_codes.get(o).and_then(Option::as_deref),
+                ) {
+                    (Some(a), Some(b)) => shared_soc_levels(a, b),
+                    _ => 0.0,
+                };
                 // An unknown job zone counts as one zone apart, as when the weight was chosen.
                 let zone_gap = taxonomy
                     .move_facts(c, o as u32)
@@ -412,11 +476,14 @@ impl super::fit::Matcher<'_> {
                     (Some(a), Some(b)) => (a - b).abs(),
                     _ => taxonomy.work_context_mean_gap,
                 };
-                ((skills + text_weight * text.max(0.0) + isco_weight * isco
+                let sum = skills + text_weight * text.max(0.0) + isco_weight * isco
                     - zone_weight * zone_gap
-                    - context_weight * context_gap)
-                    / (1.0 + text_weight + isco_weight))
-                    .clamp(0.0, 1.0)
+                    - context_weight * context_gap;
+                let weights = 1.0 + text_weight + isco_weight;
+                Closeness {
+                    similarity: ((sum + soc_weight * soc) / (weights + soc_weight)).clamp(0.0, 1.0),
+                    viability: (sum / weights).clamp(0.0, 1.0),
+                }
             })
             .collect();
         Some(out)
@@ -446,6 +513,17 @@ fn standardise(values: &[Option<f64>]) -> (Vec<Option<f64>>, f64) {
         .map(|(k, x)| x * (2.0 * k as f64 - n as f64 + 1.0))
         .sum();
     (z, sum / (n as f64 * (n as f64 - 1.0) / 2.0))
+}
+
+/// Share of the four levels of the SOC hierarchy two O*NET-SOC codes (`43-4051.00`) have in
+/// common: major group (`43`), minor group (`43-4`), broad occupation (`43-405`) and detailed
+/// occupation (`43-4051`), each level counting only when the broader ones match.
+fn shared_soc_levels(a: &str, b: &str) -> f64 {
+    [2, 4, 6, 7]
+        .iter()
+        .take_while(|&&cut| matches!((a.get(..cut), b.get(..cut)), (Some(x), Some(y)) if x == y))
+        .count() as f64
+        / 4.0
 }
 
 /// Share of the four ISCO-08 digits two unit groups have in common, from the first.
@@ -623,6 +701,61 @@ mod tests {
             "{} vs {expected_clerk}",
             with[clerk]
         );
+    }
+
+    #[test]
+    fn shared_soc_levels_join_when_codes_are_attached() {
+        let vectors = [
+            (CALL_CENTRE_AGENT, [1.0, 0.0]),
+            (CUSTOMER_SERVICE_MANAGER, [1.0, 0.0]),
+            (DATA_ENTRY_CLERK, [0.0, 1.0]),
+        ];
+        let plain = taxonomy().with_similarity(&input(&[], &vectors));
+        let coded = taxonomy()
+            .with_similarity(&input(&[], &vectors))
+            .with_onet_codes(&[
+                (CALL_CENTRE_AGENT, "43-4051.00".to_owned()),
+                (DATA_ENTRY_CLERK, "43-9021.00".to_owned()),
+                (BOOKKEEPER, "43-3031.00".to_owned()),
+            ]);
+        let worker = call_centre_worker();
+        let current = plain.occupation_index[&CALL_CENTRE_AGENT];
+        let similarities = |taxonomy: &Taxonomy| {
+            let matcher = Matcher::new(taxonomy, MatchConfig::default());
+            matcher
+                .similarities(&matcher.profile(&worker.skills), Some(current))
+                .unwrap()
+        };
+        let (without, with) = (similarities(&plain), similarities(&coded));
+        let config = MatchConfig::default();
+        let before = 1.0 + config.similarity_text_weight + config.similarity_isco_weight;
+        let after = before + config.similarity_soc_weight;
+        // The clerk shares the major group (43) only: one level of four.
+        let clerk = index_of(&plain, DATA_ENTRY_CLERK);
+        let expected = (without[clerk] * before + config.similarity_soc_weight * 0.25) / after;
+        assert!(
+            (with[clerk] - expected).abs() < 1e-6,
+            "{} vs {expected}",
+            with[clerk]
+        );
+        // The manager has no code: no SOC credit, only the larger denominator.
+        let manager = index_of(&plain, CUSTOMER_SERVICE_MANAGER);
+        let expected = without[manager] * before / after;
+        assert!(
+            (with[manager] - expected).abs() < 1e-6,
+            "{} vs {expected}",
+            with[manager]
+        );
+    }
+
+    #[test]
+    fn soc_levels_count_from_the_major_group() {
+        assert_eq!(shared_soc_levels("43-4051.00", "43-4051.03"), 1.0);
+        assert_eq!(shared_soc_levels("43-4051.00", "43-4059.00"), 0.75);
+        assert_eq!(shared_soc_levels("43-4051.00", "43-4111.00"), 0.5);
+        assert_eq!(shared_soc_levels("43-4051.00", "43-9021.00"), 0.25);
+        assert_eq!(shared_soc_levels("43-4051.00", "41-4051.00"), 0.0);
+        assert_eq!(shared_soc_levels("", "43-4051.00"), 0.0);
     }
 
     #[test]

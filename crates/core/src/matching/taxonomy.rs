@@ -185,6 +185,9 @@ pub struct Taxonomy {
     pub(crate) work_context: Vec<Option<f64>>,
     /// Mean absolute difference of `work_context` over pairs, used when either side is unknown.
     pub(crate) work_context_mean_gap: f64,
+    /// Each occupation's O*NET-SOC code by dense index, when a crosswalk is attached (else
+    /// empty).
+    pub(crate) onet_codes: Vec<Option<Box<str>>>,
     pub(crate) stats: BuildStats,
 }
 
@@ -357,6 +360,7 @@ impl Taxonomy {
             labour: Vec::new(),
             work_context: Vec::new(),
             work_context_mean_gap: 0.0,
+            onet_codes: Vec::new(),
             stats,
         }
     }

@@ -33,9 +33,14 @@ pub struct Transition {
     pub score_parts: TransitionScoreParts,
     /// Open openings for the occupation, as supplied by the caller.
     pub demand: u32,
-    /// Similarity in [0, 1] by meaning (skills, texts, ISCO group), when the semantic layer's
-    /// vectors are attached; it ranks transitions in place of the fit.
+    /// Similarity in [0, 1] by meaning (skills, texts, ISCO and SOC groups, preparation, work
+    /// context), when the semantic layer's vectors are attached; it ranks transitions in place
+    /// of the fit.
     pub similarity: Option<f64>,
+    /// The similarity without the SOC part, which must reach
+    /// [`viable_similarity`](super::MatchConfig::viable_similarity) for a move to be offered.
+    #[serde(default)]
+    pub viability: Option<f64>,
     /// Fit, matched and missing skills.
     pub fit: FitExplanation,
     /// Risk before and after, with the source both were read from.
@@ -49,7 +54,8 @@ impl Matcher<'_> {
     ///
     /// Candidates are every occupation except the current one with fit ≥
     /// [`viable_fit`](super::MatchConfig::viable_fit) and, when the semantic layer's vectors
-    /// are attached, similarity ≥ [`viable_similarity`](super::MatchConfig::viable_similarity). Unless
+    /// are attached, viability (the similarity without the SOC part) ≥
+    /// [`viable_similarity`](super::MatchConfig::viable_similarity). Unless
     /// [`include_riskier`](super::MatchConfig::include_riskier) is set and when the current
     /// occupation has a risk score, a candidate must be scored by a common source and be at least
     /// [`min_risk_reduction`](super::MatchConfig::min_risk_reduction) percentile points safer,
@@ -70,7 +76,7 @@ impl Matcher<'_> {
             .current_occupation
             .and_then(|id| taxonomy.occupation_index.get(&id).copied());
         let current_scored = current.is_some_and(|c| taxonomy.risk.is_scored(c));
-        let similarities = self.similarities(&profile, current);
+        let closeness = self.closeness(&profile, current);
         let max_demand = demand.values().copied().max().unwrap_or(0);
         let demand_norm = (1.0 + f64::from(max_demand)).ln();
 
@@ -112,12 +118,12 @@ impl Matcher<'_> {
             } else {
                 0.0
             };
-            let closeness = similarities.as_ref().map_or(fit, |s| s[t as usize]);
-            if similarities.is_some() && closeness < config.viable_similarity {
+            let near = closeness.as_ref().map(|c| c[t as usize]);
+            if near.is_some_and(|c| c.viability < config.viable_similarity) {
                 continue;
             }
             let parts = TransitionScoreParts {
-                fit: config.transition_fit_weight * closeness,
+                fit: config.transition_fit_weight * near.map_or(fit, |c| c.similarity),
                 risk: config.transition_risk_weight
                     * reduction.map_or(0.0, |p| (p / 100.0).clamp(-1.0, 1.0)),
                 demand: config.transition_demand_weight * demand_share,
@@ -134,7 +140,8 @@ impl Matcher<'_> {
                 |(score, t, score_parts, risk, openings, labour)| Transition {
                     score,
                     score_parts,
-                    similarity: similarities.as_ref().map(|s| s[t as usize]),
+                    similarity: closeness.as_ref().map(|c| c[t as usize].similarity),
+                    viability: closeness.as_ref().map(|c| c[t as usize].viability),
                     demand: openings,
                     fit: self.explain_index(&profile, t),
                     risk,

@@ -121,6 +121,8 @@ pub struct RealBundleReport {
     pub catalog: Vec<super::catalog::CatalogImportReport>,
     /// Job zones and earnings.
     pub attributes: Option<import::AttributesImportReport>,
+    /// O*NET-SOC codes.
+    pub onet_codes: Option<import::CrosswalkImportReport>,
 }
 
 impl fmt::Display for RealBundleReport {
@@ -133,6 +135,9 @@ impl fmt::Display for RealBundleReport {
         }
         if let Some(attributes) = &self.attributes {
             writeln!(f, "{attributes}")?;
+        }
+        if let Some(codes) = &self.onet_codes {
+            writeln!(f, "{codes}")?;
         }
         for report in &self.catalog {
             writeln!(f, "{report}")?;
@@ -190,11 +195,14 @@ const BUNDLE_RISK: [(&str, &str, i32, Keyed); 4] = [
 /// The ESCO–O*NET crosswalk under `crosswalk/`, for the SOC-keyed tables (Nesta's MCC version,
 /// the one PROVENANCE.md's chain to SOC 2018 names).
 const BUNDLE_CROSSWALK: &str = "esco_onet_crosswalk_MCC.csv";
+/// How the crosswalk's O*NET codes are credited when stored for the transition similarity.
+const BUNDLE_CROSSWALK_SOURCE: &str = "Nesta Mapping Career Causeways ESCO–O*NET crosswalk";
 /// SOC 2010 → SOC 2018 under `crosswalk/`, for the generative-AI tables.
 const BUNDLE_SOC_CROSSWALK: &str = "soc2010_to_soc2018_crosswalk.csv";
 
 /// Loads the whole real bundle from a folder laid out like `../shared/data`: ESCO, the Nesta
-/// and Frey–Osborne automation-risk tables and the two generative-AI exposure tables, every
+/// and Frey–Osborne automation-risk tables and the two generative-AI exposure tables, job zones
+/// and earnings, the ESCO → O*NET-SOC codes, every
 /// course and programme CSV, and every openings file, tagged.
 /// Safe to run twice: every step upserts.
 pub async fn load_real_bundle(
@@ -211,6 +219,14 @@ pub async fn load_real_bundle(
     let (file, currency, source) = BUNDLE_ATTRIBUTES;
     report.attributes =
         Some(import::import_attributes_file(db, &dir.join(file), currency, source).await?);
+    report.onet_codes = Some(
+        import::import_onet_crosswalk_file(
+            db,
+            &dir.join("crosswalk").join(BUNDLE_CROSSWALK),
+            BUNDLE_CROSSWALK_SOURCE,
+        )
+        .await?,
+    );
     let tagger = std::sync::Arc::new(super::catalog::CatalogTagger::load(db).await?);
     for folder in ["courses", "programs"] {
         for file in csv_files(&dir.join(folder))? {

@@ -339,7 +339,15 @@ impl Engine {
                     (OccupationId(a.occupation_id), facts)
                 })
                 .collect();
-        let taxonomy = Taxonomy::build(input).with_labour_facts(&labour);
+        let onet_codes: Vec<(OccupationId, String)> = reskill_store::crosswalk::onet_codes(db)
+            .await
+            .context("failed to load O*NET-SOC codes")?
+            .into_iter()
+            .map(|c| (OccupationId(c.occupation_id), c.onet_code))
+            .collect();
+        let taxonomy = Taxonomy::build(input)
+            .with_labour_facts(&labour)
+            .with_onet_codes(&onet_codes);
         let (courses, labels): (Vec<CourseInput>, Vec<CourseLabel>) = courses.into_iter().unzip();
         let engine = Engine {
             taxonomy,
@@ -710,7 +718,8 @@ pub struct RiskReadingDetail {
 pub struct Thresholds {
     /// Smallest fit listed.
     pub viable_fit: f64,
-    /// Smallest similarity listed, when transitions rank by similarity.
+    /// Smallest viability (the similarity without its SOC part) listed, when transitions rank
+    /// by similarity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub viable_similarity: Option<f64>,
     /// Smallest risk drop in percentile points (unless riskier ones are included).
@@ -765,6 +774,9 @@ pub struct TransitionView {
     /// Similarity in [0, 1] by meaning, which ranks transitions when the model is available.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f64>,
+    /// The similarity without its SOC part, which must reach `thresholds.viable_similarity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viability: Option<f64>,
     /// Live openings for the target (near the worker when a location was given).
     pub demand: u32,
     /// Risk before and after, with the source both were read from.
@@ -789,6 +801,7 @@ impl From<Transition> for TransitionView {
             score_parts: t.score_parts,
             fit: t.fit.fit,
             similarity: t.similarity,
+            viability: t.viability,
             labour: t.labour,
             demand: t.demand,
             risk: t.risk,

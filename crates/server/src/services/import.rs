@@ -196,6 +196,53 @@ pub async fn import_attributes_file(
     })
 }
 
+/// What an import of an ESCO → O*NET crosswalk did.
+#[derive(Debug)]
+pub struct CrosswalkImportReport {
+    /// The file read.
+    pub file: PathBuf,
+    /// Rows read.
+    pub read: usize,
+    /// What the store wrote.
+    pub summary: reskill_store::crosswalk::CrosswalkImport,
+}
+
+impl fmt::Display for CrosswalkImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "O*NET-SOC codes from {}: {} rows read, {} stored, {} name no occupation of the \
+             taxonomy; narrower occupations inherit their parent's",
+            self.file.display(),
+            self.read,
+            self.summary.stored,
+            self.summary.unknown.len(),
+        )
+    }
+}
+
+/// Reads each ESCO occupation's O*NET-SOC code from a crosswalk (`concept_uri`, `onet_code`)
+/// and replaces the stored ones; `source` names the crosswalk.
+pub async fn import_onet_crosswalk_file(
+    db: &DatabaseConnection,
+    file: &Path,
+    source: &str,
+) -> anyhow::Result<CrosswalkImportReport> {
+    let path = file.to_owned();
+    let records = blocking(move || Ok(reskill_ingest::crosswalk::read_esco_onet(&path)?)).await?;
+    let read = records.len();
+    let records: Vec<(String, String)> = records
+        .into_iter()
+        .map(|r| (r.occupation_uri, r.onet_code))
+        .collect();
+    let summary = reskill_store::crosswalk::replace_onet_codes(db, &records, source).await?;
+    Ok(CrosswalkImportReport {
+        file: file.to_owned(),
+        read,
+        summary,
+    })
+}
+
 /// One risk table to import: the file, the source it is stored as, and the crosswalks a
 /// SOC-keyed table needs.
 #[derive(Debug, Clone, Copy)]

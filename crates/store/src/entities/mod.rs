@@ -18,6 +18,7 @@ pub mod interest;
 pub mod isco_group;
 pub mod occupation;
 pub mod occupation_attribute;
+pub mod occupation_onet_code;
 pub mod occupation_skill;
 pub mod one_time_token;
 pub mod opening;
