@@ -361,6 +361,13 @@ async fn real_bundle_transitions_of_data_entry_clerk_are_safer() -> anyhow::Resu
     let reports = reskill_server::services::demo::load_bundle_risk(&db.db, &search, &data).await?;
     ensure!(reports.len() == 4);
     ensure!(reports.iter().all(|r| !r.description.is_empty()));
+    reskill_server::services::import::import_attributes_file(
+        &db.db,
+        &data.join("labour/nesta_occupation_attributes.csv"),
+        "GBP",
+        "Nesta",
+    )
+    .await?;
     let state = app(db.db.clone(), search).await?;
     ensure!(state.engine().taxonomy.occupation_count() == 3_007);
 
@@ -433,6 +440,26 @@ async fn real_bundle_transitions_of_data_entry_clerk_are_safer() -> anyhow::Resu
     let transitions = body["transitions"].as_array().unwrap();
     ensure!(transitions.len() >= 5, "too few transitions: {body}");
     check_safer(transitions, 10.0)?;
+
+    // The pathway page says how pay and preparation compare, as the transitions do.
+    let first = &transitions[0];
+    let target = first["occupation"]["id"].as_i64().context("no target id")?;
+    let ratio = first["labour"]["earnings_ratio"]
+        .as_f64()
+        .with_context(|| format!("no pay ratio in {first}"))?;
+    let response = reskill_server::router(state.clone())
+        .oneshot(get(&format!("/occupations/{clerk}/pathways/{target}")))
+        .await?;
+    ensure!(response.status() == StatusCode::OK);
+    let page = String::from_utf8(response.into_body().collect().await?.to_bytes().to_vec())?;
+    let expected = format!(
+        "Pay and preparation compared with data entry clerk: pay {:.0}%",
+        ratio * 100.0
+    );
+    ensure!(
+        page.contains(&expected),
+        "{expected:?} not on the pathway page"
+    );
     db.cleanup().await?;
     Ok(())
 }

@@ -116,4 +116,29 @@ impl Matcher<'_> {
         let to = *self.taxonomy.occupation_index.get(&to)?;
         self.taxonomy.risk.change(from, to)
     }
+
+    /// Returns how pay and preparation compare from `from` to `to`, when both occupations'
+    /// labour facts are known.
+    pub fn move_facts(
+        &self,
+        from: crate::ids::OccupationId,
+        to: crate::ids::OccupationId,
+    ) -> Option<MoveFacts> {
+        let from = *self.taxonomy.occupation_index.get(&from)?;
+        let to = *self.taxonomy.occupation_index.get(&to)?;
+        self.taxonomy.move_facts(from, to)
+    }
+
+    /// Returns the similarity of a worker (their skills and current occupation) to `target`,
+    /// as [`Matcher::transitions`] ranks it; `None` without the semantic layer's vectors.
+    pub fn similarity(
+        &self,
+        profile: &SkillProfile,
+        current: Option<crate::ids::OccupationId>,
+        target: crate::ids::OccupationId,
+    ) -> Option<f64> {
+        let current = current.and_then(|c| self.taxonomy.occupation_index.get(&c).copied());
+        let t = *self.taxonomy.occupation_index.get(&target)?;
+        Some(self.closeness(profile, current)?[t as usize].similarity)
+    }
 }

@@ -529,7 +529,9 @@ impl Engine {
             from: from_ref,
             to: to_ref,
             fit: explanation.fit,
+            similarity: matcher.similarity(&profile, Some(from), to),
             risk,
+            labour: matcher.move_facts(from, to),
             matched_skills: explanation.matched_skills,
             gap: GapView {
                 ready: explanation.missing_essential.is_empty(),
@@ -838,8 +840,14 @@ pub struct PairReport {
     pub to: OccupationRef,
     /// Fit in [0, 1].
     pub fit: f64,
+    /// Similarity in [0, 1] by meaning, as transitions rank it, when the model is available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f64>,
     /// Risk change, with its source.
     pub risk: Option<RiskChange>,
+    /// Pay and preparation compared, when both occupations' figures are known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labour: Option<MoveFacts>,
     /// Requirements already held, heaviest first.
     pub matched_skills: Vec<RequiredSkill>,
     /// What is missing.

@@ -229,6 +229,8 @@ pub fn pathway_context(
         "from": {"id": report.from.id.0, "label": report.from.label},
         "to": {"id": report.to.id.0, "label": report.to.label, "label_q": super::query_escape(&report.to.label)},
         "fit": super::percent(report.fit),
+        "similarity": report.similarity.map(super::percent),
+        "move": report.labour.as_ref().map(|m| m.summary()),
         "ready": report.gap.ready,
         "risk": report.risk.as_ref().map(super::risk_change_view),
         "chart": chart,
