@@ -38,15 +38,21 @@ const ESCO_OCCUPATION_PREFIX: &str = "http://data.europa.eu/esco/occupation/";
 
 /// Reads JobPosting JSON-LD text named `name`: a JSON array, one object per line (blank lines
 /// skipped), or one object spread over several lines. Each posting that cannot be read (bad
-/// JSON, not a JobPosting, no title or date) is a [`RejectedRow`] with the line where it
-/// starts; the others are kept.
+/// JSON, not a JobPosting, no title or date, a value over a cap or with a control character,
+/// see [`crate::limits`]) is a [`RejectedRow`] with the line where it starts; the others are
+/// kept.
 pub fn read_jobpostings(name: &str, text: &str) -> ReadOutcome<ReadOpening> {
     let source = stem(name);
     let mut outcome = ReadOutcome::default();
     let text = text.trim_start_matches('\u{feff}');
     let mut push = |line: u64, parsed: Result<Value, String>| match parsed
         .and_then(|value| posting(&value, &source))
-    {
+        .and_then(|read| {
+            let listed = read.skill_tags.iter().chain(&read.occupation_hint);
+            crate::limits::check_opening(&read.opening, listed)
+                .map_err(|v| format!("field {}: {}", v.field, v.reason))?;
+            Ok(read)
+        }) {
         Ok(read) => outcome.records.push(read),
         Err(reason) => outcome.rejected.push(RejectedRow {
             file: name.to_owned(),
