@@ -556,6 +556,42 @@ mod tests {
     use super::*;
 
     #[test]
+    fn postings_with_nul_bytes_or_over_long_values_are_rejected_by_line() {
+        let long_title = "x".repeat(crate::limits::MAX_NAME_CHARS + 1);
+        let huge = "y".repeat(crate::limits::MAX_TEXT_BYTES + 1);
+        let text = [
+            json!({"@type": "JobPosting", "title": "Nurse", "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": "Cl\u{0}erk", "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": long_title, "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": "Cook", "description": huge,
+                   "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": "Porter", "datePosted": "2024-01-02",
+                   "hiringOrganization": {"name": "Acme\u{1b}[31m"}}),
+        ]
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+        let read = read_jobpostings("postings.jsonld", &text);
+        assert_eq!(read.records.len(), 1);
+        assert_eq!(read.records[0].opening.title, "Nurse");
+        let rejected: Vec<String> = read.rejected.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            rejected,
+            [
+                "postings.jsonld:2: field title: contains a NUL byte".to_owned(),
+                "postings.jsonld:3: field title: longer than 300 characters (301 bytes)".to_owned(),
+                format!(
+                    "postings.jsonld:4: field description: {} bytes, longer than 100000",
+                    crate::limits::MAX_TEXT_BYTES + 1
+                ),
+                "postings.jsonld:5: field organisation: contains the control character U+001B"
+                    .to_owned(),
+            ]
+        );
+    }
+
+    #[test]
     fn html_becomes_text() {
         assert_eq!(
             html_to_text("<p>Care &amp; support</p><ul><li>Nights</li></ul>"),
