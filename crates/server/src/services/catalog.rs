@@ -732,7 +732,11 @@ impl fmt::Display for CatalogImportReport {
             self.rejected.len()
         )?;
         if self.resumed_after > 0 {
-            write!(f, ", stored by an earlier run {}", self.resumed_after)?;
+            write!(
+                f,
+                ", resumed after {} stored by an earlier run",
+                self.resumed_after
+            )?;
         }
         writeln!(f)?;
         writeln!(
