@@ -4,6 +4,7 @@ mod accounts;
 mod api_fuzz;
 mod browser;
 mod catalog_import;
+mod imports;
 mod logging;
 mod mail;
 mod matching;

@@ -38,7 +38,7 @@
 //! | YH programmes (`myh_yh_program_applications_2024.csv`) | `YH-poäng` ÷ 5 full-time weeks, stretched by `Studietakt %` (50 % takes twice as long) | full-time weeks × 40 | 0 SEK, funding "state-funded (no tuition)" | none |
 //!
 //! YH rows whose `Beslut` is not `Beviljad` (rejected applications: the programme will not run)
-//! are left out and counted in [`CoursesRead::filtered`], not reported as bad rows. YH mode is
+//! are rejected with that reason, so every row of the file is accounted for. YH mode is
 //! `Distans` → online, `Bunden` → in person; the place is `Kommun` in `Län`, Sweden, except for
 //! programmes run in several municipalities (`Flera kommuner`), which get no place because the
 //! CSV does not list them (sheet Tabell 4 of the xlsx does).
@@ -79,8 +79,6 @@ pub struct CoursesRead {
     pub format: Option<CourseFormat>,
     /// The courses and the rejected rows.
     pub outcome: ReadOutcome<ReadCourse>,
-    /// Rows deliberately left out that are not errors (YH applications not approved).
-    pub filtered: u64,
 }
 
 /// The course file formats the reader understands.
@@ -146,7 +144,7 @@ pub(crate) fn stem(name: &str) -> String {
 
 /// Reads a course file in any [`CourseFormat`].
 pub fn read_courses(source: Source<'_>) -> Result<CoursesRead, IngestError> {
-    let mut table = Table::open(source, true)?;
+    let mut table = Table::open(source, false)?;
     let format =
         CourseFormat::detect(table.headers()).ok_or_else(|| IngestError::UnknownFormat {
             file: table.name().to_owned(),
@@ -162,26 +160,22 @@ pub fn read_courses(source: Source<'_>) -> Result<CoursesRead, IngestError> {
         ..CoursesRead::default()
     };
     for_each_row(&mut table, &mut read.outcome.rejected, |row| {
-        match columns.parse(row, format, &source_name) {
-            Ok(Some(course)) => read.outcome.records.push(course),
-            Ok(None) => read.filtered += 1,
-            Err(err) => {
-                return Err(err);
-            }
-        }
+        let course = columns.parse(row, format, &source_name)?;
+        crate::limits::check_course(&course.course, &course.skill_tags)
+            .map_err(|v| IngestError::row(row.file(), row.line(), v.field, v.reason))?;
+        read.outcome.records.push(course);
         Ok(())
     })?;
     Ok(read)
 }
 
 /// Runs `handle` on every row; a row error or a malformed record becomes a [`RejectedRow`], an IO
-/// error ends the read.
+/// error ends the read. [`Table::next_row`] moves past a malformed record, so reading goes on.
 pub(crate) fn for_each_row(
     table: &mut Table<'_>,
     rejected: &mut Vec<RejectedRow>,
     mut handle: impl FnMut(&Row<'_>) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let mut last_bad_line = None;
     loop {
         match table.next_row() {
             Ok(None) => return Ok(()),
@@ -190,19 +184,21 @@ pub(crate) fn for_each_row(
                     rejected.push(RejectedRow::from_error(row.file(), row.line(), err));
                 }
             }
-            Err(IngestError::Csv { file, line, reason }) => {
-                // A malformed record is consumed by the parser, so reading can go on; the same
-                // line failing twice means it cannot, and ends the file.
-                if last_bad_line == Some(line) {
-                    return Err(IngestError::Csv { file, line, reason });
-                }
-                last_bad_line = Some(line);
-                rejected.push(RejectedRow {
-                    file,
-                    line,
-                    reason: format!("malformed CSV: {reason}"),
-                });
-            }
+            Err(IngestError::Csv { file, line, reason }) => rejected.push(RejectedRow {
+                file,
+                line,
+                reason: format!("malformed CSV: {reason}"),
+            }),
+            Err(IngestError::Row {
+                file,
+                line,
+                column,
+                reason,
+            }) => rejected.push(RejectedRow {
+                file,
+                line,
+                reason: format!("column {column}: {reason}"),
+            }),
             Err(other) => return Err(other),
         }
     }
@@ -341,15 +337,15 @@ impl Columns {
         row: &Row<'_>,
         format: CourseFormat,
         source: &str,
-    ) -> Result<Option<ReadCourse>, IngestError> {
+    ) -> Result<ReadCourse, IngestError> {
         match format {
-            CourseFormat::Reskill => self.reskill(row, source).map(Some),
-            CourseFormat::Edx => self.edx(row, source).map(Some),
-            CourseFormat::EdxSkills => self.edx_skills(row, source).map(Some),
-            CourseFormat::Udemy => self.udemy(row, source).map(Some),
-            CourseFormat::CourseraTitles => self.coursera_titles(row, source).map(Some),
-            CourseFormat::CourseraSkills => self.coursera_skills(row, source).map(Some),
-            CourseFormat::CourseraIt => self.coursera_it(row, source).map(Some),
+            CourseFormat::Reskill => self.reskill(row, source),
+            CourseFormat::Edx => self.edx(row, source),
+            CourseFormat::EdxSkills => self.edx_skills(row, source),
+            CourseFormat::Udemy => self.udemy(row, source),
+            CourseFormat::CourseraTitles => self.coursera_titles(row, source),
+            CourseFormat::CourseraSkills => self.coursera_skills(row, source),
+            CourseFormat::CourseraIt => self.coursera_it(row, source),
             CourseFormat::YhPrograms => self.yh(row, source),
         }
     }
@@ -597,9 +593,14 @@ impl Columns {
         ))
     }
 
-    fn yh(&self, row: &Row<'_>, source: &str) -> Result<Option<ReadCourse>, IngestError> {
-        if row.get(self.req("Beslut")).trim() != "Beviljad" {
-            return Ok(None);
+    fn yh(&self, row: &Row<'_>, source: &str) -> Result<ReadCourse, IngestError> {
+        let decision_col = self.req("Beslut");
+        let decision = row.get(decision_col).trim();
+        if decision != "Beviljad" {
+            return Err(row.error(
+                decision_col,
+                format!("{decision:?}, not \"Beviljad\": the application was not approved, so the programme will not run"),
+            ));
         }
         let id = row.required(self.req("Diarienummer"))?;
         let title = row.required(self.req("Utbildningsnamn"))?;
@@ -657,7 +658,7 @@ impl Columns {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(". ");
-        Ok(Some(ReadCourse {
+        Ok(ReadCourse {
             course: NewCourse {
                 source: source.to_owned(),
                 source_id: id.to_owned(),
@@ -678,7 +679,7 @@ impl Columns {
                 dedupe_key: None,
             },
             skill_tags: Vec::new(),
-        }))
+        })
     }
 }
 

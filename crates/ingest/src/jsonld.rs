@@ -38,15 +38,21 @@ const ESCO_OCCUPATION_PREFIX: &str = "http://data.europa.eu/esco/occupation/";
 
 /// Reads JobPosting JSON-LD text named `name`: a JSON array, one object per line (blank lines
 /// skipped), or one object spread over several lines. Each posting that cannot be read (bad
-/// JSON, not a JobPosting, no title or date) is a [`RejectedRow`] with the line where it
-/// starts; the others are kept.
+/// JSON, not a JobPosting, no title or date, a value over a cap or with a control character,
+/// see [`crate::limits`]) is a [`RejectedRow`] with the line where it starts; the others are
+/// kept.
 pub fn read_jobpostings(name: &str, text: &str) -> ReadOutcome<ReadOpening> {
     let source = stem(name);
     let mut outcome = ReadOutcome::default();
     let text = text.trim_start_matches('\u{feff}');
     let mut push = |line: u64, parsed: Result<Value, String>| match parsed
         .and_then(|value| posting(&value, &source))
-    {
+        .and_then(|read| {
+            let listed = read.skill_tags.iter().chain(&read.occupation_hint);
+            crate::limits::check_opening(&read.opening, listed)
+                .map_err(|v| format!("field {}: {}", v.field, v.reason))?;
+            Ok(read)
+        }) {
         Ok(read) => outcome.records.push(read),
         Err(reason) => outcome.rejected.push(RejectedRow {
             file: name.to_owned(),
@@ -548,6 +554,42 @@ pub fn to_jobposting_jsonld(opening: &NewOpening) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postings_with_nul_bytes_or_over_long_values_are_rejected_by_line() {
+        let long_title = "x".repeat(crate::limits::MAX_NAME_CHARS + 1);
+        let huge = "y".repeat(crate::limits::MAX_TEXT_BYTES + 1);
+        let text = [
+            json!({"@type": "JobPosting", "title": "Nurse", "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": "Cl\u{0}erk", "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": long_title, "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": "Cook", "description": huge,
+                   "datePosted": "2024-01-02"}),
+            json!({"@type": "JobPosting", "title": "Porter", "datePosted": "2024-01-02",
+                   "hiringOrganization": {"name": "Acme\u{1b}[31m"}}),
+        ]
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+        let read = read_jobpostings("postings.jsonld", &text);
+        assert_eq!(read.records.len(), 1);
+        assert_eq!(read.records[0].opening.title, "Nurse");
+        let rejected: Vec<String> = read.rejected.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            rejected,
+            [
+                "postings.jsonld:2: field title: contains a NUL byte".to_owned(),
+                "postings.jsonld:3: field title: longer than 300 characters (301 bytes)".to_owned(),
+                format!(
+                    "postings.jsonld:4: field description: {} bytes, longer than 100000",
+                    crate::limits::MAX_TEXT_BYTES + 1
+                ),
+                "postings.jsonld:5: field organisation: contains the control character U+001B"
+                    .to_owned(),
+            ]
+        );
+    }
 
     #[test]
     fn html_becomes_text() {

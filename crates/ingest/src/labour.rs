@@ -151,4 +151,27 @@ mod tests {
             assert!(error.contains("attributes.csv"), "{error:?}");
         }
     }
+    /// A reference table is all or nothing: a malformed row fails the import with its file,
+    /// line and reason, and nothing of the file is stored.
+    #[test]
+    fn malformed_rows_fail_the_reference_table_with_file_and_line() {
+        let header = "concept_uri,job_zone,annual_earnings\nhttp://e/o/1,2,1\n";
+        for (body, want) in [
+            (
+                "\"http://e/o/2,3,1\nhttp://e/o/3,3,1\n",
+                "attributes.csv:3: malformed CSV: unterminated quoted field",
+            ),
+            (
+                "http://e/o/2,3\n",
+                "attributes.csv:3: malformed CSV: record has 2 fields but the header has 3",
+            ),
+            (
+                "http://e/o/2\0,3,1\n",
+                "attributes.csv:3: column concept_uri: contains a NUL byte",
+            ),
+        ] {
+            let error = read(&format!("{header}{body}")).unwrap_err().to_string();
+            assert!(error.starts_with(want), "{error:?} is not {want:?}");
+        }
+    }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod esco;
 pub mod jsonld;
 pub mod labour;
+pub mod limits;
 pub mod openings;
 pub mod rejected;
 pub mod risk;

@@ -185,7 +185,7 @@ pub fn read_openings_file(path: &Path) -> Result<OpeningsRead, IngestError> {
 
 /// Reads an opening CSV in any [`OpeningFormat`].
 pub fn read_openings(source: Source<'_>) -> Result<OpeningsRead, IngestError> {
-    let mut table = Table::open(source, true)?;
+    let mut table = Table::open(source, false)?;
     let format =
         OpeningFormat::detect(table.headers()).ok_or_else(|| IngestError::UnknownFormat {
             file: table.name().to_owned(),
@@ -217,6 +217,8 @@ pub fn read_openings(source: Source<'_>) -> Result<OpeningsRead, IngestError> {
             OpeningFormat::NhsJobs => columns.nhs(row, &source_name),
             OpeningFormat::Reed => columns.reed(row, &source_name),
         }?;
+        crate::limits::check_opening(&opening.opening, &opening.skill_tags)
+            .map_err(|v| IngestError::row(row.file(), row.line(), v.field, v.reason))?;
         read.outcome.records.push(opening);
         Ok(())
     })?;
@@ -630,6 +632,141 @@ pub fn relative_date(text: &str, anchor: NaiveDate) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const REED_HEADER: &str = "job_title,category,city,state,salary_offered\n";
+
+    /// Reads a Reed-format file with `body` under the header; returns the titles read and the
+    /// rejected rows as `line: reason`.
+    fn read_reed(body: &str) -> (Vec<String>, Vec<String>) {
+        let text = format!("{REED_HEADER}{body}");
+        let read = read_openings(Source::from_bytes("reed.csv", text.as_bytes())).unwrap();
+        let titles = read
+            .outcome
+            .records
+            .iter()
+            .map(|r| r.opening.title.clone())
+            .collect();
+        let rejected = read
+            .outcome
+            .rejected
+            .iter()
+            .map(|r| {
+                assert_eq!(r.file, "reed.csv");
+                format!("{}: {}", r.line, r.reason)
+            })
+            .collect();
+        (titles, rejected)
+    }
+
+    #[test]
+    fn an_unterminated_quote_rejects_its_line_and_the_rows_below_are_read() {
+        let (titles, rejected) = read_reed(
+            "Nurse,health,Leeds,West Yorkshire,£20000\n\
+             \"Cook,catering,York,North Yorkshire,£18000\n\
+             Teacher,education,Hull,East Riding,£25000\n\
+             Chef,\"catering\",York,North Yorkshire,£2\n\
+             Baker,catering,York,North Yorkshire,£3\n",
+        );
+        assert_eq!(titles, ["Nurse", "Teacher", "Chef", "Baker"]);
+        assert_eq!(rejected.len(), 1, "{rejected:?}");
+        assert!(
+            rejected[0].starts_with("3: malformed CSV: unterminated quoted field"),
+            "{rejected:?}"
+        );
+    }
+
+    #[test]
+    fn an_unterminated_quote_that_keeps_the_field_count_is_still_caught() {
+        // The quote in the last field swallows the next row into it, and the record still has
+        // five fields; the odd number of quotes gives it away.
+        let (titles, rejected) = read_reed(
+            "Nurse,health,Leeds,West Yorkshire,\"£20000\n\
+             Teacher,education,Hull,East Riding,£25000\n",
+        );
+        assert_eq!(titles, ["Teacher"]);
+        assert_eq!(rejected.len(), 1);
+        assert!(rejected[0].starts_with("2: malformed CSV: unterminated quoted field"));
+    }
+
+    #[test]
+    fn a_quoted_field_over_several_lines_is_one_good_row() {
+        let (titles, rejected) = read_reed(
+            "\"Chef\nde partie\",catering,York,North Yorkshire,£2\n\
+             Baker,catering,York,North Yorkshire,£3\n",
+        );
+        assert_eq!(titles, ["Chef\nde partie", "Baker"]);
+        assert!(rejected.is_empty(), "{rejected:?}");
+    }
+
+    #[test]
+    fn rows_with_the_wrong_number_of_fields_are_rejected_by_line() {
+        let (titles, rejected) = read_reed(
+            "Driver,logistics,Leeds\n\
+             Porter,health,Leeds,West Yorkshire,£1,extra\n\
+             Nurse,health,Leeds,West Yorkshire,£20000\n",
+        );
+        assert_eq!(titles, ["Nurse"]);
+        assert_eq!(
+            rejected,
+            [
+                "2: malformed CSV: record has 3 fields but the header has 5",
+                "3: malformed CSV: record has 6 fields but the header has 5",
+            ]
+        );
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_rejected_by_line_and_column() {
+        let (titles, rejected) = read_reed(
+            "Nurse,health,Leeds,West Yorkshire,£20000\n\
+             Clerk\0,admin,Leeds,West Yorkshire,£1\n\
+             Clerk,admin\u{7},Leeds,West Yorkshire,£1\n\
+             Tab\tSeparated Title,admin,Leeds,West Yorkshire,£1\n",
+        );
+        assert_eq!(titles, ["Nurse", "Tab\tSeparated Title"]);
+        assert_eq!(
+            rejected,
+            [
+                "3: column job_title: contains a NUL byte",
+                "4: column category: contains the control character U+0007",
+            ]
+        );
+    }
+
+    #[test]
+    fn over_long_fields_are_rejected_by_line_and_column() {
+        let long_title = "x".repeat(crate::limits::MAX_NAME_CHARS + 1);
+        let huge_state = "y".repeat(crate::limits::MAX_FIELD_BYTES + 1);
+        let (titles, rejected) = read_reed(&format!(
+            "{long_title},admin,Leeds,West Yorkshire,£1\n\
+             Clerk,admin,Leeds,{huge_state},£1\n\
+             Nurse,health,Leeds,West Yorkshire,£20000\n"
+        ));
+        assert_eq!(titles, ["Nurse"]);
+        assert_eq!(
+            rejected,
+            [
+                "2: column title: longer than 300 characters (301 bytes)".to_owned(),
+                format!(
+                    "3: column state: {} bytes, longer than the 100000-byte limit",
+                    crate::limits::MAX_FIELD_BYTES + 1
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_rejected_by_line_and_the_rest_is_read() {
+        let mut bytes = REED_HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice(b"Clerk\xff,admin,Leeds,West Yorkshire,1\n");
+        bytes.extend_from_slice("Nurse,health,Leeds,West Yorkshire,£20000\n".as_bytes());
+        let read = read_openings(Source::from_bytes("reed.csv", &bytes)).unwrap();
+        assert_eq!(read.outcome.records.len(), 1);
+        assert_eq!(
+            read.outcome.rejected[0].to_string(),
+            "reed.csv:2: column job_title: not valid UTF-8 (byte 6)"
+        );
+    }
 
     #[test]
     fn relative_dates() {

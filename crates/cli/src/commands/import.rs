@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use reskill_server::services::catalog::{self, CatalogTagger, ImportOptions, OpeningsFormat};
+use reskill_server::services::catalog::{
+    self, CatalogImportReport, CatalogTagger, ImportOptions, OpeningsFormat,
+};
 
 use crate::{ImportCommand, OpeningsFormatArg, Settings, progress};
 
@@ -13,6 +15,8 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
     let db = super::open_database(settings).await?;
     let search = super::open_search(settings)?;
     let started = Instant::now();
+    // Files whose every row was rejected: the command fails after importing the others.
+    let mut all_rejected: Vec<String> = Vec::new();
     match command {
         ImportCommand::Esco { dir } => {
             let summary = reskill_server::services::import::import_esco_dir(
@@ -51,6 +55,14 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
                 .await
                 .with_context(|| format!("risk import from {} failed", file.display()))?;
             println!("{summary}");
+            if summary.summary.scored == 0 {
+                anyhow::bail!(
+                    "no row of {} scores an occupation of the taxonomy ({} rows without one); \
+                     nothing was stored",
+                    file.display(),
+                    summary.unmatched_rows
+                );
+            }
         }
         ImportCommand::Labour {
             file,
@@ -63,6 +75,12 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             .await
             .with_context(|| format!("labour import from {} failed", file.display()))?;
             println!("{report}");
+            if report.read > 0 && report.summary.stored == 0 {
+                anyhow::bail!(
+                    "no row of {} names an occupation of the taxonomy; nothing was stored",
+                    file.display()
+                );
+            }
         }
         ImportCommand::Crosswalk { file, source } => {
             let report =
@@ -85,7 +103,7 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
                 )
                 .await
                 .with_context(|| format!("course import from {} failed", file.display()))?;
-                println!("{report}");
+                finish_catalog_file(settings, &report, &mut all_rejected)?;
             }
         }
         ImportCommand::Openings {
@@ -112,10 +130,52 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
                 )
                 .await
                 .with_context(|| format!("opening import from {} failed", file.display()))?;
-                println!("{report}");
+                finish_catalog_file(settings, &report, &mut all_rejected)?;
             }
         }
     }
     println!("took {:.1} s", started.elapsed().as_secs_f64());
+    if !all_rejected.is_empty() {
+        anyhow::bail!(
+            "every row was rejected, nothing was stored from {}",
+            all_rejected.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Prints a catalog file's report, writes its rejected rows (all of them; the report shows
+/// ten) to `import-reports/` in the data folder, and notes a file whose every row was
+/// rejected.
+fn finish_catalog_file(
+    settings: &Settings,
+    report: &CatalogImportReport,
+    all_rejected: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    println!("{report}");
+    if report.rejected.is_empty() {
+        return Ok(());
+    }
+    let dir = settings.data_dir.join("import-reports");
+    std::fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let name = std::path::Path::new(&report.file)
+        .file_name()
+        .map_or_else(|| "import".into(), |n| n.to_string_lossy().into_owned());
+    let path = dir.join(format!("{name}.rejected.txt"));
+    let mut text = String::new();
+    for row in &report.rejected {
+        text.push_str(&row.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&path, text).with_context(|| format!("failed to write {}", path.display()))?;
+    println!(
+        "  {} of {} rows rejected, each with its line and reason: {}",
+        report.rejected.len(),
+        report.read,
+        path.display()
+    );
+    if report.all_rejected() {
+        all_rejected.push(report.file.clone());
+    }
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! A small CSV table reader shared by the ESCO and risk readers: columns are found by header name,
 //! one record buffer is reused for every row, and every error names the file and the line.
 
-use std::io::Read;
+use std::io::{Cursor, Read};
 
-use csv::StringRecord;
+use csv::{ByteRecord, StringRecord};
 
 use crate::error::IngestError;
+use crate::limits::{MAX_FIELD_BYTES, control_reason};
 
 /// One input file: a display name used in error messages, and its bytes.
 pub struct Source<'a> {
@@ -58,27 +59,53 @@ impl std::fmt::Debug for Source<'_> {
 }
 
 /// A CSV file being read row by row.
+///
+/// Every record is checked before a reader sees it, and a bad one is an error that names the
+/// file, the line and the reason, after which reading can go on with the next record:
+///
+/// - **Unterminated quote.** The csv crate reads a `"` that never closes as the start of a field
+///   that runs on over the following lines (it has no strict mode). A record is taken to have
+///   one when a field holds a line break, its first line has an odd number of quotes, and the
+///   record has an odd number of quotes or the wrong number of fields. Its first line is
+///   rejected and reading starts again on the next line, so the rows it swallowed are read as
+///   rows. A legitimate multi-line field has balanced quotes and the right field count.
+/// - **Field count.** More fields than the header, or fewer unless the table is `flexible`.
+/// - **Invalid UTF-8, control characters and over-long fields** ([`crate::limits`]).
+///
+/// The whole input is held in memory so that the parser can be moved back to the line after an
+/// unterminated quote (the catalog importer reads every record into memory anyway).
 pub(crate) struct Table<'a> {
     name: String,
-    reader: csv::Reader<Box<dyn Read + 'a>>,
+    reader: csv::Reader<Cursor<Vec<u8>>>,
     headers: Vec<String>,
+    flexible: bool,
+    raw: ByteRecord,
     record: StringRecord,
+    _input: std::marker::PhantomData<&'a ()>,
 }
 
 impl<'a> Table<'a> {
-    /// Opens a source and reads its header. `flexible` accepts rows with fewer or more fields
-    /// than the header (missing trailing fields read as empty).
+    /// Opens a source and reads its header. `flexible` accepts rows with fewer fields than the
+    /// header (missing trailing fields read as empty); more fields are always an error.
     pub(crate) fn open(source: Source<'a>, flexible: bool) -> Result<Self, IngestError> {
-        let Source { name, input } = source;
+        let Source { name, mut input } = source;
+        let mut bytes = Vec::new();
+        input
+            .read_to_end(&mut bytes)
+            .map_err(|source| IngestError::Io {
+                path: name.clone().into(),
+                source,
+            })?;
         let mut reader = csv::ReaderBuilder::new()
-            .flexible(flexible)
+            // Field counts are checked here, per record, so a bad record is rejected alone.
+            .flexible(true)
             // Only LF ends a record; a CR before it stays at the end of the last field, where
             // every reader trims it. With the default (CR, LF or CRLF) the position csv reports
             // for a record after a CRLF is one line early, because the record "starts" at the
             // LF of the previous line's CRLF.
             .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(1 << 16)
-            .from_reader(input);
+            .from_reader(Cursor::new(bytes));
         let headers = match reader.headers() {
             Ok(headers) => headers
                 .iter()
@@ -92,7 +119,10 @@ impl<'a> Table<'a> {
             name,
             reader,
             headers,
+            flexible,
+            raw: ByteRecord::new(),
             record: StringRecord::new(),
+            _input: std::marker::PhantomData,
         })
     }
 
@@ -127,35 +157,138 @@ impl<'a> Table<'a> {
             })
     }
 
-    /// Reads the next row into the reused record; `None` at the end of the file.
+    /// Reads the next row; `None` at the end of the file. A record that breaks the rules above
+    /// is an error naming its file and line, and the next call reads on after it.
     pub(crate) fn next_row(&mut self) -> Result<Option<Row<'_>>, IngestError> {
-        let mut more = self.read_record()?;
-        // A blank CRLF line reads as one field holding "\r"; skip it like csv skips blank lines.
-        while more && self.record.len() == 1 && self.record[0].trim().is_empty() {
-            more = self.read_record()?;
+        loop {
+            // Turn the last row's text back into the reused byte buffer.
+            let record = std::mem::take(&mut self.record);
+            self.raw = record.into_byte_record();
+            let start = self.reader.position().clone();
+            let more = match self.reader.read_byte_record(&mut self.raw) {
+                Ok(more) => more,
+                Err(err) => return Err(csv_error(&self.name, err, start.line())),
+            };
+            if !more {
+                return Ok(None);
+            }
+            // A blank CRLF line reads as one field holding "\r"; skip it like csv skips blank
+            // lines.
+            if self.raw.len() == 1 && self.raw[0].trim_ascii().is_empty() {
+                continue;
+            }
+            let line = self
+                .raw
+                .position()
+                .map_or(start.line(), csv::Position::line);
+            self.check_structure(line)?;
+            let raw = std::mem::take(&mut self.raw);
+            self.record = match StringRecord::from_byte_record(raw) {
+                Ok(record) => record,
+                // Checked field by field above; this cannot fail, but must not panic either.
+                Err(err) => {
+                    return Err(IngestError::Csv {
+                        file: self.name.clone(),
+                        line,
+                        reason: format!("not valid UTF-8: {}", err.utf8_error()),
+                    });
+                }
+            };
+            self.check_fields(line)?;
+            return Ok(Some(Row {
+                file: &self.name,
+                headers: &self.headers,
+                record: &self.record,
+                line,
+            }));
         }
-        if !more {
-            return Ok(None);
-        }
-        let line = self.record.position().map_or(0, csv::Position::line);
-        Ok(Some(Row {
-            file: &self.name,
-            headers: &self.headers,
-            record: &self.record,
-            line,
-        }))
     }
 
-    /// Reads the next record into the reused buffer; `false` at the end of the file.
-    fn read_record(&mut self) -> Result<bool, IngestError> {
-        match self.reader.read_record(&mut self.record) {
-            Ok(more) => Ok(more),
-            Err(err) => {
-                let line = self.reader.position().line();
-                Err(csv_error(&self.name, err, line))
+    /// Rejects an unterminated quote (and moves the parser to the line after it) or a wrong
+    /// number of fields.
+    fn check_structure(&mut self, line: u64) -> Result<(), IngestError> {
+        let expected = self.headers.len();
+        let len = self.raw.len();
+        let wrong_count = len > expected || (len < expected && !self.flexible);
+        let start = self.raw.position().map_or(0, csv::Position::byte);
+        let end = self.reader.position().byte();
+        let bytes = self.reader.get_ref().get_ref();
+        let span = bytes.get(start as usize..end as usize).unwrap_or_default();
+        let first_line_end = span.iter().position(|&b| b == b'\n');
+        let quotes = |s: &[u8]| s.iter().filter(|&&b| b == b'"').count();
+        let spans_lines = self.raw.iter().any(|field| field.contains(&b'\n'));
+        if spans_lines {
+            let first_line = &span[..first_line_end.map_or(span.len(), |i| i + 1)];
+            if quotes(first_line) % 2 == 1 && (quotes(span) % 2 == 1 || wrong_count) {
+                if let Some(i) = first_line_end {
+                    let mut next = csv::Position::new();
+                    next.set_byte(start + i as u64 + 1)
+                        .set_line(line + 1)
+                        .set_record(self.raw.position().map_or(0, csv::Position::record) + 1);
+                    self.reader
+                        .seek(next)
+                        .map_err(|err| csv_error(&self.name, err, line))?;
+                }
+                return Err(IngestError::Csv {
+                    file: self.name.clone(),
+                    line,
+                    reason: "unterminated quoted field: a `\"` opens a field that does not \
+                             close on this line and runs into the rows below; reading goes on \
+                             with the next line"
+                        .to_owned(),
+                });
             }
         }
+        if wrong_count {
+            return Err(IngestError::Csv {
+                file: self.name.clone(),
+                line,
+                reason: format!("record has {len} fields but the header has {expected}"),
+            });
+        }
+        for (i, field) in self.raw.iter().enumerate() {
+            if let Err(err) = std::str::from_utf8(field) {
+                return Err(IngestError::row(
+                    &self.name,
+                    line,
+                    column_label(&self.headers, i),
+                    format!("not valid UTF-8 (byte {})", err.valid_up_to() + 1),
+                ));
+            }
+        }
+        Ok(())
     }
+
+    /// Rejects a refused control character or a field over [`MAX_FIELD_BYTES`].
+    fn check_fields(&self, line: u64) -> Result<(), IngestError> {
+        for (i, field) in self.record.iter().enumerate() {
+            let reason = if field.len() > MAX_FIELD_BYTES {
+                Some(format!(
+                    "{} bytes, longer than the {MAX_FIELD_BYTES}-byte limit",
+                    field.len()
+                ))
+            } else {
+                control_reason(field)
+            };
+            if let Some(reason) = reason {
+                return Err(IngestError::row(
+                    &self.name,
+                    line,
+                    column_label(&self.headers, i),
+                    reason,
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Returns the header name of field `i`, or `#n` past the header.
+fn column_label(headers: &[String], i: usize) -> String {
+    headers
+        .get(i)
+        .cloned()
+        .unwrap_or_else(|| format!("#{}", i + 1))
 }
 
 /// Turns a csv error into an [`IngestError`] that names the file and line.

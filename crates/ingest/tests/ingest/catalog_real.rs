@@ -84,12 +84,13 @@ const COURSE_FILES: [(&str, CourseFormat, usize, usize); 7] = [
         1256,
         0,
     ),
-    // 1,272 applications, of which 344 were approved (Beviljad); the 928 others are filtered.
+    // 1,272 applications, of which 344 were approved (Beviljad); the 928 others are rejected
+    // with that reason.
     (
         "programs/myh_yh_program_applications_2024.csv",
         CourseFormat::YhPrograms,
-        344,
-        0,
+        1272,
+        928,
     ),
 ];
 
@@ -135,7 +136,14 @@ fn yh_programmes_keep_approved_ones_with_weeks_mode_and_place() {
     let Some(read) = courses("programs/myh_yh_program_applications_2024.csv") else {
         return;
     };
-    assert_eq!(read.filtered, 928);
+    assert_eq!(read.outcome.rejected.len(), 928);
+    assert!(
+        read.outcome.rejected[0]
+            .reason
+            .contains("not approved, so the programme will not run"),
+        "{}",
+        read.outcome.rejected[0]
+    );
     let records = &read.outcome.records;
     let online = records
         .iter()

@@ -573,15 +573,50 @@ impl Mergeable for NewCourse {
     }
 }
 
+/// Keeps one record per `(source, source_id)`: a row repeated in the file is merged into its
+/// first occurrence, whose place it keeps, with the later row's values (the later one is the
+/// newer). Returns the records and how many were merged.
+fn dedupe_by_source_key<T: Mergeable>(
+    records: Vec<(T, Vec<String>)>,
+) -> (Vec<(T, Vec<String>)>, u64) {
+    let mut seen: HashMap<(String, String), usize> = HashMap::with_capacity(records.len());
+    let mut out: Vec<(T, Vec<String>)> = Vec::with_capacity(records.len());
+    let mut merged = 0;
+    for (record, listed) in records {
+        let (source, source_id) = record.source_key();
+        let key = (source.to_owned(), source_id.to_owned());
+        if let Some(&i) = seen.get(&key) {
+            out[i] = (record, listed);
+            merged += 1;
+        } else {
+            seen.insert(key, out.len());
+            out.push((record, listed));
+        }
+    }
+    (out, merged)
+}
+
+/// What [`merge_batch`] did with a batch.
+struct MergedBatch<T> {
+    /// The records to write, each with the skill names its file listed.
+    records: Vec<(T, Vec<String>)>,
+    /// Input records merged into another record of the batch or into a stored row.
+    merged: u64,
+    /// Records that are stored rows written again only to take in what merged newcomers
+    /// brought: the store counts them as updated, but no row of the file is behind them.
+    stand_ins: u64,
+}
+
 /// Merges a batch's duplicates into each other and into stored rows (see the module docs);
-/// each record keeps the skill names its file listed. Returns the merged records and how many
-/// input records were merged into another.
+/// each record keeps the skill names its file listed. The batch holds one record per source
+/// key ([`dedupe_by_source_key`]).
 fn merge_batch<T: Mergeable>(
     batch: Vec<(T, Vec<String>)>,
     stored: Vec<Stored<T>>,
-) -> (Vec<(T, Vec<String>)>, u64) {
+) -> MergedBatch<T> {
     let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<(T, Vec<String>)> = Vec::with_capacity(batch.len());
+    let mut stand_in: Vec<bool> = Vec::with_capacity(batch.len());
     let stored: HashMap<String, T> = stored
         .into_iter()
         .filter_map(|s| Some((s.record.dedupe_key()?.to_owned(), s.record)))
@@ -590,40 +625,46 @@ fn merge_batch<T: Mergeable>(
     for (record, listed) in batch {
         let Some(key) = record.dedupe_key().map(str::to_owned) else {
             out.push((record, listed));
+            stand_in.push(false);
             continue;
         };
         if let Some(&i) = by_key.get(&key) {
-            if out[i].0.source_key() != record.source_key() {
-                merged += 1;
-            }
             let (first, first_listed) = &mut out[i];
-            let same_source = first.source_key() == record.source_key();
-            if same_source {
-                // The same row twice in one file: the later one is the newer.
+            if first.source_key() == record.source_key() {
+                // The stored row this batch merged others into is itself in the file: the
+                // file's version is the newer, and it stands for its own row.
                 *first = record;
                 *first_listed = listed;
+                stand_in[i] = false;
             } else {
+                merged += 1;
                 first.fill_from(record);
                 first_listed.extend(listed);
             }
             continue;
         }
-        let record = match stored.get(&key) {
+        let (record, is_stand_in) = match stored.get(&key) {
             Some(existing) if existing.source_key() != record.source_key() => {
                 merged += 1;
                 let mut base = existing.clone();
                 base.fill_from(record);
-                base
+                (base, true)
             }
-            _ => record,
+            _ => (record, false),
         };
         by_key.insert(key, out.len());
         out.push((record, listed));
+        stand_in.push(is_stand_in);
     }
-    (out, merged)
+    MergedBatch {
+        records: out,
+        merged,
+        stand_ins: stand_in.iter().filter(|&&s| s).count() as u64,
+    }
 }
 
-/// What a course or opening import did.
+/// What a course or opening import did. Every row of the file is counted once:
+/// `read = inserted + updated + merged + rejected + resumed_after` ([`Self::unaccounted`]).
 #[derive(Debug, Default)]
 pub struct CatalogImportReport {
     /// `courses` or `openings`.
@@ -632,19 +673,18 @@ pub struct CatalogImportReport {
     pub file: String,
     /// The format the reader recognised.
     pub format: String,
-    /// Records read from the file.
+    /// Rows (records) in the file, good and rejected.
     pub read: u64,
-    /// Records skipped because an earlier, interrupted run had committed them.
+    /// Rows skipped because an earlier, interrupted run had committed them.
     pub resumed_after: u64,
-    /// Rows the reader left out, with file, line and reason.
+    /// Rows left out, with file, line and reason; nothing of them is stored.
     pub rejected: Vec<RejectedRow>,
-    /// Rows deliberately left out that are not errors (YH applications not approved).
-    pub filtered: u64,
-    /// Records merged into another record with the same dedupe key.
+    /// Rows merged into another row of the file or a stored one: the same source id again, or
+    /// the same dedupe key under another source id (see the module docs).
     pub merged: u64,
-    /// Rows inserted.
+    /// Rows stored as new documents.
     pub inserted: u64,
-    /// Rows updated.
+    /// Rows that replaced the stored document with their source id.
     pub updated: u64,
     /// Skill tags written.
     pub skill_tags: u64,
@@ -662,24 +702,47 @@ pub struct CatalogImportReport {
     pub index_seconds: f64,
 }
 
+impl CatalogImportReport {
+    /// Returns the rows the other counts do not explain: 0 when the counts add up.
+    pub fn unaccounted(&self) -> i64 {
+        let explained = self.inserted
+            + self.updated
+            + self.merged
+            + self.rejected.len() as u64
+            + self.resumed_after;
+        self.read as i64 - explained as i64
+    }
+
+    /// Returns whether the file had rows and every one of them was rejected.
+    pub fn all_rejected(&self) -> bool {
+        self.read > 0 && self.rejected.len() as u64 == self.read
+    }
+}
+
 impl fmt::Display for CatalogImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} ({}, {})", self.file, self.kind, self.format)?;
-        write!(f, "  read {}", self.read)?;
-        if self.resumed_after > 0 {
-            write!(f, ", resumed after {}", self.resumed_after)?;
-        }
-        writeln!(
+        write!(
             f,
-            ", rejected {}, filtered {}, merged {} duplicates",
-            self.rejected.len(),
-            self.filtered,
-            self.merged
+            "  read {} rows: inserted {}, updated {}, merged {} duplicates, rejected {}",
+            self.read,
+            self.inserted,
+            self.updated,
+            self.merged,
+            self.rejected.len()
         )?;
+        if self.resumed_after > 0 {
+            write!(
+                f,
+                ", resumed after {} stored by an earlier run",
+                self.resumed_after
+            )?;
+        }
+        writeln!(f)?;
         writeln!(
             f,
-            "  inserted {}, updated {}, skill tags {}, with an occupation {}, with an occupation and 3+ skills {}",
-            self.inserted, self.updated, self.skill_tags, self.with_occupation, self.well_tagged
+            "  skill tags {}, with an occupation {}, with an occupation and 3+ skills {}",
+            self.skill_tags, self.with_occupation, self.well_tagged
         )?;
         for row in self.rejected.iter().take(10) {
             writeln!(f, "  rejected {row}")?;
@@ -715,9 +778,8 @@ pub async fn import_courses_file(
         kind: "courses",
         file: path.display().to_string(),
         format: read.format.map_or_else(String::new, |f| format!("{f:?}")),
-        read: read.outcome.records.len() as u64,
+        read: (read.outcome.records.len() + read.outcome.rejected.len()) as u64,
         rejected: read.outcome.rejected,
-        filtered: read.filtered,
         read_seconds: started.elapsed().as_secs_f64(),
         ..CatalogImportReport::default()
     };
@@ -787,7 +849,7 @@ pub async fn import_openings_file(
         kind: "openings",
         file: path.display().to_string(),
         format: format_name,
-        read: read.records.len() as u64,
+        read: (read.records.len() + read.rejected.len()) as u64,
         rejected: read.rejected,
         read_seconds: started.elapsed().as_secs_f64(),
         ..CatalogImportReport::default()
@@ -946,6 +1008,8 @@ async fn run_batches<O: CatalogOps>(
     _ops: O,
 ) -> anyhow::Result<()> {
     let kind = report.kind;
+    let (records, repeated) = dedupe_by_source_key(records);
+    report.merged += repeated;
     let total = records.len() as u64;
     let resume = reskill_store::catalog::resume_point(db, kind, file_hash)
         .await?
@@ -969,7 +1033,11 @@ async fn run_batches<O: CatalogOps>(
             .collect();
         let started = Instant::now();
         let stored = O::stored(db, &keys).await?;
-        let (merged_batch, merged) = merge_batch(batch, stored);
+        let MergedBatch {
+            records: merged_batch,
+            merged,
+            stand_ins,
+        } = merge_batch(batch, stored);
         report.merged += merged;
         let (tagger, search_handle) = (tagger.clone(), search.clone());
         let tagged =
@@ -992,7 +1060,7 @@ async fn run_batches<O: CatalogOps>(
         let (inserted, updated, skill_tags) = O::write(db, &tagged, &checkpoint).await?;
         report.write_seconds += started.elapsed().as_secs_f64();
         report.inserted += inserted;
-        report.updated += updated;
+        report.updated += updated.saturating_sub(stand_ins);
         report.skill_tags += skill_tags;
         progress(&stage, done, total);
     }
@@ -1196,11 +1264,12 @@ mod tests {
         let first = opening("a", "1", "");
         let mut second = opening("b", "9", "a full description");
         second.salary_min = Some(1.0);
-        let (out, merged) = merge_batch(
+        let batch = merge_batch(
             vec![(first.clone(), vec![]), (second, vec!["x".to_owned()])],
             Vec::new(),
         );
-        assert_eq!(merged, 1);
+        let out = batch.records;
+        assert_eq!((batch.merged, batch.stand_ins), (1, 0));
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].0.source_key(), ("a", "1"));
         assert_eq!(out[0].0.description, "a full description");
@@ -1211,14 +1280,16 @@ mod tests {
     fn a_duplicate_of_a_stored_row_updates_that_row() {
         let stored = opening("a", "1", "stored text");
         let incoming = opening("b", "2", "other text");
-        let (out, merged) = merge_batch(
+        let batch = merge_batch(
             vec![(incoming, vec![])],
             vec![Stored {
                 id: 7,
                 record: stored,
             }],
         );
-        assert_eq!(merged, 1);
+        // The stored row is rewritten, but the file's row is the merged one, not an update.
+        assert_eq!((batch.merged, batch.stand_ins), (1, 1));
+        let out = batch.records;
         assert_eq!(out[0].0.source_key(), ("a", "1"));
         assert_eq!(out[0].0.description, "stored text");
     }
@@ -1226,12 +1297,44 @@ mod tests {
     #[test]
     fn reimporting_the_same_row_is_not_a_merge() {
         let row = opening("a", "1", "text");
-        let (out, merged) = merge_batch(
+        let batch = merge_batch(
             vec![(row.clone(), vec![])],
             vec![Stored { id: 7, record: row }],
         );
-        assert_eq!(merged, 0);
-        assert_eq!(out.len(), 1);
+        assert_eq!((batch.merged, batch.stand_ins), (0, 0));
+        assert_eq!(batch.records.len(), 1);
+    }
+
+    #[test]
+    fn a_stored_row_that_is_also_in_the_file_stands_for_itself() {
+        let stored = opening("a", "1", "stored text");
+        let batch = merge_batch(
+            vec![
+                (opening("b", "2", "other text"), vec![]),
+                (opening("a", "1", "new text"), vec![]),
+            ],
+            vec![Stored {
+                id: 7,
+                record: stored,
+            }],
+        );
+        // b merged; a's own row is an update, so nothing is subtracted from the updates.
+        assert_eq!((batch.merged, batch.stand_ins), (1, 0));
+        assert_eq!(batch.records.len(), 1);
+        assert_eq!(batch.records[0].0.description, "new text");
+    }
+
+    #[test]
+    fn a_row_repeated_in_the_file_is_merged_into_its_first_place() {
+        let rows: Vec<(NewOpening, Vec<String>)> = (0..100)
+            .map(|i| (opening("a", "1", &format!("v{i}")), vec![]))
+            .chain([(opening("a", "2", "other"), vec![])])
+            .collect();
+        let (out, merged) = dedupe_by_source_key(rows);
+        assert_eq!(merged, 99);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].0.description, "v99");
+        assert_eq!(out[1].0.source_key(), ("a", "2"));
     }
 
     #[test]
