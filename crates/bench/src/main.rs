@@ -61,6 +61,10 @@ enum Command {
         /// Listen address.
         #[arg(long)]
         bind: SocketAddr,
+        /// Sentence-embedding model folder: transitions then rank by similarity, as `reskill
+        /// serve` does with a model.
+        #[arg(long)]
+        model_dir: Option<PathBuf>,
     },
     /// Serves a peer's search handler (started by `search`).
     ServePeer {
@@ -107,7 +111,11 @@ fn main() -> std::process::ExitCode {
             Command::Recommend(args) => recommend_bench::run(args).await,
             Command::Probe(args) => search_bench::probe(args).await,
             Command::Mail(args) => mail_bench::run(args).await,
-            Command::ServeReskill { work, bind } => serve::serve_reskill(&work, bind).await,
+            Command::ServeReskill {
+                work,
+                bind,
+                model_dir,
+            } => serve::serve_reskill(&work, bind, model_dir.as_deref()).await,
             Command::ServePeer {
                 system,
                 pg_url,

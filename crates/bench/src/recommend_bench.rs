@@ -13,6 +13,8 @@
 //!    `recommend` runs it today.
 
 use std::collections::HashMap;
+
+use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -60,6 +62,11 @@ pub struct RecommendArgs {
     /// Timed recommendation requests per variant.
     #[arg(long, default_value_t = 200)]
     pub requests: usize,
+    /// Sentence-embedding model folder: ESCO's texts are embedded (once; stored vectors are
+    /// reused) and the server ranks transitions by similarity, as `reskill serve` does with a
+    /// model. Without it transitions rank by fit.
+    #[arg(long)]
+    pub model_dir: Option<PathBuf>,
 }
 
 /// Openings written per `upsert_openings` call.
@@ -99,6 +106,9 @@ struct RecommendResults {
     mean_store_candidates: f64,
     server_memory_kb: Option<(u64, u64, u64, u64)>,
     load_average: (String, String),
+    /// Whether transitions ranked by similarity (a model folder was given).
+    similarity: bool,
+    embed_seconds: Option<f64>,
 }
 
 fn load_average() -> String {
@@ -173,6 +183,34 @@ pub async fn run(args: RecommendArgs) -> anyhow::Result<()> {
     let tagger = setup::load_tagger(&data, &mut report)?;
     let (db, search) = setup::open_work(&work, &data, false, &tagger, &mut report).await?;
     drop(search);
+    // The rest of the transition similarity's inputs: job zones, earnings, remote work and
+    // O*NET codes (each import replaces the last), and the texts' vectors.
+    reskill_server::services::import::import_attributes_file(
+        &db,
+        &data.join("labour/nesta_occupation_attributes.csv"),
+        "GBP",
+        "Nesta",
+    )
+    .await?;
+    reskill_server::services::import::import_onet_crosswalk_file(
+        &db,
+        &data.join("crosswalk/esco_onet_crosswalk_MCC.csv"),
+        "MCC",
+    )
+    .await?;
+    if let Some(dir) = &args.model_dir {
+        let semantic = reskill_server::services::semantic::Semantic::open(dir);
+        let embedder = semantic
+            .embedder()
+            .with_context(|| format!("no usable model in {}", dir.display()))?;
+        let started = Instant::now();
+        let embedded =
+            reskill_server::services::semantic::embed_taxonomy(&db, embedder, &|_, _, _| {})
+                .await?;
+        eprintln!("vectors: {embedded:?}");
+        results.embed_seconds = Some(started.elapsed().as_secs_f64());
+        results.similarity = true;
+    }
     let engine = Engine::load(&db, Default::default()).await?;
     let corpus = setup::build_corpus(&data, &tagger, &engine, &mut report)?;
     drop(tagger);
@@ -276,15 +314,15 @@ pub async fn run(args: RecommendArgs) -> anyhow::Result<()> {
     };
     {
         eprintln!("recommendations: the real router in a child process");
-        let server = ChildServer::start(
-            &[
-                "serve-reskill".into(),
-                "--work".into(),
-                work.display().to_string(),
-            ],
-            Duration::from_secs(900),
-        )
-        .await?;
+        let mut child_args = vec![
+            "serve-reskill".to_owned(),
+            "--work".into(),
+            work.display().to_string(),
+        ];
+        if let Some(dir) = &args.model_dir {
+            child_args.extend(["--model-dir".to_owned(), dir.display().to_string()]);
+        }
+        let server = ChildServer::start(&child_args, Duration::from_secs(900)).await?;
         let mut connection = client::Connection::open(server.addr).await?;
         let (mut openings, mut transitions, mut seen) = (0usize, 0usize, 0usize);
         for with_location in [false, true] {

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use reskill_search::SearchIndexes;
 use reskill_server::services::engine::Engine;
+use reskill_server::services::semantic::Semantic;
 use reskill_server::templates::Templates;
 use reskill_server::{App, AppState, ServerConfig};
 use tokio::net::TcpListener;
@@ -34,13 +35,32 @@ async fn shutdown_signal() {
 
 /// Serves Reskill's router (`reskill_server::routes::router`) with a real [`AppState`] over the
 /// work folder's database and indexes, as `reskill serve` builds it (without the change-log
-/// follower and engine watcher: nothing writes during a benchmark).
-pub async fn serve_reskill(work: &Path, bind: SocketAddr) -> anyhow::Result<()> {
+/// follower and engine watcher: nothing writes during a benchmark). With `model_dir`, the
+/// stored vectors attach the transition similarity as `reskill serve` attaches them.
+pub async fn serve_reskill(
+    work: &Path,
+    bind: SocketAddr,
+    model_dir: Option<&Path>,
+) -> anyhow::Result<()> {
     let db = reskill_store::db::connect(&setup::database_url(work)).await?;
     let search = SearchIndexes::open_or_create(&setup::index_dir(work))?;
+    let semantic = Arc::new(match model_dir {
+        Some(dir) => Semantic::open(dir),
+        None => Semantic::unavailable("no model folder given"),
+    });
+    semantic.reload(&db).await?;
     let engine = Engine::load(&db, Default::default())
         .await
-        .context("failed to load the matching engine")?;
+        .context("failed to load the matching engine")?
+        .with_similarity(semantic.similarity_input().as_deref());
+    eprintln!(
+        "serve-reskill: transitions rank by {}",
+        if engine.taxonomy.has_similarity() {
+            "similarity"
+        } else {
+            "fit"
+        }
+    );
     let state = AppState::new(App {
         engine: RwLock::new(Arc::new(engine)),
         db,
@@ -53,9 +73,7 @@ pub async fn serve_reskill(work: &Path, bind: SocketAddr) -> anyhow::Result<()> 
         metrics: Default::default(),
         // Tests and benchmarks call search from one address, far above a person's rate.
         search_limiter: reskill_server::middleware::RateLimiter::new(None, 0.0),
-        semantic: std::sync::Arc::new(reskill_server::services::semantic::Semantic::unavailable(
-            "not used here",
-        )),
+        semantic,
         // Benchmarks call public routes only; a throwaway key is enough.
         auth: reskill_server::auth::Auth::new(
             &reskill_server::auth::SigningKey::random(),
