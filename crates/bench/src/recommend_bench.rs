@@ -13,12 +13,11 @@
 //!    `recommend` runs it today.
 
 use std::collections::HashMap;
-
-use anyhow::Context;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use reskill_core::catalog::{NewOpening, OpeningStatus, Place, TagOrigin};
 use reskill_core::matching::{GeoPoint, OpeningInput, SkillOrigin, WorkerInput, WorkerSkill};
 use reskill_core::risk::RiskBand;
