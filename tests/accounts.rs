@@ -78,6 +78,7 @@ impl TestApp {
             semantic: Arc::new(reskill_server::services::semantic::Semantic::unavailable(
                 "not used here",
             )),
+            indexing: Default::default(),
         });
         Ok(Self { state })
     }

@@ -61,6 +61,7 @@ pub async fn serve_reskill(work: &Path, bind: SocketAddr) -> anyhow::Result<()> 
             &reskill_server::auth::SigningKey::random(),
             Default::default(),
         ),
+        indexing: Default::default(),
     });
     let listener = TcpListener::bind(bind).await?;
     reskill_server::serve(listener, state, shutdown_signal()).await?;

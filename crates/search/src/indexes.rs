@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{Days, Utc};
@@ -99,9 +101,36 @@ struct KindIndex {
 /// log from the smallest one (upserts and deletes are idempotent), or calls
 /// [`rebuild`](Self::rebuild) when it is `None` (new, wiped or schema-changed index) or when
 /// [`doc_count`](Self::doc_count) disagrees with the database.
+///
+/// # A deleted folder
+///
+/// Open indexes keep reading the files they mapped after the folder is deleted, but nothing
+/// written afterwards can be committed. [`missing_folders`](Self::missing_folders) notices;
+/// [`recreate`](Self::recreate) opens fresh, empty indexes in their place for every clone of the
+/// handle (the caller then rebuilds them from the database).
 #[derive(Clone)]
 pub struct SearchIndexes {
-    inner: Arc<[KindIndex; 4]>,
+    inner: Arc<RwLock<Arc<[KindIndex; 4]>>>,
+    /// The folder holding one subfolder per kind; `None` in memory.
+    root: Option<Arc<PathBuf>>,
+    /// Set when another process holds the writers: writes become no-ops, since that process
+    /// indexes the same changes from the change log.
+    writes_deferred: Arc<AtomicBool>,
+}
+
+/// One kind's index, keeping the set it belongs to alive while in use (a [`SearchIndexes::recreate`]
+/// may swap the set meanwhile).
+struct KindRef {
+    all: Arc<[KindIndex; 4]>,
+    slot: usize,
+}
+
+impl std::ops::Deref for KindRef {
+    type Target = KindIndex;
+
+    fn deref(&self) -> &KindIndex {
+        &self.all[self.slot]
+    }
 }
 
 impl std::fmt::Debug for SearchIndexes {
@@ -225,11 +254,11 @@ impl KindIndex {
             let writer = self
                 .index
                 .writer_with_num_threads(self.writer_threads, self.writer_bytes)
-                .context(|| {
-                    format!(
-                        "open a writer on the {kind} index (another Reskill process, such as a \
-                         running server, may be writing it)"
-                    )
+                .map_err(|error| match error {
+                    tantivy::TantivyError::LockFailure(tantivy::directory::error::LockError::LockBusy, _) => {
+                        SearchError::WriterBusy { kind: kind.as_str() }
+                    }
+                    error => SearchError::internal(format!("open a writer on the {kind} index"), error),
                 })?;
             state.writer = Some(writer);
         }
@@ -312,6 +341,13 @@ fn index_settings() -> tantivy::IndexSettings {
         docstore_blocksize: DOCSTORE_BLOCK_BYTES,
         ..Default::default()
     }
+}
+
+fn open_all_in_dir(root: &Path) -> Result<Vec<Index>, SearchError> {
+    IndexKind::ALL
+        .into_iter()
+        .map(|kind| open_in_dir(root, kind))
+        .collect()
 }
 
 fn open_in_dir(root: &Path, kind: IndexKind) -> Result<Index, SearchError> {
@@ -738,18 +774,74 @@ impl SearchIndexes {
             )
         })?;
         Ok(Self {
-            inner: Arc::new(inner),
+            inner: Arc::new(RwLock::new(Arc::new(inner))),
+            root: None,
+            writes_deferred: Arc::default(),
         })
     }
 
     /// Opens the four indexes under `dir` (one subdirectory per kind), creating missing ones.
     /// An index whose schema no longer matches this build is wiped and recreated empty.
     pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
-        let indexes = IndexKind::ALL
+        let mut opened = Self::from_indexes(open_all_in_dir(dir)?, DISK_WRITER_THREADS, DISK_WRITER_BYTES)?;
+        opened.root = Some(Arc::new(dir.to_owned()));
+        Ok(opened)
+    }
+
+    /// Returns the index folders (or their `meta.json`) that no longer exist on disk, such as
+    /// after someone deleted the index folder under a running server. Empty in memory.
+    pub fn missing_folders(&self) -> Vec<PathBuf> {
+        let Some(root) = &self.root else {
+            return Vec::new();
+        };
+        IndexKind::ALL
             .into_iter()
-            .map(|kind| open_in_dir(dir, kind))
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::from_indexes(indexes, DISK_WRITER_THREADS, DISK_WRITER_BYTES)
+            .map(|kind| root.join(kind.as_str()))
+            .filter(|folder| !folder.join("meta.json").is_file())
+            .collect()
+    }
+
+    /// Opens fresh indexes under the same folder (creating what is missing) and swaps them in
+    /// for every clone of this handle; the old ones close once the last search using them ends.
+    /// The new ones are empty where their folder was gone: rebuild them from the database.
+    /// Staged, uncommitted writes of the old ones are dropped.
+    pub fn recreate(&self) -> Result<(), SearchError> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let fresh = Self::from_indexes(open_all_in_dir(root)?, DISK_WRITER_THREADS, DISK_WRITER_BYTES)?;
+        let fresh_set = fresh.set();
+        let old = std::mem::replace(
+            &mut *self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            fresh_set,
+        );
+        for index in old.iter() {
+            // Their folder is gone: drop what they staged instead of committing it anywhere.
+            if let Some(writer) = index.lock().writer.as_mut()
+                && let Err(error) = writer.rollback()
+            {
+                tracing::warn!(index = %index.kind, %error, "rolling back the replaced index failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes every write (upsert, delete, commit, rebuild) a no-op, for a command running beside
+    /// a server that holds the writers: the server indexes the same rows from the change log.
+    pub fn defer_writes(&self) {
+        self.writes_deferred.store(true, Ordering::SeqCst);
+    }
+
+    /// Returns whether writes are left to another process ([`defer_writes`](Self::defer_writes)).
+    pub fn writes_deferred(&self) -> bool {
+        self.writes_deferred.load(Ordering::SeqCst)
+    }
+
+    fn set(&self) -> Arc<[KindIndex; 4]> {
+        self.inner
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Creates four empty in-memory indexes, for tests.
@@ -777,13 +869,19 @@ impl SearchIndexes {
         Ok(())
     }
 
-    fn kind(&self, kind: IndexKind) -> &KindIndex {
-        &self.inner[kind.slot()]
+    fn kind(&self, kind: IndexKind) -> KindRef {
+        KindRef {
+            all: self.set(),
+            slot: kind.slot(),
+        }
     }
 
     /// Stages a document, replacing any document with the same id (a delete by id term followed
     /// by an add). Visible after the next commit.
     pub fn upsert(&self, doc: impl Into<AnyDoc>) -> Result<(), SearchError> {
+        if self.writes_deferred() {
+            return Ok(());
+        }
         let doc = doc.into();
         let index = self.kind(doc.kind());
         let tantivy_doc = schema::to_tantivy(&index.fields, &doc);
@@ -801,6 +899,9 @@ impl SearchIndexes {
 
     /// Stages the removal of a document by id. Visible after the next commit.
     pub fn delete(&self, kind: IndexKind, id: i64) -> Result<(), SearchError> {
+        if self.writes_deferred() {
+            return Ok(());
+        }
         let index = self.kind(kind);
         let mut state = index.lock();
         index.writer(&mut state)?.delete_term(index.id_term(id));
@@ -815,6 +916,9 @@ impl SearchIndexes {
     /// index's [`watermark`](Self::watermark) (indexes without staged changes are committed too
     /// when it advances their watermark). `None` keeps the previous watermark.
     pub fn commit(&self, applied_through: Option<i64>) -> Result<(), SearchError> {
+        if self.writes_deferred() {
+            return Ok(());
+        }
         for kind in IndexKind::ALL {
             let index = self.kind(kind);
             let mut state = index.lock();
@@ -858,6 +962,9 @@ impl SearchIndexes {
         I: IntoIterator<Item = D>,
         D: Into<AnyDoc>,
     {
+        if self.writes_deferred() {
+            return Ok(0);
+        }
         let index = self.kind(kind);
         let mut state = index.lock();
         // No merging while the rebuild writes its segments: merges would compete with indexing
@@ -1024,7 +1131,7 @@ impl SearchIndexes {
         }
         let matcher = Matcher::new(&parsed, &plans);
         self.response(
-            index,
+            &index,
             &searcher,
             &matcher,
             request,
@@ -1082,7 +1189,7 @@ impl SearchIndexes {
         let request = SearchRequest::new(q, ids.len());
         Ok(self
             .response(
-                index,
+                &index,
                 &searcher,
                 &matcher,
                 &request,

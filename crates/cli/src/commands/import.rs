@@ -11,7 +11,7 @@ use crate::{ImportCommand, OpeningsFormatArg, Settings, progress};
 /// Runs one import and prints its summary.
 pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
-    let search = super::open_search(settings)?;
+    let (search, deferred) = super::open_search_for_writing(settings)?;
     let started = Instant::now();
     match command {
         ImportCommand::Esco { dir } => {
@@ -109,6 +109,7 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             }
         }
     }
+    super::print_deferred_note(deferred.as_deref());
     println!("took {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }
