@@ -7,6 +7,7 @@ mod catalog_import;
 mod logging;
 mod mail;
 mod matching;
+mod operations;
 mod real_data;
 mod replicas;
 mod search_quality;

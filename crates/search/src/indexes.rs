@@ -81,6 +81,9 @@ struct KindIndex {
     analyzers: AnalyzerPool,
     columns: ColumnCache,
     writer: Mutex<WriterState>,
+    /// The folder the index was opened in and its identity then (inode on Unix), so a folder
+    /// deleted and created again by someone else is told apart from the one this index uses.
+    folder: Option<(PathBuf, u64)>,
 }
 
 /// The four search indexes. Cheap to clone (an `Arc`); `Send + Sync`. Every method blocks, so
@@ -234,6 +237,7 @@ impl KindIndex {
                 pending_since: None,
                 watermark: payload.watermark,
             }),
+            folder: None,
         })
     }
 
@@ -340,6 +344,22 @@ fn index_settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings {
         docstore_blocksize: DOCSTORE_BLOCK_BYTES,
         ..Default::default()
+    }
+}
+
+/// Returns what tells a folder apart from another created later at the same path: its inode
+/// on Unix; elsewhere a constant, so only a missing folder is noticed.
+fn folder_identity(folder: &Path) -> Option<u64> {
+    let metadata = std::fs::metadata(folder).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(metadata.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Some(1)
     }
 }
 
@@ -762,10 +782,17 @@ impl SearchIndexes {
         indexes: Vec<Index>,
         threads: usize,
         bytes: usize,
+        root: Option<&Path>,
     ) -> Result<Self, SearchError> {
         let mut kinds = Vec::with_capacity(4);
         for (kind, index) in IndexKind::ALL.into_iter().zip(indexes) {
-            kinds.push(KindIndex::new(kind, index, threads, bytes)?);
+            let mut opened = KindIndex::new(kind, index, threads, bytes)?;
+            opened.folder = root.map(|root| {
+                let folder = root.join(kind.as_str());
+                let identity = folder_identity(&folder).unwrap_or(0);
+                (folder, identity)
+            });
+            kinds.push(opened);
         }
         let inner: [KindIndex; 4] = kinds.try_into().map_err(|_| {
             SearchError::internal(
@@ -783,21 +810,28 @@ impl SearchIndexes {
     /// Opens the four indexes under `dir` (one subdirectory per kind), creating missing ones.
     /// An index whose schema no longer matches this build is wiped and recreated empty.
     pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
-        let mut opened = Self::from_indexes(open_all_in_dir(dir)?, DISK_WRITER_THREADS, DISK_WRITER_BYTES)?;
+        let mut opened = Self::from_indexes(
+            open_all_in_dir(dir)?,
+            DISK_WRITER_THREADS,
+            DISK_WRITER_BYTES,
+            Some(dir),
+        )?;
         opened.root = Some(Arc::new(dir.to_owned()));
         Ok(opened)
     }
 
-    /// Returns the index folders (or their `meta.json`) that no longer exist on disk, such as
-    /// after someone deleted the index folder under a running server. Empty in memory.
+    /// Returns the index folders that are gone (or lost their `meta.json`), or were replaced by
+    /// another folder of the same name, since the indexes were opened: someone deleted the index
+    /// folder under a running server. Empty in memory.
     pub fn missing_folders(&self) -> Vec<PathBuf> {
-        let Some(root) = &self.root else {
-            return Vec::new();
-        };
-        IndexKind::ALL
-            .into_iter()
-            .map(|kind| root.join(kind.as_str()))
-            .filter(|folder| !folder.join("meta.json").is_file())
+        self.set()
+            .iter()
+            .filter_map(|index| index.folder.clone())
+            .filter(|(folder, identity)| {
+                !folder.join("meta.json").is_file()
+                    || folder_identity(folder).is_none_or(|now| now != *identity)
+            })
+            .map(|(folder, _)| folder)
             .collect()
     }
 
@@ -809,7 +843,12 @@ impl SearchIndexes {
         let Some(root) = &self.root else {
             return Ok(());
         };
-        let fresh = Self::from_indexes(open_all_in_dir(root)?, DISK_WRITER_THREADS, DISK_WRITER_BYTES)?;
+        let fresh = Self::from_indexes(
+            open_all_in_dir(root)?,
+            DISK_WRITER_THREADS,
+            DISK_WRITER_BYTES,
+            Some(root),
+        )?;
         let fresh_set = fresh.set();
         let old = std::mem::replace(
             &mut *self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner()),
@@ -856,7 +895,7 @@ impl SearchIndexes {
                     .context(|| format!("create the in-memory {kind} index"))
             })
             .collect::<Result<_, _>>()?;
-        Self::from_indexes(indexes, 1, RAM_WRITER_BYTES)
+        Self::from_indexes(indexes, 1, RAM_WRITER_BYTES, None)
     }
 
     /// Opens every index's writer now rather than on the first write, so a server learns at

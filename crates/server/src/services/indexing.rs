@@ -383,7 +383,13 @@ async fn follow_tick(
     let started = Instant::now();
     let mut by_kind: BTreeMap<IndexKind, (bool, BTreeSet<i64>)> = BTreeMap::new();
     for change in &fresh {
-        let entry = by_kind.entry(index_kind(change.kind)).or_default();
+        let kind = index_kind(change.kind);
+        // The follower starts from the lowest watermark; an index already past a change (a
+        // rebuild at start) need not apply it again.
+        if search.watermark(kind).is_some_and(|applied| change.id <= applied) {
+            continue;
+        }
+        let entry = by_kind.entry(kind).or_default();
         match change.op {
             ChangeOp::Rebuild => entry.0 = true,
             ChangeOp::Upsert | ChangeOp::Delete => {
