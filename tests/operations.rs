@@ -76,8 +76,7 @@ fn serve_on(
 }
 
 #[test]
-fn serve_answers_healthz_before_the_slow_start_and_readyz_only_when_ready() -> anyhow::Result<()>
-{
+fn serve_answers_healthz_before_the_slow_start_and_readyz_only_when_ready() -> anyhow::Result<()> {
     let binary = reskill_binary()?;
     let dir = tempfile::tempdir()?;
     let data_dir = dir.path().join("data");
@@ -105,7 +104,10 @@ fn serve_answers_healthz_before_the_slow_start_and_readyz_only_when_ready() -> a
         "search while starting: {status} {head} {body}"
     );
     let (status, _, page) = server.send_with_head("GET", "/", None, "")?;
-    ensure!(status == 503 && page.contains("starting"), "{status} {page}");
+    ensure!(
+        status == 503 && page.contains("starting"),
+        "{status} {page}"
+    );
 
     server.wait_ready(Duration::from_secs(120))?;
     ensure!(server.get("/api/v1/search/openings?q=nurse")?.0 == 200);
@@ -229,7 +231,10 @@ async fn commands_that_write_run_beside_a_running_server_which_indexes_their_cha
         // `reindex` cannot take the writers; it says how to ask the server instead.
         let output = run(&["reindex"])?;
         let stderr = String::from_utf8_lossy(&output.stderr);
-        ensure!(!output.status.success(), "reindex beside a server succeeded");
+        ensure!(
+            !output.status.success(),
+            "reindex beside a server succeeded"
+        );
         ensure!(
             stderr.contains("a running server holds the search indexes")
                 && stderr.contains("/api/v1/admin/reindex")
@@ -242,12 +247,7 @@ async fn commands_that_write_run_beside_a_running_server_which_indexes_their_cha
         let (status, _) =
             server.request_with_token("POST", "/api/v1/admin/reindex", None, &seeker)?;
         ensure!(status == 403, "seeker: {status}");
-        ensure!(
-            server
-                .request("POST", "/api/v1/admin/reindex", None)?
-                .0
-                == 401
-        );
+        ensure!(server.request("POST", "/api/v1/admin/reindex", None)?.0 == 401);
         let admin = server.login("admin@example.org")?;
         let (status, body) = server.request_with_token(
             "POST",
@@ -422,9 +422,10 @@ async fn metrics_need_the_token_when_one_is_set_and_carry_process_and_build_seri
         // The standard series, with plausible values.
         let version = env!("CARGO_PKG_VERSION");
         ensure!(
-            text.lines().any(|line| line.starts_with("reskill_build_info{")
-                && line.contains(&format!("version=\"{version}\""))
-                && line.ends_with(" 1")),
+            text.lines()
+                .any(|line| line.starts_with("reskill_build_info{")
+                    && line.contains(&format!("version=\"{version}\""))
+                    && line.ends_with(" 1")),
             "{text}"
         );
         let cpu = sample(&text, "process_cpu_seconds_total").context("cpu")?;
@@ -458,7 +459,10 @@ async fn metrics_need_the_token_when_one_is_set_and_carry_process_and_build_seri
             &guarded,
             loopback,
             "/metrics",
-            &[(header::AUTHORIZATION.as_str(), "Bearer scrape-secret-012345678")],
+            &[(
+                header::AUTHORIZATION.as_str(),
+                "Bearer scrape-secret-012345678",
+            )],
         )
         .await?;
         ensure!(status == StatusCode::UNAUTHORIZED, "wrong token: {status}");
@@ -466,7 +470,10 @@ async fn metrics_need_the_token_when_one_is_set_and_carry_process_and_build_seri
             &guarded,
             [192, 0, 2, 9],
             "/metrics",
-            &[(header::AUTHORIZATION.as_str(), "Bearer scrape-secret-0123456789")],
+            &[(
+                header::AUTHORIZATION.as_str(),
+                "Bearer scrape-secret-0123456789",
+            )],
         )
         .await?;
         ensure!(

@@ -304,7 +304,10 @@ impl Server {
             if let Some(status) = self.child.try_wait()? {
                 return Ok(status);
             }
-            ensure!(Instant::now() < deadline, "no exit {within:?} after SIGTERM");
+            ensure!(
+                Instant::now() < deadline,
+                "no exit {within:?} after SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -226,7 +226,12 @@ pub struct Cli {
     /// Bearer token /metrics asks for (then from any address, the machine itself included;
     /// administrators may still read it). Unset: /metrics is served to the machine itself and
     /// to administrators.
-    #[arg(long, global = true, env = "RESKILL_METRICS_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_METRICS_TOKEN",
+        hide_env_values = true
+    )]
     pub metrics_token: Option<String>,
 
     /// Optional settings file: NAME=VALUE lines named like the environment variables below

@@ -50,7 +50,9 @@ impl SearchError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::InvalidQuery(_) => ErrorKind::Invalid,
-            Self::Open { .. } | Self::WriterBusy { .. } | Self::Internal { .. } => ErrorKind::Internal,
+            Self::Open { .. } | Self::WriterBusy { .. } | Self::Internal { .. } => {
+                ErrorKind::Internal
+            }
         }
     }
 

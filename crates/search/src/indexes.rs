@@ -259,10 +259,15 @@ impl KindIndex {
                 .index
                 .writer_with_num_threads(self.writer_threads, self.writer_bytes)
                 .map_err(|error| match error {
-                    tantivy::TantivyError::LockFailure(tantivy::directory::error::LockError::LockBusy, _) => {
-                        SearchError::WriterBusy { kind: kind.as_str() }
+                    tantivy::TantivyError::LockFailure(
+                        tantivy::directory::error::LockError::LockBusy,
+                        _,
+                    ) => SearchError::WriterBusy {
+                        kind: kind.as_str(),
+                    },
+                    error => {
+                        SearchError::internal(format!("open a writer on the {kind} index"), error)
                     }
-                    error => SearchError::internal(format!("open a writer on the {kind} index"), error),
                 })?;
             state.writer = Some(writer);
         }
@@ -851,7 +856,10 @@ impl SearchIndexes {
         )?;
         let fresh_set = fresh.set();
         let old = std::mem::replace(
-            &mut *self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            &mut *self
+                .inner
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
             fresh_set,
         );
         for index in old.iter() {

@@ -288,13 +288,24 @@ mod tests {
             .unwrap();
         let version = env!("CARGO_PKG_VERSION");
         assert!(
-            text.contains(&format!("reskill_build_info{{profile=\"debug\",version=\"{version}\"}} 1"))
-                || text.contains(&format!("reskill_build_info{{profile=\"release\",version=\"{version}\"}} 1")),
+            text.contains(&format!(
+                "reskill_build_info{{profile=\"debug\",version=\"{version}\"}} 1"
+            )) || text.contains(&format!(
+                "reskill_build_info{{profile=\"release\",version=\"{version}\"}} 1"
+            )),
             "{text}"
         );
         #[cfg(target_os = "linux")]
-        for series in ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_start_time_seconds"] {
-            assert!(text.contains(&format!("\n{series} ")), "{series} missing from {text}");
+        for series in [
+            "process_cpu_seconds_total",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_start_time_seconds",
+        ] {
+            assert!(
+                text.contains(&format!("\n{series} ")),
+                "{series} missing from {text}"
+            );
         }
     }
 }

@@ -435,7 +435,11 @@ mod tests {
         // From anyone else the header is ignored.
         let stranger: std::net::IpAddr = [192, 0, 2, 1].into();
         assert_eq!(client(stranger, "203.0.113.9"), stranger);
-        assert_eq!(client_address(proxy, [].iter(), &[]), proxy, "no trusted proxies");
+        assert_eq!(
+            client_address(proxy, [].iter(), &[]),
+            proxy,
+            "no trusted proxies"
+        );
     }
 
     #[test]

@@ -802,7 +802,15 @@ pub async fn start_reindex(
             vec![kind]
         }
     };
-    policy::audit(&state.db, &user, "search.reindex", "search_index", None, None).await?;
+    policy::audit(
+        &state.db,
+        &user,
+        "search.reindex",
+        "search_index",
+        None,
+        None,
+    )
+    .await?;
     state.indexing.request_rebuild(&kinds);
     tracing::info!(user.id = user.id.0, "reindex of {kinds:?} requested");
     Ok((

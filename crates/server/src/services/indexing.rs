@@ -386,7 +386,10 @@ async fn follow_tick(
         let kind = index_kind(change.kind);
         // The follower starts from the lowest watermark; an index already past a change (a
         // rebuild at start) need not apply it again.
-        if search.watermark(kind).is_some_and(|applied| change.id <= applied) {
+        if search
+            .watermark(kind)
+            .is_some_and(|applied| change.id <= applied)
+        {
             continue;
         }
         let entry = by_kind.entry(kind).or_default();
