@@ -38,6 +38,22 @@ fn wait_for_total(server: &Server, kind: &str, q: &str, want: u64) -> anyhow::Re
     }
 }
 
+/// Deletes `folder` as someone would under a running server, trying again while the server
+/// writes a file into it mid-way (a commit or a segment merge).
+fn delete_folder(folder: &std::path::Path) -> anyhow::Result<()> {
+    let mut attempts = 0;
+    loop {
+        match std::fs::remove_dir_all(folder) {
+            Ok(()) => return Ok(()),
+            Err(error) if attempts < 50 && error.kind() != std::io::ErrorKind::NotFound => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
 /// Two JobPosting JSON-LD lines whose titles carry `marker`.
 fn postings(marker: &str) -> String {
     (1..=2)
@@ -138,7 +154,7 @@ async fn a_deleted_index_folder_is_noticed_reported_and_rebuilt() {
         let demo_openings = server.total("openings", "assistant")?;
         ensure!(demo_openings > 0, "the demo has openings");
 
-        std::fs::remove_dir_all(data_dir.join("index"))?;
+        delete_folder(&data_dir.join("index"))?;
         // A write while the folder is gone: it must be searchable once the server recovers.
         let import = dir.path().join("after.jsonld");
         std::fs::write(&import, postings("zorblefinch"))?;
@@ -176,7 +192,7 @@ async fn a_deleted_index_folder_is_noticed_reported_and_rebuilt() {
         ensure!(server.total("openings", "assistant")? == demo_openings);
 
         // Deleted again just before a graceful stop: no panic, a clean exit.
-        std::fs::remove_dir_all(data_dir.join("index"))?;
+        delete_folder(&data_dir.join("index"))?;
         let status = server.terminate(Duration::from_secs(30))?;
         let log = std::fs::read_to_string(&log_path)?;
         ensure!(status.success(), "exit {status}:\n{log}");
