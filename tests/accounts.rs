@@ -78,6 +78,7 @@ impl TestApp {
             semantic: Arc::new(reskill_server::services::semantic::Semantic::unavailable(
                 "not used here",
             )),
+            indexing: Default::default(),
         });
         Ok(Self { state })
     }
@@ -714,6 +715,7 @@ async fn authorization_matrix_every_route_every_actor() {
             case(M::PUT, format!("/api/v1/admin/workers/{other_worker}/caseworker"), Some(json!({"caseworker_id": null})), [D, D, D, D, D, D, A]),
             case(M::POST, "/api/v1/admin/caseload/reassign".into(), Some(json!({"worker_ids": [other_worker], "to_caseworker_id": cw_with_id})), [D, D, D, D, D, D, A]),
             case(M::POST, "/api/v1/admin/organisations".into(), Some(json!({"name": "Matrix Org", "kind": "service"})), [D, D, D, D, D, D, A]),
+            case(M::POST, "/api/v1/admin/reindex?kind=skills".into(), None, [D, D, D, D, D, D, A]),
             // Public routes answer everyone (a 4xx here is about the input, never about who).
             case(M::GET, "/".into(), None, [A, A, A, A, A, A, A]),
             case(M::GET, "/healthz".into(), None, [A, A, A, A, A, A, A]),
@@ -1198,6 +1200,7 @@ async fn openapi_document_covers_every_route() {
             ("/api/v1/plans/{plan_id}", "patch"),
             ("/api/v1/employer/openings/{opening_id}/candidates", "get"),
             ("/api/v1/admin/figures", "get"),
+            ("/api/v1/admin/reindex", "post"),
             ("/occupations/{id}", "get"),
             ("/occupations/{id}/pathways/{target_id}", "get"),
             ("/login", "post"),

@@ -776,6 +776,7 @@ async fn demo_state(db: sea_orm::DatabaseConnection, key: &SigningKey) -> anyhow
         semantic: std::sync::Arc::new(reskill_server::services::semantic::Semantic::unavailable(
             "not used here",
         )),
+        indexing: Default::default(),
     }))
 }
 

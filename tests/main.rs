@@ -8,6 +8,7 @@ mod imports;
 mod logging;
 mod mail;
 mod matching;
+mod operations;
 mod real_data;
 mod replicas;
 mod search_quality;

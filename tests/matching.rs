@@ -43,6 +43,7 @@ async fn app(db: DatabaseConnection, search: SearchIndexes) -> anyhow::Result<Ap
         semantic: std::sync::Arc::new(reskill_server::services::semantic::Semantic::unavailable(
             "not used here",
         )),
+        indexing: Default::default(),
     }))
 }
 

@@ -115,8 +115,23 @@ impl Server {
     }
 
     /// Like [`Server::start`], with `serve_args` after `serve --bind ADDR` and the server's
-    /// standard error sent to `stderr` (a file, to read its log afterwards).
+    /// standard error sent to `stderr` (a file, to read its log afterwards). Waits until
+    /// `/readyz` answers 200: the port opens before the indexes and the engine are ready.
     pub fn start_with(
+        binary: &Path,
+        data_dir: &Path,
+        serve_args: &[&str],
+        envs: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> anyhow::Result<Self> {
+        let mut server = Self::spawn(binary, data_dir, serve_args, envs, stderr)?;
+        server.wait_ready(Duration::from_secs(120))?;
+        Ok(server)
+    }
+
+    /// Starts `reskill serve` like [`Server::start_with`] but returns as soon as `/healthz`
+    /// answers (polled every 10 ms), before the server is ready.
+    pub fn spawn(
         binary: &Path,
         data_dir: &Path,
         serve_args: &[&str],
@@ -137,9 +152,28 @@ impl Server {
                 bail!("reskill serve exited early: {status}");
             }
             ensure!(Instant::now() < deadline, "reskill serve did not come up");
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(10));
         }
         Ok(server)
+    }
+
+    /// Polls `/readyz` until it answers 200.
+    pub fn wait_ready(&mut self, within: Duration) -> anyhow::Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            let (status, body) = self.get("/readyz").unwrap_or((0, String::new()));
+            if status == 200 {
+                return Ok(());
+            }
+            if let Some(status) = self.child.try_wait()? {
+                bail!("reskill serve exited before it was ready: {status}");
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "reskill serve was not ready in {within:?}: {status} {body}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// A minimal HTTP/1.1 request; returns the status and body (the server answers login
@@ -176,6 +210,19 @@ impl Server {
         json: Option<&str>,
         extra_headers: &str,
     ) -> anyhow::Result<(u16, String)> {
+        self.send_with_head(method, path, json, extra_headers)
+            .map(|(status, _, body)| (status, body))
+    }
+
+    /// A request with `extra_headers` (each line ending in CRLF); returns the status, the
+    /// response head (status line and headers, lower-cased) and the body.
+    pub fn send_with_head(
+        &self,
+        method: &str,
+        path: &str,
+        json: Option<&str>,
+        extra_headers: &str,
+    ) -> anyhow::Result<(u16, String, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         let body = json.unwrap_or("");
@@ -198,7 +245,7 @@ impl Server {
         } else {
             body.to_owned()
         };
-        Ok((status, body))
+        Ok((status, head.to_ascii_lowercase(), body))
     }
 
     /// A GET; returns the status and body.
@@ -243,6 +290,25 @@ impl Server {
                 Some(mismatch) if Instant::now() > deadline => bail!(mismatch),
                 Some(_) => std::thread::sleep(Duration::from_millis(100)),
             }
+        }
+    }
+
+    /// SIGTERM, then waits (at most `within`) for the graceful shutdown; returns the exit status.
+    pub fn terminate(mut self, within: Duration) -> anyhow::Result<std::process::ExitStatus> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        ensure!(status.success(), "kill -TERM failed");
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "no exit {within:?} after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 

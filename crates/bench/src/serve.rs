@@ -79,6 +79,7 @@ pub async fn serve_reskill(
             &reskill_server::auth::SigningKey::random(),
             Default::default(),
         ),
+        indexing: Default::default(),
     });
     let listener = TcpListener::bind(bind).await?;
     reskill_server::serve(listener, state, shutdown_signal()).await?;

@@ -88,6 +88,26 @@ pub fn public_url_for_bind(bind: &str) -> String {
     format!("http://{bind}")
 }
 
+/// Parses `RESKILL_TRUSTED_PROXIES`: addresses (a single host) or CIDR ranges.
+pub fn parse_trusted_proxies(entries: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    entries
+        .iter()
+        .map(|entry| entry.trim())
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "RESKILL_TRUSTED_PROXIES: {entry:?} is not an IP address or CIDR range \
+                         (such as 10.0.0.5 or 10.0.0.0/8)"
+                    )
+                })
+        })
+        .collect()
+}
+
 /// Address `serve` listens on by default.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -143,6 +163,11 @@ impl Settings {
                 hsts: cli.cookie_secure,
                 search_per_second: (cli.search_rate > 0.0).then_some(cli.search_rate),
                 search_burst: cli.search_burst,
+                trusted_proxies: parse_trusted_proxies(&cli.trusted_proxies)?,
+                metrics_token: cli
+                    .metrics_token
+                    .as_deref()
+                    .and_then(reskill_server::middleware::MetricsToken::new),
             },
             mail: MailSettings {
                 smtp_url: cli.smtp_url.clone().unwrap_or_default().trim().to_owned(),

@@ -211,6 +211,29 @@ pub struct Cli {
     )]
     pub mail_requests_per_hour: f64,
 
+    /// Reverse proxies whose X-Forwarded-For is believed, as addresses or CIDR ranges separated
+    /// by commas (10.0.0.5,192.168.0.0/16). Behind one, rate limits and the local-only
+    /// /metrics see the client it names; from any other peer the header is ignored.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        num_args = 0..
+    )]
+    pub trusted_proxies: Vec<String>,
+
+    /// Bearer token /metrics asks for (then from any address, the machine itself included;
+    /// administrators may still read it). Unset: /metrics is served to the machine itself and
+    /// to administrators.
+    #[arg(
+        long,
+        global = true,
+        env = "RESKILL_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+
     /// Optional settings file: NAME=VALUE lines named like the environment variables below
     /// (RESKILL_BIND=0.0.0.0:8080). Flags and environment variables win over it.
     #[arg(long, global = true, env = "RESKILL_CONFIG")]

@@ -26,6 +26,14 @@ pub enum SearchError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Another process holds the index's writer (tantivy allows one per index).
+    #[error(
+        "another Reskill process, such as a running server, is writing the {kind} search index"
+    )]
+    WriterBusy {
+        /// The index kind.
+        kind: &'static str,
+    },
     /// tantivy failed while reading or writing.
     #[error("search index failure while trying to {action}")]
     Internal {
@@ -42,7 +50,9 @@ impl SearchError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::InvalidQuery(_) => ErrorKind::Invalid,
-            Self::Open { .. } | Self::Internal { .. } => ErrorKind::Internal,
+            Self::Open { .. } | Self::WriterBusy { .. } | Self::Internal { .. } => {
+                ErrorKind::Internal
+            }
         }
     }
 

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{Days, Utc};
@@ -79,6 +81,9 @@ struct KindIndex {
     analyzers: AnalyzerPool,
     columns: ColumnCache,
     writer: Mutex<WriterState>,
+    /// The folder the index was opened in and its identity then (inode on Unix), so a folder
+    /// deleted and created again by someone else is told apart from the one this index uses.
+    folder: Option<(PathBuf, u64)>,
 }
 
 /// The four search indexes. Cheap to clone (an `Arc`); `Send + Sync`. Every method blocks, so
@@ -99,9 +104,36 @@ struct KindIndex {
 /// log from the smallest one (upserts and deletes are idempotent), or calls
 /// [`rebuild`](Self::rebuild) when it is `None` (new, wiped or schema-changed index) or when
 /// [`doc_count`](Self::doc_count) disagrees with the database.
+///
+/// # A deleted folder
+///
+/// Open indexes keep reading the files they mapped after the folder is deleted, but nothing
+/// written afterwards can be committed. [`missing_folders`](Self::missing_folders) notices;
+/// [`recreate`](Self::recreate) opens fresh, empty indexes in their place for every clone of the
+/// handle (the caller then rebuilds them from the database).
 #[derive(Clone)]
 pub struct SearchIndexes {
-    inner: Arc<[KindIndex; 4]>,
+    inner: Arc<RwLock<Arc<[KindIndex; 4]>>>,
+    /// The folder holding one subfolder per kind; `None` in memory.
+    root: Option<Arc<PathBuf>>,
+    /// Set when another process holds the writers: writes become no-ops, since that process
+    /// indexes the same changes from the change log.
+    writes_deferred: Arc<AtomicBool>,
+}
+
+/// One kind's index, keeping the set it belongs to alive while in use (a [`SearchIndexes::recreate`]
+/// may swap the set meanwhile).
+struct KindRef {
+    all: Arc<[KindIndex; 4]>,
+    slot: usize,
+}
+
+impl std::ops::Deref for KindRef {
+    type Target = KindIndex;
+
+    fn deref(&self) -> &KindIndex {
+        &self.all[self.slot]
+    }
 }
 
 impl std::fmt::Debug for SearchIndexes {
@@ -205,6 +237,7 @@ impl KindIndex {
                 pending_since: None,
                 watermark: payload.watermark,
             }),
+            folder: None,
         })
     }
 
@@ -225,11 +258,16 @@ impl KindIndex {
             let writer = self
                 .index
                 .writer_with_num_threads(self.writer_threads, self.writer_bytes)
-                .context(|| {
-                    format!(
-                        "open a writer on the {kind} index (another Reskill process, such as a \
-                         running server, may be writing it)"
-                    )
+                .map_err(|error| match error {
+                    tantivy::TantivyError::LockFailure(
+                        tantivy::directory::error::LockError::LockBusy,
+                        _,
+                    ) => SearchError::WriterBusy {
+                        kind: kind.as_str(),
+                    },
+                    error => {
+                        SearchError::internal(format!("open a writer on the {kind} index"), error)
+                    }
                 })?;
             state.writer = Some(writer);
         }
@@ -312,6 +350,29 @@ fn index_settings() -> tantivy::IndexSettings {
         docstore_blocksize: DOCSTORE_BLOCK_BYTES,
         ..Default::default()
     }
+}
+
+/// Returns what tells a folder apart from another created later at the same path: its inode
+/// on Unix; elsewhere a constant, so only a missing folder is noticed.
+fn folder_identity(folder: &Path) -> Option<u64> {
+    let metadata = std::fs::metadata(folder).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(metadata.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Some(1)
+    }
+}
+
+fn open_all_in_dir(root: &Path) -> Result<Vec<Index>, SearchError> {
+    IndexKind::ALL
+        .into_iter()
+        .map(|kind| open_in_dir(root, kind))
+        .collect()
 }
 
 fn open_in_dir(root: &Path, kind: IndexKind) -> Result<Index, SearchError> {
@@ -726,10 +787,17 @@ impl SearchIndexes {
         indexes: Vec<Index>,
         threads: usize,
         bytes: usize,
+        root: Option<&Path>,
     ) -> Result<Self, SearchError> {
         let mut kinds = Vec::with_capacity(4);
         for (kind, index) in IndexKind::ALL.into_iter().zip(indexes) {
-            kinds.push(KindIndex::new(kind, index, threads, bytes)?);
+            let mut opened = KindIndex::new(kind, index, threads, bytes)?;
+            opened.folder = root.map(|root| {
+                let folder = root.join(kind.as_str());
+                let identity = folder_identity(&folder).unwrap_or(0);
+                (folder, identity)
+            });
+            kinds.push(opened);
         }
         let inner: [KindIndex; 4] = kinds.try_into().map_err(|_| {
             SearchError::internal(
@@ -738,18 +806,89 @@ impl SearchIndexes {
             )
         })?;
         Ok(Self {
-            inner: Arc::new(inner),
+            inner: Arc::new(RwLock::new(Arc::new(inner))),
+            root: None,
+            writes_deferred: Arc::default(),
         })
     }
 
     /// Opens the four indexes under `dir` (one subdirectory per kind), creating missing ones.
     /// An index whose schema no longer matches this build is wiped and recreated empty.
     pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
-        let indexes = IndexKind::ALL
-            .into_iter()
-            .map(|kind| open_in_dir(dir, kind))
-            .collect::<Result<Vec<_>, _>>()?;
-        Self::from_indexes(indexes, DISK_WRITER_THREADS, DISK_WRITER_BYTES)
+        let mut opened = Self::from_indexes(
+            open_all_in_dir(dir)?,
+            DISK_WRITER_THREADS,
+            DISK_WRITER_BYTES,
+            Some(dir),
+        )?;
+        opened.root = Some(Arc::new(dir.to_owned()));
+        Ok(opened)
+    }
+
+    /// Returns the index folders that are gone (or lost their `meta.json`), or were replaced by
+    /// another folder of the same name, since the indexes were opened: someone deleted the index
+    /// folder under a running server. Empty in memory.
+    pub fn missing_folders(&self) -> Vec<PathBuf> {
+        self.set()
+            .iter()
+            .filter_map(|index| index.folder.clone())
+            .filter(|(folder, identity)| {
+                !folder.join("meta.json").is_file()
+                    || folder_identity(folder).is_none_or(|now| now != *identity)
+            })
+            .map(|(folder, _)| folder)
+            .collect()
+    }
+
+    /// Opens fresh indexes under the same folder (creating what is missing) and swaps them in
+    /// for every clone of this handle; the old ones close once the last search using them ends.
+    /// The new ones are empty where their folder was gone: rebuild them from the database.
+    /// Staged, uncommitted writes of the old ones are dropped.
+    pub fn recreate(&self) -> Result<(), SearchError> {
+        let Some(root) = &self.root else {
+            return Ok(());
+        };
+        let fresh = Self::from_indexes(
+            open_all_in_dir(root)?,
+            DISK_WRITER_THREADS,
+            DISK_WRITER_BYTES,
+            Some(root),
+        )?;
+        let fresh_set = fresh.set();
+        let old = std::mem::replace(
+            &mut *self
+                .inner
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            fresh_set,
+        );
+        for index in old.iter() {
+            // Their folder is gone: drop what they staged instead of committing it anywhere.
+            if let Some(writer) = index.lock().writer.as_mut()
+                && let Err(error) = writer.rollback()
+            {
+                tracing::warn!(index = %index.kind, %error, "rolling back the replaced index failed");
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes every write (upsert, delete, commit, rebuild) a no-op, for a command running beside
+    /// a server that holds the writers: the server indexes the same rows from the change log.
+    pub fn defer_writes(&self) {
+        self.writes_deferred.store(true, Ordering::SeqCst);
+    }
+
+    /// Returns whether writes are left to another process ([`defer_writes`](Self::defer_writes)).
+    pub fn writes_deferred(&self) -> bool {
+        self.writes_deferred.load(Ordering::SeqCst)
+    }
+
+    fn set(&self) -> Arc<[KindIndex; 4]> {
+        self.inner
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     /// Creates four empty in-memory indexes, for tests.
@@ -764,7 +903,7 @@ impl SearchIndexes {
                     .context(|| format!("create the in-memory {kind} index"))
             })
             .collect::<Result<_, _>>()?;
-        Self::from_indexes(indexes, 1, RAM_WRITER_BYTES)
+        Self::from_indexes(indexes, 1, RAM_WRITER_BYTES, None)
     }
 
     /// Opens every index's writer now rather than on the first write, so a server learns at
@@ -777,13 +916,19 @@ impl SearchIndexes {
         Ok(())
     }
 
-    fn kind(&self, kind: IndexKind) -> &KindIndex {
-        &self.inner[kind.slot()]
+    fn kind(&self, kind: IndexKind) -> KindRef {
+        KindRef {
+            all: self.set(),
+            slot: kind.slot(),
+        }
     }
 
     /// Stages a document, replacing any document with the same id (a delete by id term followed
     /// by an add). Visible after the next commit.
     pub fn upsert(&self, doc: impl Into<AnyDoc>) -> Result<(), SearchError> {
+        if self.writes_deferred() {
+            return Ok(());
+        }
         let doc = doc.into();
         let index = self.kind(doc.kind());
         let tantivy_doc = schema::to_tantivy(&index.fields, &doc);
@@ -801,6 +946,9 @@ impl SearchIndexes {
 
     /// Stages the removal of a document by id. Visible after the next commit.
     pub fn delete(&self, kind: IndexKind, id: i64) -> Result<(), SearchError> {
+        if self.writes_deferred() {
+            return Ok(());
+        }
         let index = self.kind(kind);
         let mut state = index.lock();
         index.writer(&mut state)?.delete_term(index.id_term(id));
@@ -815,6 +963,9 @@ impl SearchIndexes {
     /// index's [`watermark`](Self::watermark) (indexes without staged changes are committed too
     /// when it advances their watermark). `None` keeps the previous watermark.
     pub fn commit(&self, applied_through: Option<i64>) -> Result<(), SearchError> {
+        if self.writes_deferred() {
+            return Ok(());
+        }
         for kind in IndexKind::ALL {
             let index = self.kind(kind);
             let mut state = index.lock();
@@ -858,6 +1009,9 @@ impl SearchIndexes {
         I: IntoIterator<Item = D>,
         D: Into<AnyDoc>,
     {
+        if self.writes_deferred() {
+            return Ok(0);
+        }
         let index = self.kind(kind);
         let mut state = index.lock();
         // No merging while the rebuild writes its segments: merges would compete with indexing
@@ -1024,7 +1178,7 @@ impl SearchIndexes {
         }
         let matcher = Matcher::new(&parsed, &plans);
         self.response(
-            index,
+            &index,
             &searcher,
             &matcher,
             request,
@@ -1082,7 +1236,7 @@ impl SearchIndexes {
         let request = SearchRequest::new(q, ids.len());
         Ok(self
             .response(
-                index,
+                &index,
                 &searcher,
                 &matcher,
                 &request,

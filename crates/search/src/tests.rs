@@ -1424,3 +1424,56 @@ fn openings_near_a_sparse_place_match_through_geo_cells() {
     let london = near(LONDON, "call centre agent", None);
     assert_eq!((london.total, london.hits.len()), (100, 20));
 }
+
+#[test]
+fn a_second_writer_is_writer_busy_and_may_defer_its_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = SearchIndexes::open_or_create(dir.path()).unwrap();
+    server.open_writers().unwrap();
+    let command = SearchIndexes::open_or_create(dir.path()).unwrap();
+    assert!(matches!(
+        command.open_writers(),
+        Err(SearchError::WriterBusy { .. })
+    ));
+    command.defer_writes();
+    command
+        .upsert(skill(1, "welding", "skill", "sector"))
+        .unwrap();
+    command.commit(Some(1)).unwrap();
+    assert_eq!(
+        command
+            .rebuild(IndexKind::Skills, Vec::<SkillDoc>::new(), Some(1), |_| {})
+            .unwrap(),
+        0
+    );
+    assert_eq!(command.doc_count(IndexKind::Skills), 0);
+}
+
+#[test]
+fn a_deleted_or_replaced_folder_is_noticed_and_recreated_for_every_clone() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("index");
+    let search = SearchIndexes::open_or_create(&root).unwrap();
+    let clone = search.clone();
+    search
+        .upsert(skill(1, "welding", "skill", "sector"))
+        .unwrap();
+    search.commit(Some(1)).unwrap();
+    assert!(search.missing_folders().is_empty());
+    std::fs::remove_dir_all(&root).unwrap();
+    assert_eq!(search.missing_folders().len(), 4);
+    // Created again by someone else: still not the folder these indexes use.
+    std::fs::create_dir_all(root.join("skills")).unwrap();
+    std::fs::write(root.join("skills/meta.json"), "{}").unwrap();
+    assert!(search.missing_folders().contains(&root.join("skills")));
+    std::fs::remove_dir_all(&root).unwrap();
+    search.recreate().unwrap();
+    assert!(clone.missing_folders().is_empty());
+    assert_eq!(clone.doc_count(IndexKind::Skills), 0, "fresh and empty");
+    clone
+        .upsert(skill(2, "plumbing", "skill", "sector"))
+        .unwrap();
+    clone.commit(Some(2)).unwrap();
+    assert_eq!(search.doc_count(IndexKind::Skills), 1);
+    assert_eq!(search.watermark(IndexKind::Skills), Some(2));
+}

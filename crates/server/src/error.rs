@@ -46,6 +46,9 @@ pub enum AppError {
     /// The database or index is not available right now.
     #[error("service unavailable")]
     Unavailable,
+    /// The server is starting or rebuilding what it needs; the reason says what it waits for.
+    #[error("not ready: {0}")]
+    NotReady(String),
     /// Anything else: logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -70,7 +73,7 @@ impl AppError {
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -138,11 +141,20 @@ impl IntoResponse for AppError {
                     headers.insert(header::RETRY_AFTER, value);
                 }
             }
+            Self::NotReady(_) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from_static(NOT_READY_RETRY_AFTER_SECS),
+                );
+            }
             _ => {}
         }
         response
     }
 }
+
+/// Seconds a client is asked to wait while the server is not ready.
+pub const NOT_READY_RETRY_AFTER_SECS: &str = "5";
 
 impl AppError {
     /// Returns an unauthorized error with `message`.

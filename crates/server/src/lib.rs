@@ -9,6 +9,7 @@ pub mod middleware;
 pub mod policy;
 pub mod routes;
 pub mod services;
+pub mod startup;
 pub mod state;
 pub mod templates;
 pub mod views;

@@ -1,6 +1,8 @@
 //! Prometheus metrics: request latency per route, kept in memory, and gauges read from the
 //! database and the indexes when `/metrics` is scraped (so every replica reports the shared
-//! outbox and its own index lag).
+//! outbox and its own index lag); then the standard `process_*` series (the `prometheus`
+//! crate's process collector: CPU, resident memory, open and maximum file descriptors, start
+//! time) and `reskill_build_info`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -28,10 +30,17 @@ struct RouteStats {
 }
 
 /// Request metrics of this process.
-#[derive(Debug)]
 pub struct Metrics {
     routes: Mutex<BTreeMap<(String, String), RouteStats>>,
     started: Instant,
+    /// The process collector and the build information.
+    standard: prometheus::Registry,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
 }
 
 impl Default for Metrics {
@@ -39,8 +48,44 @@ impl Default for Metrics {
         Self {
             routes: Mutex::new(BTreeMap::new()),
             started: Instant::now(),
+            standard: standard_registry(),
         }
     }
+}
+
+/// Returns a registry with the process collector (Linux only; elsewhere it reports nothing) and
+/// `reskill_build_info`.
+fn standard_registry() -> prometheus::Registry {
+    let registry = prometheus::Registry::new();
+    if let Err(error) = registry.register(Box::new(
+        prometheus::process_collector::ProcessCollector::for_self(),
+    )) {
+        tracing::warn!(%error, "process metrics unavailable");
+    }
+    let build_info = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new(
+            "reskill_build_info",
+            "Always 1; the labels say which build of Reskill is running.",
+        ),
+        &["version", "profile"],
+    );
+    match build_info {
+        Ok(build_info) => {
+            let profile = if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            };
+            build_info
+                .with_label_values(&[env!("CARGO_PKG_VERSION"), profile])
+                .set(1);
+            if let Err(error) = registry.register(Box::new(build_info)) {
+                tracing::warn!(%error, "build information metric unavailable");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "build information metric unavailable"),
+    }
+    registry
 }
 
 impl Metrics {
@@ -203,22 +248,11 @@ pub async fn render(state: &AppState) -> Result<String, AppError> {
         "Seconds since this process started.",
         &[(String::new(), state.metrics.started.elapsed().as_secs_f64())],
     );
-    if let Some(rss) = resident_bytes() {
-        gauge(
-            &mut out,
-            "reskill_process_resident_memory_bytes",
-            "Resident set size of this process.",
-            &[(String::new(), rss as f64)],
-        );
-    }
+    let encoded = prometheus::TextEncoder::new()
+        .encode_to_string(&state.metrics.standard.gather())
+        .map_err(|e| AppError::Internal(e.into()))?;
+    out.push_str(&encoded);
     Ok(out)
-}
-
-/// Returns this process's resident set size on Linux.
-fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
 }
 
 #[cfg(test)]
@@ -244,5 +278,34 @@ mod tests {
         ));
         assert!(out.contains("status=\"5xx\"} 1"));
         assert!(out.contains("status=\"2xx\"} 2"));
+    }
+
+    #[test]
+    fn standard_series_name_the_build_and_the_process() {
+        let metrics = Metrics::default();
+        let text = prometheus::TextEncoder::new()
+            .encode_to_string(&metrics.standard.gather())
+            .unwrap();
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(
+            text.contains(&format!(
+                "reskill_build_info{{profile=\"debug\",version=\"{version}\"}} 1"
+            )) || text.contains(&format!(
+                "reskill_build_info{{profile=\"release\",version=\"{version}\"}} 1"
+            )),
+            "{text}"
+        );
+        #[cfg(target_os = "linux")]
+        for series in [
+            "process_cpu_seconds_total",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+            "process_start_time_seconds",
+        ] {
+            assert!(
+                text.contains(&format!("\n{series} ")),
+                "{series} missing from {text}"
+            );
+        }
     }
 }

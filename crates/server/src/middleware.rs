@@ -38,6 +38,40 @@ pub struct HttpConfig {
     pub search_per_second: Option<f64>,
     /// Requests above the sustained rate a client may burst.
     pub search_burst: f64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: behind one, the client is the
+    /// right-most address of that header that is not itself a trusted proxy. Empty: the header
+    /// is ignored and the client is the socket's peer.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// When set, `/metrics` needs `Authorization: Bearer <token>` (or an admin), from any address.
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The bearer token `/metrics` asks for; never printed.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// Wraps a token; `None` for an empty one.
+    pub fn new(token: &str) -> Option<Self> {
+        let token = token.trim();
+        (!token.is_empty()).then(|| Self(token.to_owned()))
+    }
+
+    /// Returns whether `presented` is the token, in time independent of where they differ
+    /// (both are hashed first, so the length does not show either).
+    pub fn matches(&self, presented: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let want = Sha256::digest(self.0.as_bytes());
+        let got = Sha256::digest(presented.as_bytes());
+        want[..].ct_eq(&got[..]).into()
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
 }
 
 impl Default for HttpConfig {
@@ -48,6 +82,8 @@ impl Default for HttpConfig {
             hsts: false,
             search_per_second: Some(20.0),
             search_burst: 60.0,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -101,6 +137,69 @@ pub fn wrap(router: Router, state: &AppState) -> Router {
                 ),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            resolve_client_address,
+        ))
+}
+
+/// The address a request comes from, as rate limits and `/metrics` see it: the socket's peer,
+/// or behind a trusted proxy the client that proxy names (see [`client_address`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
+async fn resolve_client_address(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
+    if let Some(peer) = peer {
+        let forwarded = request.headers().get_all("x-forwarded-for");
+        let address = client_address(peer, forwarded, &state.config.http.trusted_proxies);
+        request.extensions_mut().insert(ClientAddress(address));
+    }
+    next.run(request).await
+}
+
+/// Returns the client of a request from `peer`: the peer itself unless it is a trusted proxy;
+/// otherwise `X-Forwarded-For` is read from the right (each proxy appends the address it got
+/// the request from), skipping trusted proxies, and the first other address is the client.
+/// Entries left of it were written by the client and are never believed. An unreadable entry
+/// stops the walk at the last trusted hop, so a forged header cannot choose an address.
+pub fn client_address<'h>(
+    peer: std::net::IpAddr,
+    forwarded_for: impl IntoIterator<Item = &'h HeaderValue>,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let entries: Vec<String> = forwarded_for
+        .into_iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(|entry| entry.trim().to_owned())
+        .collect();
+    let mut client = peer;
+    for entry in entries.iter().rev() {
+        let parsed = entry
+            .parse::<std::net::IpAddr>()
+            .or_else(|_| entry.parse::<SocketAddr>().map(|a| a.ip()));
+        let Ok(address) = parsed else {
+            break;
+        };
+        // An IPv4 client reaching an IPv6 socket is named as ::ffff:a.b.c.d by some proxies.
+        client = address.to_canonical();
+        if !is_trusted(&client) {
+            break;
+        }
+    }
+    client
 }
 
 /// Gives the API's error answers that come from the HTTP layer rather than a handler (no such
@@ -226,8 +325,8 @@ async fn rate_limit(State(state): State<AppState>, request: Request, next: Next)
     if search || mail {
         let address = request
             .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+            .get::<ClientAddress>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
         let checked = if search {
             state.search_limiter.check(&address)
         } else {
@@ -310,6 +409,48 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn header(value: &str) -> HeaderValue {
+        HeaderValue::from_str(value).unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = [10, 0, 0, 2].into();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/24".parse().unwrap()];
+        let client = |peer, value: &str| {
+            let values = [header(value)];
+            client_address(peer, values.iter(), &trusted)
+        };
+        // From the proxy: the right-most address it did not add itself.
+        assert_eq!(client(proxy, "203.0.113.9").to_string(), "203.0.113.9");
+        assert_eq!(
+            client(proxy, "198.51.100.1, 203.0.113.9, 10.0.0.7").to_string(),
+            "203.0.113.9",
+            "a client-written entry on the left is not believed; trusted hops are skipped"
+        );
+        assert_eq!(client(proxy, "203.0.113.9:4711").to_string(), "203.0.113.9");
+        assert_eq!(client(proxy, "not-an-address").to_string(), "10.0.0.2");
+        assert_eq!(client(proxy, "").to_string(), "10.0.0.2");
+        // From anyone else the header is ignored.
+        let stranger: std::net::IpAddr = [192, 0, 2, 1].into();
+        assert_eq!(client(stranger, "203.0.113.9"), stranger);
+        assert_eq!(
+            client_address(proxy, [].iter(), &[]),
+            proxy,
+            "no trusted proxies"
+        );
+    }
+
+    #[test]
+    fn the_metrics_token_matches_only_itself() {
+        let token = MetricsToken::new(" s3cret-token ").unwrap();
+        assert!(token.matches("s3cret-token"));
+        assert!(!token.matches("s3cret-tokeN"));
+        assert!(!token.matches(""));
+        assert!(MetricsToken::new("  ").is_none());
+        assert_eq!(format!("{token:?}"), "MetricsToken(***)");
+    }
 
     #[test]
     fn a_burst_is_allowed_then_refused_per_key() {

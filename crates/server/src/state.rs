@@ -42,6 +42,8 @@ pub struct App {
     pub search_limiter: RateLimiter,
     /// The sentence-embedding model and the taxonomy's vectors (or why there are none).
     pub semantic: Arc<Semantic>,
+    /// Shared with the index follower: whether the indexes can serve, and rebuilds asked for.
+    pub indexing: Arc<crate::services::indexing::IndexMaintenance>,
 }
 
 /// A handle to [`App`]; clones share it.

@@ -123,7 +123,8 @@ pub struct OccupationRisk {
 /// of an earlier import that the new one lacks are removed. Records naming an occupation URI that
 /// is not in the taxonomy are skipped and listed in the summary. Occupations without a score of
 /// their own inherit their nearest scored ancestor's, marked `inherited`. With `activate`, the
-/// source becomes the only active one; otherwise its active flag is left as it was.
+/// source becomes the only active one; otherwise its active flag is left as it was. A `rebuild`
+/// change for the occupation index is appended in the same transaction.
 pub async fn import_risk<C>(
     db: &C,
     source: &RiskSource,
@@ -307,6 +308,9 @@ where
     }
     .run(&txn, rows, "risk scores", &|_, _, _| {})
     .await?;
+    // Occupation documents carry the combined risk band, so every replica's occupation index
+    // (a running server beside this import included) rebuilds from the change log.
+    crate::changes::record_rebuild(&txn, crate::changes::ChangeKind::Occupation).await?;
     txn.commit().await?;
     tracing::info!(
         risk.source = %source.name,

@@ -7,7 +7,7 @@ use crate::{DemoArgs, Settings, progress};
 /// Loads (or refreshes) the demo data, or the real bundle; safe to run twice.
 pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
-    let search = super::open_search(settings)?;
+    let (search, deferred) = super::open_search_for_writing(settings)?;
     match args.real_data {
         None => {
             let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
@@ -39,5 +39,6 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
             super::model::embed_after_import(settings, &db).await?;
         }
     }
+    super::print_deferred_note(deferred.as_deref());
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::{ImportCommand, OpeningsFormatArg, Settings, progress};
 /// Runs one import and prints its summary.
 pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
-    let search = super::open_search(settings)?;
+    let (search, deferred) = super::open_search_for_writing(settings)?;
     let started = Instant::now();
     // Files whose every row was rejected: the command fails after importing the others.
     let mut all_rejected: Vec<String> = Vec::new();
@@ -134,6 +134,7 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             }
         }
     }
+    super::print_deferred_note(deferred.as_deref());
     println!("took {:.1} s", started.elapsed().as_secs_f64());
     if !all_rejected.is_empty() {
         anyhow::bail!(

@@ -10,7 +10,7 @@ use crate::{CatalogKindArg, RetagArgs, Settings, progress};
 /// Re-tags courses, openings or both; manual tags are kept.
 pub async fn run(settings: &Settings, args: RetagArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
-    let search = super::open_search(settings)?;
+    let (search, deferred) = super::open_search_for_writing(settings)?;
     let tagger = Arc::new(CatalogTagger::load(&db).await?);
     let kinds = match args.kind {
         Some(CatalogKindArg::Courses) => vec![IndexKind::Courses],
@@ -24,5 +24,6 @@ pub async fn run(settings: &Settings, args: RetagArgs) -> anyhow::Result<()> {
             report.documents, report.well_tagged
         );
     }
+    super::print_deferred_note(deferred.as_deref());
     Ok(())
 }

@@ -4,11 +4,14 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::{ServeArgs, Settings};
+use reskill_server::services::indexing::IndexMaintenance;
 use reskill_server::services::semantic::{self, Semantic};
+use reskill_server::startup::Startup;
 use reskill_server::{App, AppState, ServerConfig, templates::Templates};
 
-/// Opens everything, loads the demo into an empty embedded default database (or with
-/// `--demo`), and serves until Ctrl-C or SIGTERM.
+/// Opens the database and the index writers, binds the port, then (answering `/healthz` and a
+/// 503 `/readyz` meanwhile) loads the demo into an empty embedded default database (or with
+/// `--demo`), repairs the indexes and loads the matching engine; serves until Ctrl-C or SIGTERM.
 pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
     if let Some(warning) = settings.public_url_warning() {
         tracing::warn!("{warning}");
@@ -22,27 +25,128 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             settings.index_dir().display()
         )
     })?;
-    let load_demo = reskill_store::stats::is_empty(&db).await? && demo_wanted(settings, &args);
+    // Bound before the slow work (an index rebuild takes tens of seconds per million
+    // openings), so supervisors see the process alive and balancers see it not ready yet.
+    let listener = TcpListener::bind(&args.bind)
+        .await
+        .with_context(|| format!("failed to listen on {}", args.bind))?;
+    tracing::info!("Reskill is listening on http://{}", listener.local_addr()?);
+    let startup = Startup::new("checking the database");
+    let mut server = tokio::spawn(reskill_server::startup::serve_while_starting(
+        listener,
+        startup.clone(),
+        shutdown_signal(),
+    ));
+    let indexing = std::sync::Arc::new(IndexMaintenance::default());
+    // Tails the change log so writes reach search within a second; stopped after the server.
+    let (stop_following, mut stop_requested) = tokio::sync::watch::channel(());
+    let started = tokio::select! {
+        started = start(settings, &args, db, search, &startup, &indexing, async move {
+            let _ = stop_requested.changed().await;
+        }) => started?,
+        served = &mut server => {
+            // Stopped (a signal) before it was ready: nothing was half-done that a restart
+            // does not repair from the database.
+            served.map_err(std::io::Error::other)??;
+            tracing::info!("stopped while starting");
+            return Ok(());
+        }
+    };
+    let Started {
+        state,
+        follower,
+        mailer,
+    } = started;
+    startup.finish(state.clone());
+    // Texts imported while no model was present get their vectors in the background; the
+    // server answers meanwhile, matching words for what has none yet.
+    let embedding = spawn_missing_embeddings(state.clone());
+    // Imports run by `reskill import` (or another replica) reach this server's engine.
+    let engine_watcher = reskill_server::services::engine::spawn_reload_watcher(
+        state.clone(),
+        std::time::Duration::from_secs(15),
+    );
+    // The outbox sender and the weekly schedule; stopped after the server, like the follower.
+    let (stop_mail, mail_stop_requested) = tokio::sync::watch::channel(());
+    let stopped = |mut receiver: tokio::sync::watch::Receiver<()>| async move {
+        let _ = receiver.changed().await;
+    };
+    let sender = tokio::spawn(reskill_server::services::mail::run_sender(
+        state.db.clone(),
+        mailer,
+        settings.mail.interval,
+        stopped(mail_stop_requested.clone()),
+    ));
+    let schedule = settings.mail.digest_interval.map(|interval| {
+        tokio::spawn(reskill_server::services::digests::run_schedule(
+            state.clone(),
+            interval,
+            stopped(mail_stop_requested.clone()),
+        ))
+    });
+    let served = server
+        .await
+        .unwrap_or_else(|error| Err(std::io::Error::other(error)));
+    drop(stop_following);
+    if let Err(error) = follower.await {
+        tracing::error!(%error, "the change-log follower failed");
+    }
+    drop(stop_mail);
+    if let Err(error) = sender.await {
+        tracing::error!(%error, "the mail sender failed");
+    }
+    if let Some(schedule) = schedule
+        && let Err(error) = schedule.await
+    {
+        tracing::error!(%error, "the weekly email schedule failed");
+    }
+    served?;
+    engine_watcher.abort();
+    embedding.abort();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// What [`start`] hands back once the server can answer.
+struct Started {
+    state: AppState,
+    follower: tokio::task::JoinHandle<()>,
+    mailer: std::sync::Arc<reskill_server::services::mail::Mailer>,
+}
+
+/// The slow part of starting, run while the port already answers: the demo, the index repair,
+/// the change-log follower, the model and the engine.
+async fn start(
+    settings: &Settings,
+    args: &ServeArgs,
+    db: sea_orm::DatabaseConnection,
+    search: reskill_search::SearchIndexes,
+    startup: &Startup,
+    indexing: &std::sync::Arc<IndexMaintenance>,
+    stop_following: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Started> {
+    let load_demo = reskill_store::stats::is_empty(&db).await? && demo_wanted(settings, args);
     if !load_demo && args.demo {
         tracing::info!("--demo: the database is not empty, so the demo is not loaded");
     }
     if load_demo {
+        startup.step("loading the demo data set");
         let summary = reskill_server::services::demo::load_demo(&db, &search).await?;
         tracing::info!("{summary}");
     }
+    startup.step("checking the search indexes against the database (rebuilding any out of date)");
     reskill_server::services::indexing::repair_on_start(&db, &search).await?;
-    // Tails the change log so writes reach search within a second; stopped after the server.
-    let (stop_following, mut stop_requested) = tokio::sync::watch::channel(());
     let follower = tokio::spawn(reskill_server::services::indexing::follow_changes(
         db.clone(),
         search.clone(),
-        async move {
-            let _ = stop_requested.changed().await;
-        },
+        indexing.clone(),
+        stop_following,
     ));
+    startup.step("loading the sentence-embedding model");
     super::model::fetch_on_first_start(settings).await;
     let semantic = std::sync::Arc::new(Semantic::open(&settings.model_dir));
     semantic.reload(&db).await?;
+    startup.step("loading the matching engine");
     let engine = reskill_server::services::engine::Engine::load(&db, Default::default())
         .await
         .context("failed to load the matching engine")?
@@ -73,56 +177,13 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> anyhow::Result<()> {
             settings.http.search_burst,
         ),
         semantic,
+        indexing: indexing.clone(),
     });
-    // Texts imported while no model was present get their vectors in the background; the
-    // server answers meanwhile, matching words for what has none yet.
-    let embedding = spawn_missing_embeddings(state.clone());
-    // Imports run by `reskill import` (or another replica) reach this server's engine.
-    let engine_watcher = reskill_server::services::engine::spawn_reload_watcher(
-        state.clone(),
-        std::time::Duration::from_secs(15),
-    );
-    // The outbox sender and the weekly schedule; stopped after the server, like the follower.
-    let (stop_mail, mail_stop_requested) = tokio::sync::watch::channel(());
-    let stopped = |mut receiver: tokio::sync::watch::Receiver<()>| async move {
-        let _ = receiver.changed().await;
-    };
-    let sender = tokio::spawn(reskill_server::services::mail::run_sender(
-        state.db.clone(),
+    Ok(Started {
+        state,
+        follower,
         mailer,
-        settings.mail.interval,
-        stopped(mail_stop_requested.clone()),
-    ));
-    let schedule = settings.mail.digest_interval.map(|interval| {
-        tokio::spawn(reskill_server::services::digests::run_schedule(
-            state.clone(),
-            interval,
-            stopped(mail_stop_requested.clone()),
-        ))
-    });
-    let listener = TcpListener::bind(&args.bind)
-        .await
-        .with_context(|| format!("failed to listen on {}", args.bind))?;
-    tracing::info!("Reskill is listening on http://{}", listener.local_addr()?);
-    let served = reskill_server::serve(listener, state, shutdown_signal()).await;
-    drop(stop_following);
-    if let Err(error) = follower.await {
-        tracing::error!(%error, "the change-log follower failed");
-    }
-    drop(stop_mail);
-    if let Err(error) = sender.await {
-        tracing::error!(%error, "the mail sender failed");
-    }
-    if let Some(schedule) = schedule
-        && let Err(error) = schedule.await
-    {
-        tracing::error!(%error, "the weekly email schedule failed");
-    }
-    served?;
-    engine_watcher.abort();
-    embedding.abort();
-    tracing::info!("stopped");
-    Ok(())
+    })
 }
 
 /// Returns whether an empty database gets the demo, saying why either way. Its accounts share a

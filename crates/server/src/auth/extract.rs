@@ -104,8 +104,8 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// The client's address, for rate limiting: the socket's peer (a proxy in front must be
-/// configured to forward only trusted traffic; `X-Forwarded-For` is not trusted).
+/// The client's address, for rate limiting: the socket's peer, or behind a trusted proxy the
+/// client it names (`crate::middleware::ClientAddress`).
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
@@ -115,8 +115,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let address = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(address)| address.ip().to_string())
+            .get::<crate::middleware::ClientAddress>()
+            .map(|address| address.0.to_string())
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(address)| address.ip().to_string())
+            })
             .unwrap_or_else(|| "unknown".to_owned());
         Ok(ClientIp(address))
     }

@@ -755,3 +755,68 @@ async fn set_tags(
     policy::audit(&state.db, user, &action, subject, Some(id), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Which indexes to rebuild.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReindexParams {
+    /// One index (`occupations`, `skills`, `courses` or `openings`); all four without it.
+    pub kind: Option<String>,
+}
+
+/// The rebuilds a reindex request started.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReindexAccepted {
+    /// The indexes that will be rebuilt from the database, in the background.
+    pub rebuilding: Vec<String>,
+}
+
+/// Rebuilds search indexes from the database in the background (what `reskill reindex` does
+/// when no server holds the indexes). Searches see the old content until each rebuild commits;
+/// `/readyz` shows the rebuild under way.
+#[utoipa::path(post, path = "/api/v1/admin/reindex", tag = "admin",
+    params(ReindexParams),
+    responses((status = 202, body = ReindexAccepted), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn start_reindex(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(params): ApiQuery<ReindexParams>,
+) -> Result<(StatusCode, Json<ReindexAccepted>), AppError> {
+    policy::require_role(&user, &[Role::Admin])?;
+    let kinds: Vec<reskill_search::IndexKind> = match params.kind.as_deref() {
+        None => reskill_search::IndexKind::ALL.to_vec(),
+        Some(name) => {
+            let kind = reskill_search::IndexKind::ALL
+                .into_iter()
+                .find(|kind| kind.as_str() == name)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "kind",
+                        format!(
+                            "unknown index {name:?}; expected occupations, skills, courses or openings"
+                        ),
+                    )
+                })?;
+            vec![kind]
+        }
+    };
+    policy::audit(
+        &state.db,
+        &user,
+        "search.reindex",
+        "search_index",
+        None,
+        None,
+    )
+    .await?;
+    state.indexing.request_rebuild(&kinds);
+    tracing::info!(user.id = user.id.0, "reindex of {kinds:?} requested");
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ReindexAccepted {
+            rebuilding: kinds.iter().map(|k| k.as_str().to_owned()).collect(),
+        }),
+    ))
+}

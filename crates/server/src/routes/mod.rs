@@ -228,6 +228,7 @@ pub fn accounts_api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::assign_worker))
         .routes(routes!(admin::reassign))
         .routes(routes!(admin::show_import_status))
+        .routes(routes!(admin::start_reindex))
         .routes(routes!(admin::show_figures))
         .routes(routes!(admin::list_audit))
         .routes(routes!(admin::set_opening_tags))

@@ -7,9 +7,15 @@
 //!
 //! While the server runs, [`follow_changes`] tails the change log and applies new rows every
 //! [`FOLLOW_INTERVAL`] in one commit per tick, so a write is searchable within about a second.
+//! Each tick also checks that the index folders still exist (someone may delete them under a
+//! running server): when one is gone, the server reports not ready ([`IndexMaintenance`]),
+//! opens fresh indexes, rebuilds them from the database and is ready again. Rebuilds an
+//! administrator asks for (`POST /api/v1/admin/reindex`) run in the same loop, so they never
+//! race the follower's writes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use reskill_search::{
@@ -20,6 +26,67 @@ use reskill_store::documents::{self, CourseRow, OccupationRow, OpeningRow, Skill
 use sea_orm::DatabaseConnection;
 
 use super::blocking;
+
+/// What the index follower shares with the rest of the server: why the indexes are not ready
+/// (a deleted folder being rebuilt), and the rebuilds asked for and not started yet.
+#[derive(Debug, Default)]
+pub struct IndexMaintenance {
+    not_ready: RwLock<Option<String>>,
+    requested: Mutex<BTreeSet<IndexKind>>,
+    rebuilding: RwLock<Option<String>>,
+}
+
+impl IndexMaintenance {
+    /// Returns why the search indexes cannot serve now, if they cannot.
+    pub fn not_ready_reason(&self) -> Option<String> {
+        self.not_ready
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Returns which rebuild is running or waiting, if any (searches meanwhile see the old
+    /// content, so this does not make the server unready).
+    pub fn rebuilding(&self) -> Option<String> {
+        let running = self
+            .rebuilding
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        running.or_else(|| {
+            let requested = self.requested.lock().unwrap_or_else(|p| p.into_inner());
+            (!requested.is_empty()).then(|| format!("{} (waiting)", kind_list(&requested)))
+        })
+    }
+
+    /// Asks the follower to rebuild `kinds` from the database at its next tick.
+    pub fn request_rebuild(&self, kinds: &[IndexKind]) {
+        self.requested
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(kinds.iter().copied());
+    }
+
+    fn set_not_ready(&self, reason: Option<String>) {
+        *self.not_ready.write().unwrap_or_else(|p| p.into_inner()) = reason;
+    }
+
+    fn set_rebuilding(&self, what: Option<String>) {
+        *self.rebuilding.write().unwrap_or_else(|p| p.into_inner()) = what;
+    }
+
+    fn take_requested(&self) -> BTreeSet<IndexKind> {
+        std::mem::take(&mut *self.requested.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+fn kind_list(kinds: &BTreeSet<IndexKind>) -> String {
+    kinds
+        .iter()
+        .map(|kind| kind.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Rebuilds one index from the database; returns the number of documents.
 pub async fn rebuild(
@@ -168,13 +235,10 @@ impl FollowCursor {
 pub async fn follow_changes(
     db: DatabaseConnection,
     search: SearchIndexes,
+    maintenance: std::sync::Arc<IndexMaintenance>,
     shutdown: impl Future<Output = ()> + Send,
 ) {
-    let start = IndexKind::ALL
-        .into_iter()
-        .map(|kind| search.watermark(kind).unwrap_or(0))
-        .min()
-        .unwrap_or(0);
+    let start = lowest_watermark(&search);
     let mut cursor = FollowCursor {
         applied: start,
         gaps: BTreeMap::new(),
@@ -191,7 +255,17 @@ pub async fn follow_changes(
             () = &mut shutdown => break,
             _ = ticker.tick() => {}
         }
-        if let Err(error) = follow_tick(&db, &search, &mut cursor).await {
+        let maintained = async {
+            if rebuild_missing_folders(&db, &search, &maintenance).await? {
+                cursor = FollowCursor {
+                    applied: lowest_watermark(&search),
+                    gaps: BTreeMap::new(),
+                };
+            }
+            rebuild_requested(&db, &search, &maintenance).await?;
+            follow_tick(&db, &search, &mut cursor).await
+        };
+        if let Err(error) = maintained.await {
             tracing::error!(
                 error = format!("{error:#}"),
                 "applying changes to the search indexes failed; retrying"
@@ -204,13 +278,85 @@ pub async fn follow_changes(
     }
     let search_for_commit = search.clone();
     let watermark = cursor.watermark();
-    if let Err(error) = blocking(move || Ok(search_for_commit.commit(Some(watermark))?)).await {
+    if !search.missing_folders().is_empty() {
+        // Nothing to commit into; the next start rebuilds the indexes from the database.
+        tracing::warn!("the search index folder is missing; skipping the final commit");
+    } else if let Err(error) =
+        blocking(move || Ok(search_for_commit.commit(Some(watermark))?)).await
+    {
         tracing::error!(error = format!("{error:#}"), "final search commit failed");
     }
     tracing::info!(
         watermark,
         "stopped following the change log at change {watermark}"
     );
+}
+
+fn lowest_watermark(search: &SearchIndexes) -> i64 {
+    IndexKind::ALL
+        .into_iter()
+        .map(|kind| search.watermark(kind).unwrap_or(0))
+        .min()
+        .unwrap_or(0)
+}
+
+/// When an index folder has disappeared, reports not ready, opens fresh indexes and rebuilds
+/// them all from the database, then reports ready again; returns whether it did. A failure
+/// leaves the server unready and is retried at the next tick.
+async fn rebuild_missing_folders(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    maintenance: &IndexMaintenance,
+) -> anyhow::Result<bool> {
+    let missing = search.missing_folders();
+    if missing.is_empty() {
+        if maintenance.not_ready_reason().is_some() {
+            maintenance.set_not_ready(None);
+        }
+        return Ok(false);
+    }
+    let folders = missing
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let reason = format!(
+        "the search index folder is missing ({folders}); rebuilding the indexes from the database"
+    );
+    tracing::warn!("{reason}");
+    maintenance.set_not_ready(Some(reason));
+    let started = Instant::now();
+    let recreate = search.clone();
+    blocking(move || Ok(recreate.recreate()?)).await?;
+    for kind in IndexKind::ALL {
+        rebuild(db, search, kind, &|_, _, _| {}).await?;
+    }
+    maintenance.set_not_ready(None);
+    tracing::info!(
+        duration_ms = started.elapsed().as_millis() as u64,
+        "search indexes rebuilt after their folder went missing; ready again"
+    );
+    Ok(true)
+}
+
+/// Runs the rebuilds an administrator asked for.
+async fn rebuild_requested(
+    db: &DatabaseConnection,
+    search: &SearchIndexes,
+    maintenance: &IndexMaintenance,
+) -> anyhow::Result<()> {
+    let kinds = maintenance.take_requested();
+    for kind in &kinds {
+        maintenance.set_rebuilding(Some(kind.as_str().to_owned()));
+        let result = rebuild(db, search, *kind, &|_, _, _| {}).await;
+        maintenance.set_rebuilding(None);
+        if let Err(error) = result {
+            // Asked again, so the next tick retries it.
+            maintenance.request_rebuild(&[*kind]);
+            return Err(error);
+        }
+    }
+    Ok(())
 }
 
 /// Applies one batch of changes; returns how many were applied.
@@ -237,7 +383,16 @@ async fn follow_tick(
     let started = Instant::now();
     let mut by_kind: BTreeMap<IndexKind, (bool, BTreeSet<i64>)> = BTreeMap::new();
     for change in &fresh {
-        let entry = by_kind.entry(index_kind(change.kind)).or_default();
+        let kind = index_kind(change.kind);
+        // The follower starts from the lowest watermark; an index already past a change (a
+        // rebuild at start) need not apply it again.
+        if search
+            .watermark(kind)
+            .is_some_and(|applied| change.id <= applied)
+        {
+            continue;
+        }
+        let entry = by_kind.entry(kind).or_default();
         match change.op {
             ChangeOp::Rebuild => entry.0 = true,
             ChangeOp::Upsert | ChangeOp::Delete => {

@@ -213,7 +213,7 @@ impl IntoResponse for PageError {
                 "What you sent is in a form this page does not read",
                 message.clone(),
             ),
-            AppError::Unavailable => (
+            AppError::Unavailable | AppError::NotReady(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The service is unavailable",
                 "Try again in a few minutes.".to_owned(),
