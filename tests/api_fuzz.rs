@@ -99,15 +99,18 @@ fn served_openapi_document_validates_and_types_every_body_and_error() -> anyhow:
     let doc: serde_json::Value = serde_json::from_str(&body)?;
     let schemas = &doc["components"]["schemas"];
     let resolve = |schema: &serde_json::Value| -> serde_json::Value {
-        match schema["$ref"].as_str() {
-            Some(r) => schemas[r.trim_start_matches("#/components/schemas/")].clone(),
-            None => schema.clone(),
+        let mut schema = schema.clone();
+        while let Some(r) = schema["$ref"].as_str() {
+            schema = schemas[r.trim_start_matches("#/components/schemas/")].clone();
         }
+        schema
     };
     // A real schema has properties (or is an enum, a union or a list): never a bare object.
     let is_typed = |schema: &serde_json::Value| {
         let schema = resolve(schema);
-        schema["properties"].as_object().is_some_and(|p| !p.is_empty())
+        schema["properties"]
+            .as_object()
+            .is_some_and(|p| !p.is_empty())
             || schema.get("oneOf").is_some()
             || schema.get("allOf").is_some()
             || schema.get("items").is_some()
@@ -118,7 +121,10 @@ fn served_openapi_document_validates_and_types_every_body_and_error() -> anyhow:
         ensure!(is_typed(ok), "{method} {path} answers an untyped 200: {ok}");
         if let Some(body) = operation["requestBody"].get("content") {
             let schema = &body["application/json"]["schema"];
-            ensure!(is_typed(schema), "{method} {path} reads an untyped body: {schema}");
+            ensure!(
+                is_typed(schema),
+                "{method} {path} reads an untyped body: {schema}"
+            );
         }
     }
     let paths = doc["paths"].as_object().context("no paths")?;
@@ -134,7 +140,9 @@ fn served_openapi_document_validates_and_types_every_body_and_error() -> anyhow:
                         let problem = &response["content"]["application/problem+json"]["schema"];
                         ensure!(
                             problem["$ref"] == "#/components/schemas/Problem"
-                                && response["content"].as_object().is_some_and(|c| c.len() == 1),
+                                && response["content"]
+                                    .as_object()
+                                    .is_some_and(|c| c.len() == 1),
                             "{method} {path} {status} is not problem+json: {response}"
                         );
                     }

@@ -114,7 +114,17 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
             let has_input = operation.parameters.as_ref().is_some_and(|p| !p.is_empty())
                 || operation.request_body.is_some();
             if has_input && !static_file {
-                statuses.push(("400", "a parameter or the body is invalid; `field` names it"));
+                statuses.push((
+                    "400",
+                    "a parameter or the body is invalid; `field` names it",
+                ));
+            }
+            // Pages for one role answer others with a 403 page.
+            let role_page = ["/my/", "/caseload", "/employer", "/admin"]
+                .iter()
+                .any(|prefix| path.starts_with(prefix));
+            if role_page {
+                statuses.push(("403", "this page is for another role"));
             }
             if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
                 statuses.push(("401", "no valid access token"));
@@ -128,16 +138,26 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
                 statuses.push(("415", "the body is not in a format this endpoint reads"));
             }
             if rate_limited(method.clone(), path) {
-                statuses.push(("429", "too many requests; Retry-After says when to try again"));
+                statuses.push((
+                    "429",
+                    "too many requests; Retry-After says when to try again",
+                ));
             }
             if path != "/healthz" && !static_file {
-                statuses.push(("503", "the database is unreachable or the server is starting"));
+                statuses.push((
+                    "503",
+                    "the database is unreachable or the server is starting",
+                ));
             }
             let responses = &mut operation.responses.responses;
             for (status, description) in statuses {
-                responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| RefOr::T(if api { problem(description) } else { page(description) }));
+                responses.entry(status.to_owned()).or_insert_with(|| {
+                    RefOr::T(if api {
+                        problem(description)
+                    } else {
+                        page(description)
+                    })
+                });
             }
             if api {
                 for (status, response) in responses.iter_mut() {
@@ -158,7 +178,8 @@ fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
 /// email (`crate::middleware::MAIL_ROUTES`) and those that check a password (sign-in lockout).
 fn rate_limited(method: utoipa::openapi::path::HttpMethod, path: &str) -> bool {
     use utoipa::openapi::path::HttpMethod;
-    let search = path.starts_with("/api/v1/search/") || path == "/api/v1/suggest" || path == "/search";
+    let search =
+        path.starts_with("/api/v1/search/") || path == "/api/v1/suggest" || path == "/search";
     let password = matches!(
         (method.clone(), path),
         (HttpMethod::Post, "/api/v1/auth/login")

@@ -240,8 +240,7 @@ fn parse_query(
         ..PlanConstraints::default()
     };
     if let Some(c) = &body.constraints {
-        constraints.max_weeks =
-            positive_number(c.max_weeks, "constraints.max_weeks", MAX_WEEKS)?;
+        constraints.max_weeks = positive_number(c.max_weeks, "constraints.max_weeks", MAX_WEEKS)?;
         constraints.budget = number_in(c.budget, "constraints.budget", 0.0, f64::MAX)?;
         constraints.max_travel_km =
             positive_number(c.max_travel_km, "constraints.max_travel_km", MAX_TRAVEL_KM)?;
@@ -276,7 +275,10 @@ fn number_in(value: Option<f64>, field: &str, min: f64, max: f64) -> Result<Opti
             } else {
                 format!("from {min} to {max}")
             };
-            Err(AppError::invalid(field, format!("{field} must be a number {range}")))
+            Err(AppError::invalid(
+                field,
+                format!("{field} must be a number {range}"),
+            ))
         }
     }
 }
