@@ -115,8 +115,14 @@ pub enum MinimiseInput {
 #[utoipa::path(post, path = "/api/v1/recommendations", tag = "catalog", request_body = RecommendationRequest, responses((status = 200, body = crate::views::RecommendationView), (status = 400, body = crate::error::Problem)))]
 pub async fn create_recommendation(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<RecommendationRequest>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Json<RecommendationView>, AppError> {
+    // serde reads a JSON array into a struct field by field; only an object is a request.
+    if !body.is_object() {
+        return Err(AppError::invalid("body", "body must be a JSON object"));
+    }
+    let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?;
+    let body: RecommendationRequest = crate::api::parse_json(&bytes)?;
     let engine = state.engine();
     let title_match = match body.occupation_title.as_deref() {
         Some(title) => {
