@@ -1781,6 +1781,132 @@ async fn pages_answer_bad_input_with_clear_html_errors() {
     .await;
 }
 
+// A page key that no record can have (beyond i64, not a number, not UTF-8) is the same HTML
+// 400 for everyone, anonymous visitors included, instead of the sign-in page; a valid key still
+// sends them to sign in. An unsubscribe link with a missing or malformed parameter is the
+// page's own HTML 400. The caseload export refuses the list's paging parameters, which it
+// would otherwise ignore.
+#[tokio::test]
+async fn malformed_keys_and_links_get_the_same_html_error_for_everyone() {
+    for_each_backend(|t| async move {
+        let app = TestApp::new(t.db.clone()).await?;
+        let (caseworker, _) = app
+            .account(Role::Caseworker, "cw.keys@example.org", None)
+            .await?;
+        let (seeker, _, _) = app.seeker("seeker.keys@example.org").await?;
+        let huge = "99999999999999999999";
+        for (method, uri, form) in [
+            (Method::GET, format!("/caseload/workers/{huge}"), None),
+            (Method::GET, format!("/caseload/plans/{huge}"), None),
+            (Method::GET, "/caseload/workers/%FF".to_owned(), None),
+            (Method::GET, format!("/employer/openings/{huge}/edit"), None),
+            (
+                Method::POST,
+                format!("/caseload/plans/{huge}/assign"),
+                Some(""),
+            ),
+            (
+                Method::POST,
+                format!("/admin/users/{huge}/role"),
+                Some("role=admin"),
+            ),
+            (
+                Method::POST,
+                format!("/my/searches/{huge}/delete"),
+                Some(""),
+            ),
+            (
+                Method::POST,
+                format!("/occupations/1/pathways/{huge}/plan"),
+                Some(""),
+            ),
+            (Method::GET, "/unsubscribe".to_owned(), None),
+            (
+                Method::GET,
+                "/unsubscribe?user=abc&list=digest&token=x".to_owned(),
+                None,
+            ),
+            (
+                Method::POST,
+                "/unsubscribe?user=-9223372036854775808&list=".to_owned(),
+                Some(""),
+            ),
+        ] {
+            for token in [None, Some(caseworker.as_str())] {
+                let (status, headers, body) = page(&app, method.clone(), &uri, token, form).await?;
+                ensure!(
+                    status == StatusCode::BAD_REQUEST,
+                    "{method} {uri} ({}): {status} {body}",
+                    if token.is_some() {
+                        "caseworker"
+                    } else {
+                        "anonymous"
+                    }
+                );
+                ensure!(
+                    headers[header::CONTENT_TYPE]
+                        .to_str()?
+                        .starts_with("text/html"),
+                    "{method} {uri} is not HTML"
+                );
+                ensure!(
+                    !body.contains("Sign in ·"),
+                    "{method} {uri}: the sign-in page"
+                );
+            }
+        }
+        let (status, headers, _) =
+            page(&app, Method::GET, "/caseload/workers/5", None, None).await?;
+        ensure!(
+            status == StatusCode::SEE_OTHER
+                && headers[header::LOCATION]
+                    .to_str()?
+                    .starts_with("/login?next="),
+            "{status}"
+        );
+        for query in ["limit=2147483648", "limit=10", "cursor=cDow"] {
+            let field = query.split('=').next().unwrap_or_default();
+            let reply = app
+                .get(
+                    &format!("/api/v1/caseload/export.csv?{query}"),
+                    Some(&caseworker),
+                )
+                .await?;
+            ensure!(
+                reply.status == StatusCode::BAD_REQUEST && reply.body["field"] == field,
+                "{query}: {} {}",
+                reply.status,
+                reply.body
+            );
+        }
+        let reply = app
+            .get(
+                "/api/v1/caseload/export.csv?risk_band=high&sort=last_contact",
+                Some(&caseworker),
+            )
+            .await?;
+        ensure!(reply.status == StatusCode::OK, "{}", reply.status);
+        // A refused saved search is a documented 400 page.
+        let (status, _, _) = page(
+            &app,
+            Method::POST,
+            "/my/searches",
+            Some(&seeker),
+            Some("kind=bogus&q=x"),
+        )
+        .await?;
+        ensure!(status == StatusCode::BAD_REQUEST, "{status}");
+        let doc = app.get("/api/v1/openapi.json", None).await?.body;
+        ensure!(
+            doc["paths"]["/my/searches"]["post"]["responses"]["400"]["content"]["text/html"]
+                .is_object(),
+            "POST /my/searches does not document its 400 page"
+        );
+        Ok(())
+    })
+    .await;
+}
+
 /// Returns the `name=value` pairs of a response's `Set-Cookie` headers.
 fn set_cookies(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
     headers

@@ -8,6 +8,7 @@ use crate::ValidationError;
 
 /// How a course is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CourseMode {
     /// Fully online.

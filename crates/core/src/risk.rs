@@ -120,6 +120,7 @@ impl CombinedRisk {
 
 /// A coarse reading of risk, from the percentile among occupations scored by the same source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RiskBand {
     /// Bottom third of occupations.

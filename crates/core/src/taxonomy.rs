@@ -48,6 +48,7 @@ impl RelationType {
 
 /// ESCO's split of skills into practical skills and knowledge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SkillType {
     /// `skill/competence` in ESCO.
@@ -81,6 +82,7 @@ impl SkillType {
 
 /// How widely a skill applies across occupations, per ESCO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ReuseLevel {
     /// Applies to nearly every job.

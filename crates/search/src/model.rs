@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// The four document kinds; each has its own index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IndexKind {
     /// ESCO occupations.
@@ -371,6 +372,7 @@ pub struct OpeningFilters {
 
 /// One page of results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SearchResponse {
     /// Number of documents matching the query and all filters (across every page); past
     /// 10,000 a lower bound (`total_exact` false).
@@ -391,6 +393,7 @@ pub struct SearchResponse {
 
 /// A facet value and the number of matching documents carrying it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct FacetCount {
     /// The value, as indexed.
     pub value: String,
@@ -400,6 +403,7 @@ pub struct FacetCount {
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Hit {
     /// Database key.
     pub id: i64,
@@ -417,6 +421,7 @@ pub struct Hit {
 
 /// Kind-specific display fields of a [`Hit`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HitDetails {
     /// An occupation.
@@ -479,6 +484,7 @@ pub enum HitDetails {
 
 /// An autocomplete suggestion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     /// Database key.
     pub id: i64,

@@ -321,7 +321,13 @@ async fn rate_limit(State(state): State<AppState>, request: Request, next: Next)
         return next.run(request).await;
     };
     let search = is_search_route(&route);
-    let mail = request.method() == axum::http::Method::POST && is_mail_route(&route);
+    // A signed-in route asked without credentials is answered 401 and mails nobody, so it does
+    // not spend the client's budget (and the answer says what is wrong: the missing token).
+    let anonymous = !request.headers().contains_key(header::AUTHORIZATION)
+        && !request.headers().contains_key(header::COOKIE);
+    let mail = request.method() == axum::http::Method::POST
+        && is_mail_route(&route)
+        && !(anonymous && SIGNED_IN_MAIL_ROUTES.contains(&route.as_str()));
     if search || mail {
         let address = request
             .extensions()
@@ -357,6 +363,12 @@ pub const MAIL_ROUTES: &[&str] = &[
     "/signup",
     "/forgot-password",
     "/verify-email/request",
+];
+
+/// The mail routes that need a signed-in user.
+const SIGNED_IN_MAIL_ROUTES: &[&str] = &[
+    "/api/v1/auth/verify-email/request",
+    "/api/v1/organisations/{organisation_id}/members",
 ];
 
 fn is_mail_route(route: &str) -> bool {

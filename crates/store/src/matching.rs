@@ -97,6 +97,7 @@ pub async fn all_risk_scores(db: &impl ConnectionTrait) -> Result<RiskScores, St
 
 /// What a plan shows about a course beyond what the planner needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct CourseLabel {
     /// Key.
     pub id: CourseId,

@@ -11,6 +11,7 @@ use crate::entities::{
 
 /// How many rows the main tables hold.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Stats {
     /// Occupations.
     pub occupations: u64,

@@ -19,6 +19,7 @@ pub struct Matcher<'t> {
 
 /// One requirement of a target, as held or missing by a worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct RequiredSkill {
     /// The skill.
     pub skill: SkillRef,

@@ -68,6 +68,7 @@ impl PreparedOpenings {
 
 /// The parts an opening's score is made of, each already multiplied by its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct OpeningScoreParts {
     /// Weighted fit now.
     pub fit_now: f64,
@@ -83,6 +84,7 @@ pub struct OpeningScoreParts {
 
 /// Why an opening ranks where it does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct OpeningExplanation {
     /// Requirements the worker holds, heaviest first.
     pub matched_skills: Vec<RequiredSkill>,
@@ -98,6 +100,7 @@ pub struct OpeningExplanation {
 
 /// One ranked opening.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct RankedOpening {
     /// The opening.
     pub opening: OpeningId,

@@ -128,6 +128,7 @@ pub struct PlanConstraints {
 
 /// One course of a plan and the gap skills it closes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct PlanStep {
     /// The course.
     pub course: CourseId,
@@ -146,6 +147,7 @@ pub struct PlanStep {
 
 /// Why a gap skill is left uncovered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UncoveredReason {
     /// No course given teaches it.
@@ -158,6 +160,7 @@ pub enum UncoveredReason {
 
 /// A gap skill the plan leaves open, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct UncoveredSkill {
     /// The skill.
     pub skill: SkillRef,
@@ -169,6 +172,7 @@ pub struct UncoveredSkill {
 
 /// How the plan was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PlanMethod {
     /// Exact branch and bound (few candidate courses).
@@ -179,6 +183,7 @@ pub enum PlanMethod {
 
 /// A course plan with every step explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct CoursePlan {
     /// Courses in the order to take them (most gap weight per unit first).
     pub steps: Vec<PlanStep>,

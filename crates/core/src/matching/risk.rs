@@ -12,6 +12,7 @@ use crate::risk::{CombinedRisk, RiskBand, percentile_rank};
 
 /// One source's reading of one occupation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct RiskReading {
     /// Source name.
     pub source: String,
@@ -31,6 +32,7 @@ pub struct RiskReading {
 
 /// Everything known about one occupation's exposure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct RiskView {
     /// The combined measure ([`CombinedRisk`]): the mean of the readings' percentiles.
     pub percentile: f64,
@@ -44,6 +46,7 @@ pub struct RiskView {
 
 /// One side of a risk comparison, on the combined measure.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct RiskPoint {
     /// Mean percentile (0–100) of the sources that score the occupation.
     pub percentile: f64,
@@ -65,6 +68,7 @@ impl From<CombinedRisk> for RiskPoint {
 
 /// How exposure changes from one occupation to another, on the combined measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct RiskChange {
     /// Exposure of the current occupation; `None` when unknown.
     pub before: Option<RiskPoint>,

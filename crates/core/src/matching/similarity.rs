@@ -43,6 +43,7 @@ pub struct SimilarityInput {
 /// An occupation's preparation level and pay, for judging whether a move is one a person would
 /// take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct LabourFacts {
     /// O*NET job zone, 1 (little preparation) to 5 (extensive).
     pub job_zone: Option<f64>,
@@ -56,6 +57,7 @@ pub struct LabourFacts {
 
 /// How a move compares in pay and preparation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct MoveFacts {
     /// The current occupation's figures.
     pub from: LabourFacts,

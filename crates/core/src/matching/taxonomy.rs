@@ -128,6 +128,7 @@ pub(crate) struct Req {
 
 /// A short reference to an occupation, for explanations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct OccupationRef {
     /// Store key.
     pub id: OccupationId,
@@ -139,6 +140,7 @@ pub struct OccupationRef {
 
 /// A short reference to a skill, with its IDF weight, for explanations.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SkillRef {
     /// Store key.
     pub id: SkillId,

@@ -14,6 +14,7 @@ use crate::ids::OccupationId;
 
 /// The parts a transition's score is made of, each already multiplied by its weight.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct TransitionScoreParts {
     /// `transition_fit_weight × closeness`: the similarity when the semantic layer's vectors
     /// are attached, else the fit.

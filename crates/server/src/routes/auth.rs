@@ -220,7 +220,7 @@ pub struct LogoutRequest {
 
 /// Logs out: revokes the refresh token (or all of them) and clears the cookies.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    request_body = LogoutRequest,
+    request_body(content = Option<LogoutRequest>, description = "optional: with no body, the session's own refresh token is revoked"),
     responses((status = 204), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 pub async fn logout(

@@ -34,6 +34,7 @@ pub struct CaseloadParams {
     /// none, draft, active, completed or abandoned.
     pub plan_status: Option<String>,
     /// Only workers not contacted for at least this many days (0 to 3650).
+    #[param(minimum = 0, maximum = 3650)]
     pub min_days_since_contact: Option<i64>,
     /// risk (default), last_contact or plan_status.
     pub sort: Option<String>,
@@ -42,7 +43,41 @@ pub struct CaseloadParams {
     /// Cursor from the previous page.
     pub cursor: Option<String>,
     /// Page size, 1 to 200.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+}
+
+/// The caseload export's filters and order: the list's, without its paging, since the export
+/// is the whole caseload (a `cursor` or `limit` is refused rather than silently ignored).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseloadExportParams {
+    /// low, medium or high.
+    pub risk_band: Option<String>,
+    /// none, draft, active, completed or abandoned.
+    pub plan_status: Option<String>,
+    /// Only workers not contacted for at least this many days (0 to 3650).
+    #[param(minimum = 0, maximum = 3650)]
+    pub min_days_since_contact: Option<i64>,
+    /// risk (default), last_contact or plan_status.
+    pub sort: Option<String>,
+    /// Admins: another caseworker's caseload (default: every assigned worker).
+    pub caseworker_id: Option<i64>,
+}
+
+impl From<CaseloadExportParams> for CaseloadParams {
+    fn from(p: CaseloadExportParams) -> Self {
+        Self {
+            risk_band: p.risk_band,
+            plan_status: p.plan_status,
+            min_days_since_contact: p.min_days_since_contact,
+            sort: p.sort,
+            caseworker_id: p.caseworker_id,
+            cursor: None,
+            limit: None,
+        }
+    }
 }
 
 pub(crate) async fn load_caseload(
@@ -136,15 +171,15 @@ pub async fn list_caseload(
 
 /// Exports the caseload (same filters and order) as CSV.
 #[utoipa::path(get, path = "/api/v1/caseload/export.csv", tag = "caseworker",
-    params(CaseloadParams),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = Problem), (status = 403, body = Problem)),
+    params(CaseloadExportParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn export_caseload(
     State(state): State<AppState>,
     user: CurrentUser,
-    ApiQuery(params): ApiQuery<CaseloadParams>,
+    ApiQuery(params): ApiQuery<CaseloadExportParams>,
 ) -> Result<Response, AppError> {
-    let rows = load_caseload(&state, &user, &params).await?;
+    let rows = load_caseload(&state, &user, &params.into()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -1,29 +1,62 @@
 //! Liveness, readiness and metrics.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use reskill_core::accounts::Role;
 use reskill_search::IndexKind;
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
 use crate::middleware::ClientAddress;
+use crate::services::semantic::ModelStatus;
 use crate::{AppError, AppState};
 
+/// The body of `/healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// The body of `/readyz` when ready.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// Always `ready`.
+    pub status: &'static str,
+    /// Each index (`occupations`, `skills`, `courses`, `openings`).
+    pub indexes: BTreeMap<String, IndexReadiness>,
+    /// Whether the sentence-embedding model is loaded.
+    pub semantic: ModelStatus,
+    /// The rebuild an administrator asked for, while one runs or waits.
+    pub rebuilding: Option<String>,
+}
+
+/// One index's state in `/readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndexReadiness {
+    /// Documents in the index.
+    pub documents: u64,
+    /// Database changes the index has not applied yet.
+    pub lag_changes: i64,
+}
+
 /// Answers 200 while the process is alive.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = crate::views::JsonDocument)))]
-pub async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
 /// Answers 200 when the database answers and the indexes are open (with the changes each has
 /// not applied yet, any rebuild an administrator asked for, and whether the sentence-embedding
 /// model is loaded: without it matching uses words only, which is degraded but ready), 503
 /// otherwise, saying what it waits for (a deleted index folder being rebuilt, the database).
-#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = crate::views::JsonDocument), (status = 503, body = crate::error::Problem)))]
-pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppError> {
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses((status = 200, body = Readiness), (status = 503, body = crate::error::Problem)))]
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, AppError> {
     if let Some(reason) = state.indexing.not_ready_reason() {
         return Err(AppError::NotReady(reason));
     }
@@ -38,25 +71,25 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Value>, AppErr
     let last_change = reskill_store::changes::last_change_id(&state.db)
         .await?
         .unwrap_or(0);
-    let indexes: serde_json::Map<String, Value> = IndexKind::ALL
+    let indexes = IndexKind::ALL
         .into_iter()
         .map(|kind| {
             let watermark = state.search.watermark(kind).unwrap_or(0);
             (
                 kind.as_str().to_owned(),
-                json!({
-                    "documents": state.search.doc_count(kind),
-                    "lag_changes": (last_change - watermark).max(0),
-                }),
+                IndexReadiness {
+                    documents: state.search.doc_count(kind),
+                    lag_changes: (last_change - watermark).max(0),
+                },
             )
         })
         .collect();
-    Ok(Json(json!({
-        "status": "ready",
-        "indexes": indexes,
-        "semantic": state.semantic.status(),
-        "rebuilding": state.indexing.rebuilding(),
-    })))
+    Ok(Json(Readiness {
+        status: "ready",
+        indexes,
+        semantic: state.semantic.status(),
+        rebuilding: state.indexing.rebuilding(),
+    }))
 }
 
 /// Prometheus metrics: latency per route, outbox depth and age, index lag, row counts, the

@@ -36,7 +36,7 @@ use crate::AppState;
             `Authorization: Bearer <access token>` from /api/v1/auth/login.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(crate::error::Problem))
+    components(schemas(crate::error::Problem, reskill_search::IndexKind))
 )]
 struct ApiDoc;
 
@@ -48,15 +48,148 @@ pub fn router(state: AppState) -> Router {
 
 /// Returns this OpenAPI document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
-    responses((status = 200, body = crate::views::JsonDocument, description = "the OpenAPI 3 document")))]
+    responses((status = 200, body = crate::views::OpenApiDocument, description = "the OpenAPI 3.1 document")))]
 async fn show_openapi() -> Json<Arc<utoipa::openapi::OpenApi>> {
     static DOCUMENT: OnceLock<Arc<utoipa::openapi::OpenApi>> = OnceLock::new();
     Json(DOCUMENT.get_or_init(|| Arc::new(openapi())).clone())
 }
 
-/// Returns the OpenAPI 3 document of every route, generated from the handlers.
+/// Returns the OpenAPI 3 document of every route, generated from the handlers, with the error
+/// answers every operation can give added from what the server does (see [`document_errors`]).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    let mut doc = api().into_openapi();
+    document_errors(&mut doc);
+    doc
+}
+
+/// Adds the error answers the HTTP layer and the extractors give to every operation, so the
+/// document lists each status an operation can answer, and gives every API error the
+/// `application/problem+json` content type and the `Problem` schema: 400 (bad parameter or body),
+/// 401 and 403 where a token is required, 404 where the path names a record, 413 and 415 where
+/// a body is read, 429 where a rate limit applies (`crate::middleware`) and 503 (the database is
+/// unreachable, or the server is still starting: `crate::startup`). Pages answer errors as HTML.
+fn document_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{HttpMethod, Operation};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    let page = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "text/html",
+                ContentBuilder::new()
+                    .schema(Some(utoipa::openapi::schema::Object::with_type(
+                        utoipa::openapi::schema::Type::String,
+                    )))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/") || path == "/readyz" || path == "/metrics";
+        let static_file = path.starts_with("/static/");
+        let operations: [(HttpMethod, &mut Option<Operation>); 5] = [
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Patch, &mut item.patch),
+            (HttpMethod::Delete, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            let mut statuses: Vec<(&str, &str)> = Vec::new();
+            let has_input = operation.parameters.as_ref().is_some_and(|p| !p.is_empty())
+                || operation.request_body.is_some();
+            if has_input && !static_file {
+                statuses.push((
+                    "400",
+                    "a parameter or the body is invalid; `field` names it",
+                ));
+            }
+            // Pages for one role answer others with a 403 page.
+            let role_page = ["/my/", "/caseload", "/employer", "/admin"]
+                .iter()
+                .any(|prefix| path.starts_with(prefix));
+            if role_page {
+                statuses.push(("403", "this page is for another role"));
+            }
+            if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                statuses.push(("401", "no valid access token"));
+                statuses.push(("403", "the token's role or ownership does not allow this"));
+            }
+            if path.contains('{') {
+                statuses.push(("404", "no such record, or not visible to this user"));
+            }
+            if operation.request_body.is_some() {
+                statuses.push(("413", "the body is larger than the server accepts"));
+                statuses.push(("415", "the body is not in a format this endpoint reads"));
+            }
+            if rate_limited(method.clone(), path) {
+                statuses.push((
+                    "429",
+                    "too many requests; Retry-After says when to try again",
+                ));
+            }
+            if path != "/healthz" && !static_file {
+                statuses.push((
+                    "503",
+                    "the database is unreachable or the server is starting",
+                ));
+            }
+            let responses = &mut operation.responses.responses;
+            for (status, description) in statuses {
+                responses.entry(status.to_owned()).or_insert_with(|| {
+                    RefOr::T(if api {
+                        problem(description)
+                    } else {
+                        page(description)
+                    })
+                });
+            }
+            if api {
+                for (status, response) in responses.iter_mut() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let description = match response {
+                            RefOr::T(r) => r.description.clone(),
+                            RefOr::Ref(_) => String::new(),
+                        };
+                        *response = RefOr::T(problem(&description));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether `method path` answers 429: search and suggest (per client), the requests that send
+/// email (`crate::middleware::MAIL_ROUTES`) and those that check a password (sign-in lockout).
+fn rate_limited(method: utoipa::openapi::path::HttpMethod, path: &str) -> bool {
+    use utoipa::openapi::path::HttpMethod;
+    let search =
+        path.starts_with("/api/v1/search/") || path == "/api/v1/suggest" || path == "/search";
+    let password = matches!(
+        (method.clone(), path),
+        (HttpMethod::Post, "/api/v1/auth/login")
+            | (HttpMethod::Post, "/api/v1/auth/password")
+            | (HttpMethod::Delete, "/api/v1/me")
+            | (HttpMethod::Post, "/login")
+            | (HttpMethod::Post, "/my/account/delete")
+    );
+    let mail = method == HttpMethod::Post && crate::middleware::MAIL_ROUTES.contains(&path);
+    (method == HttpMethod::Get && search) || password || mail
 }
 
 /// Every route with its OpenAPI description: the document is generated from the same list

@@ -19,7 +19,7 @@ pub const DEFAULT_TRANSITIONS: usize = 10;
 pub const MAX_TRANSITIONS: usize = 50;
 
 /// An occupation as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OccupationDetail {
     /// Key.
     pub id: OccupationId,
@@ -46,7 +46,7 @@ pub struct OccupationDetail {
 }
 
 /// One skill of an occupation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OccupationSkill {
     /// Key.
     pub id: SkillId,
@@ -63,7 +63,7 @@ pub struct OccupationSkill {
 }
 
 /// Returns one occupation with its skills and risk.
-#[utoipa::path(get, path = "/api/v1/occupations/{id}", tag = "catalog", params(("id" = String, Path, description = "Occupation key or ESCO URI")), responses((status = 200, body = crate::views::JsonDocument, description = "the occupation with skills and risk from every source"), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/occupations/{id}", tag = "catalog", params(("id" = i64, Path, minimum = 1, description = "Occupation key")), responses((status = 200, body = OccupationDetail, description = "the occupation with skills and risk from every source"), (status = 404, body = crate::error::Problem)))]
 pub async fn show_occupation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -113,7 +113,7 @@ pub async fn show_occupation(
 
 /// Returns the best transitions from an occupation for someone holding all its skills:
 /// `?limit=` (1–50, default 10) and `?include_riskier=true` to rank every occupation by fit.
-#[utoipa::path(get, path = "/api/v1/occupations/{id}/transitions", tag = "catalog", params(("id" = String, Path, description = "Occupation key or ESCO URI"), ("limit" = Option<u32>, Query, description = "1 to 50, default 10"), ("include_riskier" = Option<bool>, Query, description = "rank every occupation by fit")), responses((status = 200, body = crate::views::JsonDocument, description = "transitions with fit, gap and risk change (docs/MATCHING.md)"), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/occupations/{id}/transitions", tag = "catalog", params(("id" = i64, Path, minimum = 1, description = "Occupation key"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 50, description = "1 to 50, default 10"), ("include_riskier" = Option<bool>, Query, description = "rank every occupation by fit")), responses((status = 200, body = TransitionsReport, description = "transitions with fit, gap and risk change (docs/MATCHING.md)"), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn list_transitions(
     State(state): State<AppState>,
     Path(id): Path<String>,

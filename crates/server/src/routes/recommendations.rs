@@ -11,13 +11,15 @@ use axum::extract::State;
 use reskill_core::catalog::CourseMode;
 use reskill_core::matching::{GeoPoint, Minimise, PlanConstraints};
 use reskill_core::{OccupationId, SkillId};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::occupations::{DEFAULT_TRANSITIONS, MAX_TRANSITIONS};
 use crate::api::ApiJson;
 use crate::services::engine::{
-    Engine, Recommendation, RecommendationQuery, ResolveError, recommend, resolve_occupation,
+    Engine, RecommendationQuery, ResolveError, recommend, resolve_occupation,
 };
+use crate::views::RecommendationView;
 use crate::{AppError, AppState};
 
 /// Default number of openings returned.
@@ -29,30 +31,100 @@ const MAX_WEEKS: f64 = 520.0;
 /// Farthest travel accepted, in km (half the Earth's circumference).
 const MAX_TRAVEL_KM: f64 = 20_000.0;
 
-const FIELDS: &[&str] = &[
-    "occupation_id",
-    "occupation_uri",
-    "occupation_title",
-    "skills",
-    "infer_skills",
-    "location",
-    "constraints",
-    "limit",
-    "openings_limit",
-];
+/// The body of `POST /api/v1/recommendations`: a current occupation (by key, URI or title)
+/// and/or skills, plus where the worker lives and the plan's limits (docs/MATCHING.md).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendationRequest {
+    /// Current or last occupation, by key.
+    #[schema(minimum = 1)]
+    pub occupation_id: Option<i64>,
+    /// Current or last occupation, by ESCO URI.
+    pub occupation_uri: Option<String>,
+    /// Current or last occupation, by title (the best search hit is taken).
+    pub occupation_title: Option<String>,
+    /// Skills held, by key or ESCO URI.
+    #[schema(max_items = 500)]
+    pub skills: Option<Vec<SkillInput>>,
+    /// Whether the occupation's requirements count as skills held (default true).
+    pub infer_skills: Option<bool>,
+    /// Where the worker lives.
+    pub location: Option<LocationInput>,
+    /// Limits on the course plan.
+    pub constraints: Option<ConstraintsInput>,
+    /// Transitions wanted, 1 to 50 (default 10).
+    #[schema(minimum = 1, maximum = 50)]
+    pub limit: Option<u64>,
+    /// Openings wanted, 0 to 50 (default 20).
+    #[schema(minimum = 0, maximum = 50)]
+    pub openings_limit: Option<u64>,
+}
+
+/// A skill named by key or by ESCO URI.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum SkillInput {
+    /// Skill key.
+    Id(i64),
+    /// ESCO skill URI (or a key written as a string).
+    Uri(String),
+}
+
+/// A point on Earth.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationInput {
+    /// Latitude, -90 to 90.
+    #[schema(minimum = -90, maximum = 90)]
+    pub lat: Option<f64>,
+    /// Longitude, -180 to 180.
+    #[schema(minimum = -180, maximum = 180)]
+    pub lon: Option<f64>,
+}
+
+/// Limits on the course plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConstraintsInput {
+    /// Longest plan in weeks, above 0 and at most 520.
+    #[schema(exclusive_minimum = 0, maximum = 520)]
+    pub max_weeks: Option<f64>,
+    /// Most money to spend, at least 0.
+    #[schema(minimum = 0)]
+    pub budget: Option<f64>,
+    /// Course modes accepted.
+    pub modes: Option<Vec<CourseMode>>,
+    /// Farthest travel in km, above 0 and at most 20000.
+    #[schema(exclusive_minimum = 0, maximum = 20000)]
+    pub max_travel_km: Option<f64>,
+    /// What the plan minimises: `weeks` (default) or `cost`.
+    pub minimise: Option<MinimiseInput>,
+}
+
+/// What a course plan minimises.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MinimiseInput {
+    /// Total weeks.
+    Weeks,
+    /// Total cost.
+    Cost,
+}
 
 /// Returns a recommendation for the described worker.
-#[utoipa::path(post, path = "/api/v1/recommendations", tag = "catalog", request_body(content = crate::views::JsonDocument, description = "occupation_id | occupation_uri | occupation_title, skills, infer_skills, location, constraints, limit, openings_limit (docs/MATCHING.md)"), responses((status = 200, body = crate::views::RecommendationView), (status = 400, body = crate::error::Problem)))]
+#[utoipa::path(post, path = "/api/v1/recommendations", tag = "catalog", request_body = RecommendationRequest, responses((status = 200, body = crate::views::RecommendationView), (status = 400, body = crate::error::Problem)))]
 pub async fn create_recommendation(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<Json<Recommendation>, AppError> {
-    let engine = state.engine();
-    let Value::Object(body) = body else {
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<RecommendationView>, AppError> {
+    // serde reads a JSON array into a struct field by field; only an object is a request.
+    if !body.is_object() {
         return Err(AppError::invalid("body", "body must be a JSON object"));
-    };
-    let title = optional_string(&body, "occupation_title")?;
-    let title_match = match title {
+    }
+    let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?;
+    let body: RecommendationRequest = crate::api::parse_json(&bytes)?;
+    let engine = state.engine();
+    let title_match = match body.occupation_title.as_deref() {
         Some(title) => {
             let (engine, state) = (engine.clone(), state.clone());
             let title = title.to_owned();
@@ -71,28 +143,23 @@ pub async fn create_recommendation(
     };
     let query = parse_query(&engine, &body, title_match)?;
     let recommendation = recommend(&state.db, &state.search, engine, query).await?;
-    Ok(Json(recommendation))
+    Ok(Json(RecommendationView(recommendation)))
 }
 
 /// Validates the body into a query; `title_match` is the occupation a title resolved to.
 fn parse_query(
     engine: &Engine,
-    body: &Map<String, Value>,
+    body: &RecommendationRequest,
     title_match: Option<OccupationId>,
 ) -> Result<RecommendationQuery, AppError> {
-    if let Some(unknown) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(AppError::invalid(
-            unknown.clone(),
-            format!(
-                "unknown field {unknown:?}; expected one of {}",
-                FIELDS.join(", ")
-            ),
-        ));
-    }
-    let given: Vec<&str> = ["occupation_id", "occupation_uri", "occupation_title"]
-        .into_iter()
-        .filter(|f| body.get(*f).is_some_and(|v| !v.is_null()))
-        .collect();
+    let given: Vec<&str> = [
+        ("occupation_id", body.occupation_id.is_some()),
+        ("occupation_uri", body.occupation_uri.is_some()),
+        ("occupation_title", body.occupation_title.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
     if given.len() > 1 {
         return Err(AppError::invalid(
             given[1],
@@ -100,72 +167,50 @@ fn parse_query(
         ));
     }
     let mut occupation = title_match;
-    if let Some(value) = body.get("occupation_id").filter(|v| !v.is_null()) {
-        let id = value.as_i64().filter(|id| *id > 0).ok_or_else(|| {
-            AppError::invalid("occupation_id", "occupation_id must be a positive integer")
-        })?;
+    if let Some(id) = body.occupation_id {
+        if id <= 0 {
+            return Err(AppError::invalid(
+                "occupation_id",
+                "occupation_id must be a positive integer",
+            ));
+        }
         engine.occupation(OccupationId(id)).ok_or_else(|| {
             AppError::invalid("occupation_id", format!("no occupation has id {id}"))
         })?;
         occupation = Some(OccupationId(id));
     }
-    if let Some(uri) = optional_string(body, "occupation_uri")? {
+    if let Some(uri) = &body.occupation_uri {
         occupation = Some(engine.occupation_by_uri(uri).ok_or_else(|| {
             AppError::invalid("occupation_uri", format!("no occupation has URI {uri:?}"))
         })?);
     }
 
+    let items = body.skills.as_deref().unwrap_or_default();
+    if items.len() > MAX_SKILLS {
+        return Err(AppError::invalid(
+            "skills",
+            format!("skills may list at most {MAX_SKILLS} skills"),
+        ));
+    }
     let mut skills = Vec::new();
-    match body.get("skills") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            if items.len() > MAX_SKILLS {
-                return Err(AppError::invalid(
-                    "skills",
-                    format!("skills may list at most {MAX_SKILLS} skills"),
-                ));
-            }
-            for (i, item) in items.iter().enumerate() {
-                let field = format!("skills[{i}]");
-                let id = match item {
-                    Value::Number(n) => n.as_i64().map(SkillId).filter(|id| engine.has_skill(*id)),
-                    Value::String(s) => match s.trim().parse::<i64>() {
-                        Ok(n) => Some(SkillId(n)).filter(|id| engine.has_skill(*id)),
-                        Err(_) => engine.skill_by_uri(s.trim()),
-                    },
-                    _ => {
-                        return Err(AppError::invalid(
-                            field,
-                            "each skill must be a skill id or an ESCO skill URI",
-                        ));
-                    }
-                };
-                let id = id.ok_or_else(|| {
-                    AppError::invalid(field.clone(), format!("{field} names no known skill"))
-                })?;
-                skills.push(id);
-            }
-        }
-        Some(_) => {
-            return Err(AppError::invalid(
-                "skills",
-                "skills must be an array of skill ids or ESCO skill URIs",
-            ));
-        }
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("skills[{i}]");
+        let id = match item {
+            SkillInput::Id(n) => Some(SkillId(*n)).filter(|id| engine.has_skill(*id)),
+            SkillInput::Uri(s) => match s.trim().parse::<i64>() {
+                Ok(n) => Some(SkillId(n)).filter(|id| engine.has_skill(*id)),
+                Err(_) => engine.skill_by_uri(s.trim()),
+            },
+        };
+        let id = id.ok_or_else(|| {
+            AppError::invalid(field.clone(), format!("{field} names no known skill"))
+        })?;
+        skills.push(id);
     }
     skills.sort_unstable();
     skills.dedup();
 
-    let infer_skills = match body.get("infer_skills") {
-        None | Some(Value::Null) => true,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            return Err(AppError::invalid(
-                "infer_skills",
-                "infer_skills must be true or false",
-            ));
-        }
-    };
+    let infer_skills = body.infer_skills.unwrap_or(true);
     if occupation.is_none() && skills.is_empty() {
         return Err(AppError::invalid(
             "skills",
@@ -173,11 +218,11 @@ fn parse_query(
         ));
     }
 
-    let location = match body.get("location") {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(point)) => {
-            let lat = number_in(point, "lat", "location.lat", -90.0, 90.0)?;
-            let lon = number_in(point, "lon", "location.lon", -180.0, 180.0)?;
+    let location = match &body.location {
+        None => None,
+        Some(point) => {
+            let lat = number_in(point.lat, "location.lat", -90.0, 90.0)?;
+            let lon = number_in(point.lon, "location.lon", -180.0, 180.0)?;
             match (lat, lon) {
                 (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
                 (None, _) => {
@@ -194,87 +239,26 @@ fn parse_query(
                 }
             }
         }
-        Some(_) => {
-            return Err(AppError::invalid(
-                "location",
-                "location must be an object with lat and lon",
-            ));
-        }
     };
 
     let mut constraints = PlanConstraints {
         location,
         ..PlanConstraints::default()
     };
-    match body.get("constraints") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(c)) => {
-            const KNOWN: &[&str] = &["max_weeks", "budget", "modes", "max_travel_km", "minimise"];
-            if let Some(unknown) = c.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-                return Err(AppError::invalid(
-                    format!("constraints.{unknown}"),
-                    format!(
-                        "unknown constraint {unknown:?}; expected one of {}",
-                        KNOWN.join(", ")
-                    ),
-                ));
-            }
-            constraints.max_weeks =
-                positive_number(c, "max_weeks", "constraints.max_weeks", MAX_WEEKS)?;
-            constraints.budget = number_in(c, "budget", "constraints.budget", 0.0, f64::MAX)?;
-            constraints.max_travel_km = positive_number(
-                c,
-                "max_travel_km",
-                "constraints.max_travel_km",
-                MAX_TRAVEL_KM,
-            )?;
-            constraints.modes = match c.get("modes") {
-                None | Some(Value::Null) => None,
-                Some(Value::Array(modes)) => Some(
-                    modes
-                        .iter()
-                        .enumerate()
-                        .map(|(i, m)| {
-                            m.as_str()
-                                .and_then(|m| CourseMode::parse(m).ok())
-                                .ok_or_else(|| {
-                                    AppError::invalid(
-                                        format!("constraints.modes[{i}]"),
-                                        "each mode must be online, in_person or hybrid",
-                                    )
-                                })
-                        })
-                        .collect::<Result<_, _>>()?,
-                ),
-                Some(_) => {
-                    return Err(AppError::invalid(
-                        "constraints.modes",
-                        "constraints.modes must be an array of online, in_person, hybrid",
-                    ));
-                }
-            };
-            constraints.minimise = match c.get("minimise") {
-                None | Some(Value::Null) => Minimise::Weeks,
-                Some(Value::String(s)) if s == "weeks" => Minimise::Weeks,
-                Some(Value::String(s)) if s == "cost" => Minimise::Cost,
-                Some(_) => {
-                    return Err(AppError::invalid(
-                        "constraints.minimise",
-                        "constraints.minimise must be \"weeks\" or \"cost\"",
-                    ));
-                }
-            };
-        }
-        Some(_) => {
-            return Err(AppError::invalid(
-                "constraints",
-                "constraints must be an object",
-            ));
-        }
+    if let Some(c) = &body.constraints {
+        constraints.max_weeks = positive_number(c.max_weeks, "constraints.max_weeks", MAX_WEEKS)?;
+        constraints.budget = number_in(c.budget, "constraints.budget", 0.0, f64::MAX)?;
+        constraints.max_travel_km =
+            positive_number(c.max_travel_km, "constraints.max_travel_km", MAX_TRAVEL_KM)?;
+        constraints.modes = c.modes.clone();
+        constraints.minimise = match c.minimise {
+            None | Some(MinimiseInput::Weeks) => Minimise::Weeks,
+            Some(MinimiseInput::Cost) => Minimise::Cost,
+        };
     }
 
-    let limit = count(body, "limit", 1, DEFAULT_TRANSITIONS)?;
-    let openings_limit = count(body, "openings_limit", 0, DEFAULT_OPENINGS)?;
+    let limit = count(body.limit, "limit", 1, DEFAULT_TRANSITIONS)?;
+    let openings_limit = count(body.openings_limit, "openings_limit", 0, DEFAULT_OPENINGS)?;
     Ok(RecommendationQuery {
         occupation,
         skills,
@@ -286,80 +270,43 @@ fn parse_query(
     })
 }
 
-/// Returns a string field, `None` when absent or null.
-fn optional_string<'b>(
-    body: &'b Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'b str>, AppError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+/// Returns a finite number in `[min, max]`.
+fn number_in(value: Option<f64>, field: &str, min: f64, max: f64) -> Result<Option<f64>, AppError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_finite() && (min..=max).contains(&v) => Ok(Some(v)),
+        Some(_) => {
+            let range = if max == f64::MAX {
+                format!("at least {min}")
+            } else {
+                format!("from {min} to {max}")
+            };
+            Err(AppError::invalid(
+                field,
+                format!("{field} must be a number {range}"),
+            ))
+        }
+    }
+}
+
+/// Returns a finite number in `(0, max]`.
+fn positive_number(value: Option<f64>, field: &str, max: f64) -> Result<Option<f64>, AppError> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_finite() && v > 0.0 && v <= max => Ok(Some(v)),
         Some(_) => Err(AppError::invalid(
             field,
-            format!("{field} must be a string"),
+            format!("{field} must be a number above 0 and at most {max}"),
         )),
     }
 }
 
-/// Returns a finite number in `[min, max]`, `None` when absent or null.
-fn number_in(
-    object: &Map<String, Value>,
-    key: &str,
-    field: &str,
-    min: f64,
-    max: f64,
-) -> Result<Option<f64>, AppError> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_f64()
-            .filter(|v| v.is_finite() && (min..=max).contains(v))
-            .map(Some)
-            .ok_or_else(|| {
-                let range = if max == f64::MAX {
-                    format!("at least {min}")
-                } else {
-                    format!("from {min} to {max}")
-                };
-                AppError::invalid(field, format!("{field} must be a number {range}"))
-            }),
-    }
-}
-
-/// Returns a finite number in `(0, max]`, `None` when absent or null.
-fn positive_number(
-    object: &Map<String, Value>,
-    key: &str,
-    field: &str,
-    max: f64,
-) -> Result<Option<f64>, AppError> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => value
-            .as_f64()
-            .filter(|v| v.is_finite() && *v > 0.0 && *v <= max)
-            .map(Some)
-            .ok_or_else(|| {
-                AppError::invalid(
-                    field,
-                    format!("{field} must be a number above 0 and at most {max}"),
-                )
-            }),
-    }
-}
-
-/// Returns an integer count in `[min, MAX_TRANSITIONS]`, `default` when absent or null.
-fn count(
-    body: &Map<String, Value>,
-    field: &str,
-    min: usize,
-    default: usize,
-) -> Result<usize, AppError> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(default),
-        Some(value) => value
-            .as_u64()
-            .map(|v| v as usize)
+/// Returns an integer count in `[min, MAX_TRANSITIONS]`, `default` when absent.
+fn count(value: Option<u64>, field: &str, min: usize, default: usize) -> Result<usize, AppError> {
+    match value {
+        None => Ok(default),
+        Some(v) => usize::try_from(v)
+            .ok()
             .filter(|v| (min..=MAX_TRANSITIONS).contains(v))
             .ok_or_else(|| {
                 AppError::invalid(

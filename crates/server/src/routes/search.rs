@@ -374,7 +374,7 @@ async fn run_search(
 }
 
 /// `GET /api/v1/search/{kind}`: one page of hits with facets and the next cursor.
-#[utoipa::path(get, path = "/api/v1/search/{kind}", tag = "catalog", params(("kind" = String, Path, description = "occupations, skills, courses or openings"), ("q" = Option<String>, Query, description = "query text"), ("cursor" = Option<String>, Query, description = "next page"), ("limit" = Option<u32>, Query, description = "page size")), responses((status = 200, body = crate::views::JsonDocument, description = "hits with highlights, facets and next_cursor (docs/SEARCH.md)"), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/search/{kind}", tag = "catalog", params(("kind" = IndexKind, Path, description = "which index"), ("q" = Option<String>, Query, max_length = 500, description = "query text (at most 500 characters and 32 words)"), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "page size, default 20")), responses((status = 200, body = SearchResponse, description = "hits with highlights, facets and next_cursor (docs/SEARCH.md)"), (status = 400, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn search_documents(
     State(state): State<AppState>,
     Path(kind): Path<String>,
@@ -386,14 +386,14 @@ pub async fn search_documents(
 }
 
 /// The body of `GET /api/v1/suggest`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Suggestions {
     /// Best first.
     pub suggestions: Vec<Suggestion>,
 }
 
 /// `GET /api/v1/suggest?kind=…&q=…&limit=…`: autocomplete on titles and synonyms.
-#[utoipa::path(get, path = "/api/v1/suggest", tag = "catalog", params(("kind" = String, Query, description = "index"), ("q" = String, Query, description = "prefix"), ("limit" = Option<u32>, Query, description = "how many")), responses((status = 200, body = crate::views::JsonDocument), (status = 400, body = crate::error::Problem)))]
+#[utoipa::path(get, path = "/api/v1/suggest", tag = "catalog", params(("kind" = IndexKind, Query, description = "which index"), ("q" = Option<String>, Query, max_length = 500, description = "prefix"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "how many, default 8")), responses((status = 200, body = Suggestions), (status = 400, body = crate::error::Problem)))]
 pub async fn suggest_titles(
     State(state): State<AppState>,
     Query(params): Query<Params>,

@@ -3,6 +3,7 @@
 //! unsubscribe nobody); POST, as mail clients send it with `List-Unsubscribe=One-Click`, records
 //! the unsubscription. The signed token is the only credential: no sign-in needed.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -34,6 +35,20 @@ fn checked(state: &AppState, params: &UnsubscribeParams) -> Option<List> {
         .then_some(list)
 }
 
+/// Reads the link's parameters; a missing or malformed one is the same invalid link as a
+/// wrong token, shown as this page (not the framework's plain-text rejection).
+fn link(query: Result<Query<UnsubscribeParams>, QueryRejection>) -> Option<UnsubscribeParams> {
+    query.ok().map(|Query(params)| params)
+}
+
+fn invalid(state: &AppState) -> Result<Response, AppError> {
+    page(
+        state,
+        StatusCode::BAD_REQUEST,
+        json!({"title": "Unsubscribe", "invalid": true}),
+    )
+}
+
 fn page(
     state: &AppState,
     status: StatusCode,
@@ -52,8 +67,11 @@ fn page(
         (status = 400, content_type = "text/html", body = String, description = "the link is not valid")))]
 pub async fn show_unsubscribe(
     State(state): State<AppState>,
-    Query(params): Query<UnsubscribeParams>,
+    query: Result<Query<UnsubscribeParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Some(params) = link(query) else {
+        return invalid(&state);
+    };
     match checked(&state, &params) {
         Some(list) => page(
             &state,
@@ -61,11 +79,7 @@ pub async fn show_unsubscribe(
             json!({"title": "Unsubscribe", "list_title": list.title(), "user": params.user,
                 "list": list.as_str(), "token": params.token}),
         ),
-        None => page(
-            &state,
-            StatusCode::BAD_REQUEST,
-            json!({"title": "Unsubscribe", "invalid": true}),
-        ),
+        None => invalid(&state),
     }
 }
 
@@ -75,14 +89,13 @@ pub async fn show_unsubscribe(
         (status = 400, content_type = "text/html", body = String, description = "the link is not valid")))]
 pub async fn create_unsubscription(
     State(state): State<AppState>,
-    Query(params): Query<UnsubscribeParams>,
+    query: Result<Query<UnsubscribeParams>, QueryRejection>,
 ) -> Result<Response, AppError> {
+    let Some(params) = link(query) else {
+        return invalid(&state);
+    };
     let Some(list) = checked(&state, &params) else {
-        return page(
-            &state,
-            StatusCode::BAD_REQUEST,
-            json!({"title": "Unsubscribe", "invalid": true}),
-        );
+        return invalid(&state);
     };
     // A deleted account has nothing to unsubscribe: its foreign key would refuse the row.
     if reskill_store::accounts::user_by_id(&state.db, reskill_core::UserId(params.user))

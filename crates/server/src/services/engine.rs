@@ -688,7 +688,7 @@ pub async fn openings_for(
 
 /// Exposure of one occupation: the combined measure Reskill shows and compares, and every
 /// source's reading.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RiskDetail {
     /// The combined measure: mean percentile (0–100) of the sources that score the occupation.
     pub percentile: f64,
@@ -706,7 +706,7 @@ pub struct RiskDetail {
 }
 
 /// One source's reading, with what the source measures.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RiskReadingDetail {
     /// Source, year, score, percentile, band and whether the score was inherited.
     #[serde(flatten)]
@@ -716,7 +716,7 @@ pub struct RiskReadingDetail {
 }
 
 /// The thresholds transitions were filtered with.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Thresholds {
     /// Smallest fit listed.
     pub viable_fit: f64,
@@ -742,7 +742,7 @@ impl Thresholds {
 }
 
 /// Missing skills for a target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GapView {
     /// Whether no essential skill is missing.
     pub ready: bool,
@@ -753,7 +753,8 @@ pub struct GapView {
 }
 
 /// A course plan with the courses it names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = CoursePlanView)]
 pub struct PlanView {
     /// Steps, totals, coverage and uncovered skills.
     #[serde(flatten)]
@@ -763,7 +764,7 @@ pub struct PlanView {
 }
 
 /// One recommended occupation with why, what is missing and (in recommendations) the plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransitionView {
     /// The target occupation.
     pub occupation: OccupationRef,
@@ -819,7 +820,7 @@ impl From<Transition> for TransitionView {
 }
 
 /// The transitions of one occupation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TransitionsReport {
     /// The origin.
     pub from: OccupationRef,
@@ -877,7 +878,8 @@ pub struct RecommendationQuery {
 }
 
 /// An opening ranked for a recommendation, with what a person needs to see.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = RecommendedOpening)]
 pub struct OpeningView {
     /// Score, fit now and after the plan, distance, recency and explanation.
     #[serde(flatten)]
@@ -905,7 +907,7 @@ pub struct OpeningView {
 }
 
 /// A complete recommendation: risk now, safer transitions with gaps and plans, openings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Recommendation {
     /// The current occupation, when given.
     pub current_occupation: Option<OccupationRef>,

@@ -5,15 +5,15 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use reskill_core::UserId;
 use reskill_core::accounts::Role;
 use serde_json::{Value, json};
 
 use super::{
-    PageResult, Visitor, field_error, form_error, positive_id, render, render_with_status,
-    see_other,
+    PagePath, PageResult, Visitor, field_error, form_error, positive_id, render,
+    render_with_status, see_other,
 };
 use crate::routes::admin::{show_figures, show_import_status};
 use crate::services::accounts::{self, AccountChange, ORGANISATION_KINDS};
@@ -123,8 +123,8 @@ async fn change_user(
     body: &[u8],
     read: impl FnOnce(&super::FormData, UserId) -> Result<(AccountChange, String), AppError>,
 ) -> PageResult {
-    let (admin, form) = visitor.posted(&[Role::Admin], body)?;
     let target = UserId(positive_id(id, "user")?);
+    let (admin, form) = visitor.posted(&[Role::Admin], body)?;
     let (change, field) = read(&form, target)?;
     match accounts::change_account(&state.db, admin, target, change).await {
         Ok(_) => see_other(&format!("/admin/users#user-{}", target.0)),
@@ -143,7 +143,7 @@ async fn change_user(
 pub async fn change_user_role(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
     change_user(&state, &visitor, &id, &body, |form, target| {
@@ -165,7 +165,7 @@ pub async fn change_user_role(
 pub async fn set_user_disabled(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
     change_user(&state, &visitor, &id, &body, |form, target| {

@@ -3,14 +3,14 @@
 //! steps; coverage and weeks; assign).
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use chrono::Utc;
 use reskill_core::accounts::{ContactChannel, PlanStatus, Role, StepKind};
 use reskill_core::{CourseId, OccupationId, PlanId, WorkerId};
 use reskill_store::people::{self, Plan};
 use serde_json::{Value, json};
 
-use super::{PageError, PageResult, Visitor, positive_id, render, see_other};
+use super::{PageError, PagePath, PageResult, Visitor, positive_id, render, see_other};
 use crate::policy::{self, Access};
 use crate::routes::caseworker::{CaseloadParams, load_caseload};
 use crate::services::caseload::{self, PlanInput, PlanRevision, StepInput};
@@ -75,10 +75,10 @@ fn worker_id(value: &str) -> Result<WorkerId, PageError> {
 pub async fn show_worker_page(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> PageResult {
-    let user = visitor.require(STAFF)?;
     let id = worker_id(&id)?;
+    let user = visitor.require(STAFF)?;
     let grant = policy::worker(&state.db, user, id, Access::Read, "worker.read").await?;
     let engine = state.engine();
     let profile = workers::profile(&state.db, &engine, &grant.worker).await?;
@@ -125,11 +125,11 @@ pub async fn show_worker_page(
 pub async fn start_plan(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
-    let (user, form) = visitor.posted(STAFF, &body)?;
     let id = worker_id(&id)?;
+    let (user, form) = visitor.posted(STAFF, &body)?;
     let grant = policy::worker(&state.db, user, id, Access::Write, "plan.create").await?;
     let engine = state.engine();
     let target = OccupationId(positive_id(form.get("target").unwrap_or(""), "target")?);
@@ -166,11 +166,11 @@ fn plan_id(value: &str) -> Result<PlanId, PageError> {
 pub async fn show_plan_builder(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> PageResult {
+    let id = plan_id(&id)?;
     let user = visitor.require(STAFF)?;
-    let (plan, grant) =
-        policy::plan(&state.db, user, plan_id(&id)?, Access::Read, "plan.read").await?;
+    let (plan, grant) = policy::plan(&state.db, user, id, Access::Read, "plan.read").await?;
     let engine = state.engine();
     let skills = workers::worker_skill_inputs(&state.db, grant.worker.id).await?;
     let courses: Vec<CourseId> = plan.steps.iter().filter_map(|s| s.course).collect();
@@ -226,12 +226,12 @@ fn step_inputs(plan: &Plan) -> Vec<StepInput> {
 pub async fn change_plan_steps(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
+    let id = plan_id(&id)?;
     let (user, form) = visitor.posted(STAFF, &body)?;
-    let (plan, grant) =
-        policy::plan(&state.db, user, plan_id(&id)?, Access::Write, "plan.revise").await?;
+    let (plan, grant) = policy::plan(&state.db, user, id, Access::Write, "plan.revise").await?;
     let engine = state.engine();
     let mut steps = step_inputs(&plan);
     let index = || -> Result<usize, PageError> {
@@ -315,12 +315,12 @@ pub async fn change_plan_steps(
 pub async fn assign_plan(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
+    let id = plan_id(&id)?;
     let (user, _) = visitor.posted(STAFF, &body)?;
-    let (plan, grant) =
-        policy::plan(&state.db, user, plan_id(&id)?, Access::Write, "plan.revise").await?;
+    let (plan, grant) = policy::plan(&state.db, user, id, Access::Write, "plan.revise").await?;
     caseload::revise_plan(
         &state.db,
         &state.engine(),
@@ -343,11 +343,11 @@ pub async fn assign_plan(
 pub async fn add_contact(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
-    let (user, form) = visitor.posted(&[Role::Caseworker], &body)?;
     let id = worker_id(&id)?;
+    let (user, form) = visitor.posted(&[Role::Caseworker], &body)?;
     let grant = policy::worker(&state.db, user, id, Access::Write, "contact.create").await?;
     let channel = ContactChannel::parse_field(form.get("channel").unwrap_or(""), "channel")?;
     let note = form.text("note");

@@ -2,7 +2,7 @@
 //! suggested from the title, and candidates ranked by readiness, masked until consent.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use reskill_core::accounts::Role;
 use reskill_core::{OpeningId, SkillId, WorkerId};
@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{
-    FormData, PageError, PageResult, Visitor, field_error, form_error, positive_id, render,
-    render_with_status, see_other,
+    FormData, PageError, PagePath, PageResult, Visitor, field_error, form_error, positive_id,
+    render, render_with_status, see_other,
 };
 use crate::policy;
 use crate::routes::employer::{OpeningRequest, RequiredSkillView, parse_opening};
@@ -301,10 +301,11 @@ pub async fn create_opening_page(
 pub async fn show_opening_edit(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> PageResult {
+    let id = opening_id(&id)?;
     let user = visitor.require(&[Role::Employer])?;
-    let opening = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    let opening = policy::manage_opening(&state.db, user, id).await?;
     let form = json!({
         "title": opening.title,
         "description": opening.description,
@@ -336,11 +337,12 @@ pub async fn show_opening_edit(
 pub async fn update_opening_page(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
+    let id = opening_id(&id)?;
     let (user, form) = visitor.posted(&[Role::Employer], &body)?;
-    let current = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    let current = policy::manage_opening(&state.db, user, id).await?;
     let mut errors = Vec::new();
     let request = OpeningRequest {
         region: current.region.clone(),
@@ -393,11 +395,12 @@ pub async fn update_opening_page(
 pub async fn close_opening_page(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
+    let id = opening_id(&id)?;
     let (user, _) = visitor.posted(&[Role::Employer], &body)?;
-    let current = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    let current = policy::manage_opening(&state.db, user, id).await?;
     employers::close_opening(&state.db, &current).await?;
     see_other(&format!("/employer/openings#opening-{}", current.id.0))
 }
@@ -413,10 +416,11 @@ fn opening_id(value: &str) -> Result<OpeningId, PageError> {
 pub async fn show_candidates_page(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> PageResult {
+    let id = opening_id(&id)?;
     let user = visitor.require(&[Role::Employer, Role::Admin])?;
-    let opening = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    let opening = policy::manage_opening(&state.db, user, id).await?;
     let candidates = employers::candidates(&state, user, &opening).await?;
     let interests =
         reskill_store::people::interests(&state.db, None, Some(&[opening.id]), None, 10_000)
@@ -468,11 +472,12 @@ pub async fn show_candidates_page(
 pub async fn express_interest_page(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
+    let id = opening_id(&id)?;
     let (user, form) = visitor.posted(&[Role::Employer], &body)?;
-    let opening = policy::manage_opening(&state.db, user, opening_id(&id)?).await?;
+    let opening = policy::manage_opening(&state.db, user, id).await?;
     let worker = WorkerId(positive_id(
         form.get("worker_id").unwrap_or(""),
         "worker_id",

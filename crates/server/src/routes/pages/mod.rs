@@ -128,6 +128,33 @@ impl Visitor {
     }
 }
 
+/// Path segments of a page, read as text (handlers parse keys before checking who may see
+/// the page, so a malformed key is the same 400 page for everyone); a segment that is not
+/// UTF-8 once decoded is an HTML 400 too, not the framework's plain-text one.
+pub struct PagePath<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for PagePath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|rejection| {
+                PageError::App(AppError::invalid(
+                    "path",
+                    format!("the address is not valid: {}", rejection.body_text()),
+                ))
+            })
+    }
+}
+
 /// A page that could not be shown.
 #[derive(Debug)]
 pub enum PageError {

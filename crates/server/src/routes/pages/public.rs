@@ -1,7 +1,7 @@
 //! Public pages: an occupation's risk and safer transitions, and the pathway from one
 //! occupation to another (fit, skill gap, course plan, openings). No account needed.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use reskill_core::OccupationId;
 use reskill_core::accounts::Role;
 use reskill_core::matching::PlanConstraints;
@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use reskill_search::{Hit, IndexKind, SearchRequest};
 use serde::Deserialize;
 
-use super::{PageError, PageResult, Visitor, positive_id, query_escape, render, see_other};
+use super::{
+    PageError, PagePath, PageResult, Visitor, positive_id, query_escape, render, see_other,
+};
 use crate::services::engine::{self, RiskDetail};
 use crate::{AppError, AppState};
 
@@ -69,7 +71,7 @@ fn occupation_id(value: &str) -> Result<OccupationId, PageError> {
 pub async fn show_occupation_page(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
 ) -> PageResult {
     let id = occupation_id(&id)?;
     let engine = state.engine();
@@ -127,7 +129,7 @@ pub async fn show_occupation_page(
 pub async fn show_pathway(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path((from, to)): Path<(String, String)>,
+    PagePath((from, to)): PagePath<(String, String)>,
 ) -> PageResult {
     let (from, to) = (occupation_id(&from)?, occupation_id(&to)?);
     let engine = state.engine();

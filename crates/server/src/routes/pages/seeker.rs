@@ -2,7 +2,7 @@
 //! profile with its skills editor, consents, export and deletion.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use reskill_core::accounts::{ConsentPurpose, Role};
@@ -11,7 +11,9 @@ use reskill_search::{IndexKind, SearchRequest};
 use reskill_store::people;
 use serde_json::{Value, json};
 
-use super::{PageResult, Visitor, field_error, positive_id, render, render_with_status, see_other};
+use super::{
+    PagePath, PageResult, Visitor, field_error, positive_id, render, render_with_status, see_other,
+};
 use crate::auth::ClientIp;
 use crate::auth::cookies::clearing_cookies;
 use crate::policy::{self, Access};
@@ -29,12 +31,12 @@ const CONSENT_TEXT_VERSION: &str = "web-2026-12";
 pub async fn save_pathway_plan(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path((from, to)): Path<(String, String)>,
+    PagePath((from, to)): PagePath<(String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let from = OccupationId(positive_id(&from, "occupation")?);
     let to = OccupationId(positive_id(&to, "target")?);
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let worker = policy::own_worker(&state.db, user).await?;
     let plan = workers::save_own_plan(&state.db, &state.engine(), user.id, &worker, Some(from), to)
         .await?;
@@ -84,12 +86,12 @@ pub async fn show_my_plans(State(state): State<AppState>, visitor: Visitor) -> P
 pub async fn complete_my_step(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path((plan_id, step_id)): Path<(String, String)>,
+    PagePath((plan_id, step_id)): PagePath<(String, String)>,
     body: Bytes,
 ) -> PageResult {
-    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let plan_id = PlanId(positive_id(&plan_id, "plan")?);
     let step_id = positive_id(&step_id, "step")?;
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let (plan, _) = policy::plan(&state.db, user, plan_id, Access::Read, "plan.step").await?;
     workers::complete_step(&state.db, &state.engine(), user.id, plan.id, step_id).await?;
     see_other(&format!("/my/plans#plan-{}", plan.id))
@@ -188,11 +190,11 @@ pub async fn add_my_skill(
 pub async fn remove_my_skill(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(skill_id): Path<String>,
+    PagePath(skill_id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
-    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let skill = SkillId(positive_id(&skill_id, "skill")?);
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let worker = policy::own_worker(&state.db, user).await?;
     people::remove_skill(&state.db, worker.id, skill).await?;
     see_other("/my/profile#skills")
@@ -326,7 +328,8 @@ pub async fn show_my_searches(State(state): State<AppState>, visitor: Visitor) -
 
 /// Saves the search a seeker is looking at.
 #[utoipa::path(post, path = "/my/searches", tag = "pages",
-    responses((status = 303, description = "saved")))]
+    responses((status = 303, description = "saved"),
+        (status = 400, content_type = "text/html", body = String, description = "`kind` is not a kind of search, or `q` is longer than 200 characters")))]
 pub async fn save_my_search(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -352,11 +355,11 @@ pub async fn save_my_search(
 pub async fn delete_my_search(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
-    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     let id = positive_id(&id, "search")?;
+    let (user, _) = visitor.posted(&[Role::Seeker], &body)?;
     people::delete_saved_search(&state.db, user.id, id).await?;
     see_other("/my/searches")
 }
@@ -400,11 +403,11 @@ pub async fn show_my_interests(State(state): State<AppState>, visitor: Visitor) 
 pub async fn answer_my_interest(
     State(state): State<AppState>,
     visitor: Visitor,
-    Path(id): Path<String>,
+    PagePath(id): PagePath<String>,
     body: Bytes,
 ) -> PageResult {
-    let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
     let id = positive_id(&id, "interest")?;
+    let (user, form) = visitor.posted(&[Role::Seeker], &body)?;
     let accept = match form.get("answer") {
         Some("accept") => true,
         Some("decline") => false,

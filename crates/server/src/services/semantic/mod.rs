@@ -388,7 +388,7 @@ fn all_texts(items: &[ItemTexts]) -> impl Iterator<Item = &str> {
 }
 
 /// What `reskill stats`, `/readyz` and the log say about the model.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ModelStatus {
     /// The model is loaded.
