@@ -64,15 +64,21 @@ where
 /// Parses `bytes` as `T`, naming the offending field on failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        let message = inner.to_string();
-        // serde reports missing and unknown fields at their parent; name the field itself.
-        let field = field_of(&path, &message, "body");
-        let message = strip_position(&message);
-        AppError::invalid(field.clone(), format!("{field}: {message}"))
-    })
+    serde_path_to_error::deserialize(deserializer).map_err(invalid_body)
+}
+
+/// Reads an already parsed JSON value as `T`, naming the offending field on failure.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(invalid_body)
+}
+
+fn invalid_body<E: std::fmt::Display>(error: serde_path_to_error::Error<E>) -> AppError {
+    let path = error.path().to_string();
+    let message = error.into_inner().to_string();
+    // serde reports missing and unknown fields at their parent; name the field itself.
+    let field = field_of(&path, &message, "body");
+    let message = strip_position(&message);
+    AppError::invalid(field.clone(), format!("{field}: {message}"))
 }
 
 /// Names the offending field: serde reports a missing field at its parent (so the name is

@@ -121,8 +121,7 @@ pub async fn create_recommendation(
     if !body.is_object() {
         return Err(AppError::invalid("body", "body must be a JSON object"));
     }
-    let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.into()))?;
-    let body: RecommendationRequest = crate::api::parse_json(&bytes)?;
+    let body: RecommendationRequest = crate::api::from_value(body)?;
     let engine = state.engine();
     let title_match = match body.occupation_title.as_deref() {
         Some(title) => {
