@@ -6,12 +6,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
 use crate::StorageError;
-use crate::db::begin_write;
 use crate::entities::occupation_onet_code;
 
 /// What a crosswalk import did.
@@ -58,19 +55,8 @@ where
             source: Set(source.to_owned()),
         });
     }
-    let txn = begin_write(db).await?;
-    occupation_onet_code::Entity::delete_many()
-        .exec(&txn)
-        .await?;
     report.stored = rows.len();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
-        occupation_onet_code::Entity::insert_many(chunk)
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
+    crate::inherit::replace_all::<occupation_onet_code::Entity, _>(db, rows).await?;
     Ok(report)
 }
 

@@ -1,12 +1,36 @@
-//! Figures given for top-level occupations only (Nesta's attributes, the O*NET crosswalk) reach
-//! narrower occupations through the occupation hierarchy.
+//! Tables of figures keyed by occupation that one import replaces whole (Nesta's attributes,
+//! the O*NET crosswalk). Their sources cover top-level occupations only; the figures reach
+//! narrower occupations through the occupation hierarchy when read.
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, QuerySelect, TransactionSession,
+    TransactionTrait,
+};
 
 use crate::StorageError;
+use crate::db::begin_write;
 use crate::entities::occupation;
+
+/// Replaces every row of `E` with `rows`, in one transaction.
+pub(crate) async fn replace_all<E, C>(db: &C, rows: Vec<E::ActiveModel>) -> Result<(), StorageError>
+where
+    E: EntityTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    C: TransactionTrait + ConnectionTrait,
+{
+    let txn = begin_write(db).await?;
+    E::delete_many().exec(&txn).await?;
+    // A thousand rows of a few values each: well under every backend's bind limit.
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
+        E::insert_many(chunk).exec(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
 
 /// Returns every occupation's id by its URI, for attaching rows keyed by ESCO URI.
 pub(crate) async fn occupation_ids_by_uri<C: ConnectionTrait>(

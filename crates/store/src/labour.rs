@@ -6,12 +6,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionSession, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, TransactionTrait};
 
 use crate::StorageError;
-use crate::db::begin_write;
 use crate::entities::occupation_attribute;
 
 /// One occupation's figures as read from a file, keyed by ESCO URI.
@@ -82,20 +79,8 @@ where
             source: Set(source.to_owned()),
         });
     }
-    let txn = begin_write(db).await?;
-    occupation_attribute::Entity::delete_many()
-        .exec(&txn)
-        .await?;
     report.stored = rows.len();
-    // Seven values a row: well under every backend's bind limit.
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
-        occupation_attribute::Entity::insert_many(chunk)
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
+    crate::inherit::replace_all::<occupation_attribute::Entity, _>(db, rows).await?;
     Ok(report)
 }
 
