@@ -19,4 +19,4 @@ pub use fetch::fetch;
 pub use model::{
     DEFAULT_MODEL, MAX_TOKENS, MODEL_FILES, PinnedModel, Pooling, known_models, verify,
 };
-pub use vector::{VectorIndex, cosine, from_bytes, nearest_neighbours, to_bytes};
+pub use vector::{VectorIndex, best_matches, cosine, from_bytes, nearest_neighbours, to_bytes};

@@ -288,6 +288,47 @@ pub fn nearest_neighbours(
     Ok(out)
 }
 
+/// Returns, for each of the `queries.len() / dims` unit vectors, its `k` most similar rows of
+/// `rows` that reach `floor`, as (row, cosine), most similar first (ties by row).
+///
+/// Scored with candle's matrix product in blocks of queries, so a batch of documents' sentences
+/// against every skill label never holds more than one block of scores.
+pub fn best_matches(
+    queries: &[f32],
+    rows: &[f32],
+    dims: usize,
+    k: usize,
+    floor: f32,
+) -> Result<Vec<Vec<(u32, f32)>>, EmbedError> {
+    use candle_core::{Device, Tensor};
+    let count = queries.len().checked_div(dims).unwrap_or(0);
+    let n = rows.len().checked_div(dims).unwrap_or(0);
+    if count == 0 || n == 0 || k == 0 {
+        return Ok(vec![Vec::new(); count]);
+    }
+    let fail = |e: candle_core::Error| EmbedError::Inference(format!("similarity matrix: {e}"));
+    let columns = Tensor::from_slice(&rows[..n * dims], (n, dims), &Device::Cpu)
+        .and_then(|t| t.t())
+        .and_then(|t| t.contiguous())
+        .map_err(fail)?;
+    let mut out = Vec::with_capacity(count);
+    for start in (0..count).step_by(NEIGHBOUR_BLOCK) {
+        let len = NEIGHBOUR_BLOCK.min(count - start);
+        let block = &queries[start * dims..(start + len) * dims];
+        let flat: Vec<f32> = Tensor::from_slice(block, (len, dims), &Device::Cpu)
+            .and_then(|block| block.matmul(&columns))
+            .and_then(|scores| scores.flatten_all())
+            .and_then(|scores| scores.to_vec1())
+            .map_err(fail)?;
+        for row in flat.chunks_exact(n) {
+            let mut best = top_k_of_row(row, usize::MAX, k);
+            best.retain(|&(_, score)| score >= floor);
+            out.push(best);
+        }
+    }
+    Ok(out)
+}
+
 /// The `k` best entries of `row` other than `own`, best first.
 fn top_k_of_row(row: &[f32], own: usize, k: usize) -> Vec<(u32, f32)> {
     let mut best: Vec<(u32, f32)> = Vec::with_capacity(k + 1);
@@ -351,5 +392,19 @@ mod neighbour_tests {
             }
         }
         assert!(nearest_neighbours(&[], dims, 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn best_matches_keep_the_k_best_rows_above_the_floor() {
+        let rows = [1.0, 0.0, 0.0, 1.0, 0.6, 0.8];
+        let queries = [1.0, 0.0, 0.0, 1.0];
+        let got = best_matches(&queries, &rows, 2, 2, 0.5).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].iter().map(|p| p.0).collect::<Vec<_>>(), vec![0, 2]);
+        assert!((got[0][1].1 - 0.6).abs() < 1e-6);
+        // Row 0 scores 0 against the second query: under the floor, so left out.
+        assert_eq!(got[1].iter().map(|p| p.0).collect::<Vec<_>>(), vec![1, 2]);
+        assert!(best_matches(&queries, &rows, 2, 2, 0.9).unwrap()[0].len() == 1);
+        assert!(best_matches(&[], &rows, 2, 2, 0.0).unwrap().is_empty());
     }
 }

@@ -31,6 +31,7 @@ pub async fn run(settings: &Settings, args: DemoArgs) -> anyhow::Result<()> {
                 &db,
                 &search,
                 &dir,
+                super::model::for_tagging(settings),
                 &progress::phased(),
             )
             .await

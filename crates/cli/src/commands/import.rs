@@ -91,7 +91,9 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
         }
         ImportCommand::Courses { files, batch_size } => {
             let options = ImportOptions { batch_size };
-            let tagger = Arc::new(CatalogTagger::load(&db).await?);
+            let tagger = Arc::new(
+                CatalogTagger::load_with_model(&db, super::model::for_tagging(settings)).await?,
+            );
             for file in files {
                 let report = catalog::import_courses_file(
                     &db,
@@ -112,7 +114,9 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
             batch_size,
         } => {
             let options = ImportOptions { batch_size };
-            let tagger = Arc::new(CatalogTagger::load(&db).await?);
+            let tagger = Arc::new(
+                CatalogTagger::load_with_model(&db, super::model::for_tagging(settings)).await?,
+            );
             for file in files {
                 let format = match format {
                     Some(OpeningsFormatArg::Csv) => OpeningsFormat::Csv,

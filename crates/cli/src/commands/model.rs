@@ -55,6 +55,17 @@ pub(crate) fn open(settings: &Settings) -> anyhow::Result<Arc<Embedder>> {
     Ok(Arc::new(embedder))
 }
 
+/// Opens the model for tagging by meaning; `None` (said in the output) when there is none.
+pub(crate) fn for_tagging(settings: &Settings) -> Option<Arc<Embedder>> {
+    match open(settings) {
+        Ok(embedder) => Some(embedder),
+        Err(error) => {
+            println!("tagging by words only: {error:#}");
+            None
+        }
+    }
+}
+
 /// Embeds the taxonomy texts that have no stored vector.
 pub async fn embed(settings: &Settings) -> anyhow::Result<()> {
     let embedder = open(settings)?;

@@ -53,6 +53,7 @@ use reskill_store::catalog::Checkpoint;
 use reskill_store::tagging::{DocumentFilter, Stored, WELL_TAGGED_SKILLS};
 use sea_orm::DatabaseConnection;
 
+use super::semantic::tagging::{DocumentText, MeaningHit, MeaningTagger, pieces};
 use super::{blocking, indexing};
 
 /// Records written per transaction, unless the caller asks for another size.
@@ -75,6 +76,45 @@ pub const INFER_MIN_OCCUPATION_CONFIDENCE: f32 = 0.5;
 /// Extracted skills below this are dropped: a single one-word mention in a description
 /// (confidence 0.33) was wrong more often than right in the sample (docs/INGEST.md).
 pub const EXTRACTED_MIN_CONFIDENCE: f32 = 0.35;
+/// With a model, a label match below this confidence is kept only when the course's own
+/// sentences come close to the skill's meaning too (a cosine of at least
+/// [`CANDIDATE_FLOOR`](super::semantic::tagging::CANDIDATE_FLOOR)): label matches of 0.8 and
+/// more (a multi-word preferred label) were right in the hand-read sample; the one-word and
+/// alternative-label matches below were mostly wrong ("securities" in "IT Infrastructure").
+pub const LABEL_SURE_CONFIDENCE: f32 = 0.8;
+/// A skill is tagged by meaning alone when its best cosine reaches this …
+pub const MEANING_MIN_COSINE: f32 = 0.62;
+/// … and lies within this of the document's best cosine (a document about one thing is not
+/// tagged with everything faintly near it).
+pub const MEANING_SPREAD: f32 = 0.10;
+/// Most skills tagged by meaning alone per document.
+pub const MAX_MEANING_SKILLS: usize = 10;
+
+/// Returns the confidence of a tag by meaning: the share of such tags a person judged right at
+/// that cosine in the calibration sample (docs/INGEST.md), linear between the measured points.
+pub fn meaning_confidence(cosine: f32) -> f32 {
+    const POINTS: [(f32, f32); 5] = [(0.45, 0.3), (0.55, 0.4), (0.62, 0.7), (0.7, 0.8), (0.8, 0.9)];
+    let (first, last) = (POINTS[0], POINTS[POINTS.len() - 1]);
+    if cosine <= first.0 {
+        return first.1;
+    }
+    if cosine >= last.0 {
+        return last.1;
+    }
+    POINTS
+        .windows(2)
+        .find(|w| cosine <= w[1].0)
+        .map_or(last.1, |w| {
+            let t = (cosine - w[0].0) / (w[1].0 - w[0].0);
+            w[0].1 + t * (w[1].1 - w[0].1)
+        })
+}
+
+/// Two independent pieces of evidence for one tag.
+fn combine(a: f32, b: f32) -> f32 {
+    1.0 - (1.0 - a) * (1.0 - b)
+}
+
 /// A tagger match of an occupation label in the title at least this sure is taken without
 /// asking the search (it covers the title with a multi-word label).
 pub const TITLE_LABEL_CONFIDENCE: f32 = 0.7;
@@ -128,6 +168,10 @@ pub struct CatalogTagger {
     occupation_uris: HashMap<i64, String>,
     /// Occupation URI → essential skill URIs, rarest first.
     essential_skills: HashMap<String, Vec<String>>,
+    /// Skill id → URI, to turn meaning hits into tags.
+    skill_uris: HashMap<i64, String>,
+    /// Tagging by meaning, when a model and the skills' vectors are present.
+    meaning: Option<MeaningTagger>,
 }
 
 impl fmt::Debug for CatalogTagger {
@@ -135,13 +179,27 @@ impl fmt::Debug for CatalogTagger {
         f.debug_struct("CatalogTagger")
             .field("tagger", &self.tagger)
             .field("occupations", &self.occupation_uris.len())
+            .field("meaning", &self.meaning)
             .finish_non_exhaustive()
     }
 }
 
 impl CatalogTagger {
-    /// Builds the tagger from every occupation and skill label stored.
+    /// Builds the tagger from every occupation and skill label stored, tagging by words only.
     pub async fn load(db: &DatabaseConnection) -> anyhow::Result<Self> {
+        Self::load_with_model(db, None).await
+    }
+
+    /// Like [`load`](Self::load), also tagging by meaning when `embedder` is given and the
+    /// skills have vectors under its model.
+    pub async fn load_with_model(
+        db: &DatabaseConnection,
+        embedder: Option<Arc<reskill_embed::Embedder>>,
+    ) -> anyhow::Result<Self> {
+        let meaning = match embedder {
+            Some(embedder) => MeaningTagger::load(db, embedder).await?,
+            None => None,
+        };
         let occupations = reskill_store::documents::occupations(db, None).await?;
         let skills = reskill_store::documents::skills(db, None).await?;
         let essential_skills = reskill_store::tagging::essential_skills_by_occupation(db).await?;
@@ -174,13 +232,90 @@ impl CatalogTagger {
                 &s.hidden_labels,
             );
         }
+        let skill_uris = skills.iter().map(|s| (s.id, s.uri.clone())).collect();
         let tagger = blocking(move || Ok(Tagger::build(labels))).await?;
         Ok(Self {
             tagger,
             guesses: std::sync::Mutex::new(HashMap::new()),
             occupation_uris: occupations.into_iter().map(|o| (o.id, o.uri)).collect(),
             essential_skills,
+            skill_uris,
+            meaning,
         })
+    }
+
+    /// Returns whether documents are tagged by meaning too.
+    pub fn reads_meaning(&self) -> bool {
+        self.meaning.is_some()
+    }
+
+    /// Returns each document's meaning hits (empty lists without a model). Embeds and stores
+    /// the pieces not embedded before.
+    async fn meaning_hits(
+        &self,
+        db: &DatabaseConnection,
+        documents: &[DocumentText<'_>],
+    ) -> anyhow::Result<Vec<Vec<MeaningHit>>> {
+        match &self.meaning {
+            Some(meaning) => {
+                let pieces: Vec<Vec<String>> = documents.iter().map(|d| pieces(*d)).collect();
+                meaning.hits(db, &pieces).await
+            }
+            None => Ok(vec![Vec::new(); documents.len()]),
+        }
+    }
+
+    /// Adds the skills a document means (see the module docs) and, with a model, drops label
+    /// matches its own sentences do not support. `verify` is whether `meaning` read the body.
+    fn add_meaning(
+        &self,
+        skills: &mut SkillSet,
+        lexical: Vec<(TagTarget, f32)>,
+        meaning: &[MeaningHit],
+        verify: bool,
+        essential: impl Fn(f32) -> bool,
+    ) {
+        let reads_meaning = self.meaning.is_some();
+        let support: HashMap<&str, f32> = meaning
+            .iter()
+            .filter_map(|hit| Some((self.skill_uris.get(&hit.skill)?.as_str(), hit.cosine)))
+            .collect();
+        for (target, confidence) in lexical {
+            if confidence < EXTRACTED_MIN_CONFIDENCE {
+                continue;
+            }
+            let supported = support.contains_key(target.uri());
+            if reads_meaning && verify && confidence < LABEL_SURE_CONFIDENCE && !supported {
+                continue;
+            }
+            let confidence = match support.get(target.uri()) {
+                Some(&cosine) => combine(confidence, meaning_confidence(cosine)),
+                None => confidence,
+            };
+            skills.add(SkillTag {
+                uri: target.uri().to_owned(),
+                essential: essential(confidence),
+                origin: TagOrigin::Extracted,
+                confidence,
+            });
+        }
+        let best = meaning.first().map_or(0.0, |hit| hit.cosine);
+        for hit in meaning
+            .iter()
+            .filter(|hit| hit.cosine >= MEANING_MIN_COSINE && hit.cosine >= best - MEANING_SPREAD)
+            .take(MAX_MEANING_SKILLS)
+        {
+            let Some(uri) = self.skill_uris.get(&hit.skill) else {
+                continue;
+            };
+            let confidence = meaning_confidence(hit.cosine);
+            skills.add(SkillTag {
+                uri: uri.clone(),
+                essential: essential(confidence),
+                origin: TagOrigin::Extracted,
+                confidence,
+            });
+        }
     }
 
     /// Returns the occupation for a title, or `None` when nothing is sure enough. Blocking.
@@ -214,25 +349,22 @@ impl CatalogTagger {
     }
 
     /// Tags an opening in place (see the module docs). Blocking.
-    pub fn tag_opening(&self, search: &SearchIndexes, opening: &mut NewOpening, listed: &[String]) {
+    pub fn tag_opening(
+        &self,
+        search: &SearchIndexes,
+        opening: &mut NewOpening,
+        listed: &[String],
+        meaning: &[MeaningHit],
+    ) {
         if curated(opening.occupation.as_ref(), &opening.skills) {
             return;
         }
         let tags = self.tagger.tag(&opening.title, &opening.description);
         opening.skills.retain(|tag| tag.origin == TagOrigin::Manual);
         let mut skills = SkillSet::new(std::mem::take(&mut opening.skills));
-        for (target, confidence) in tags
-            .skills
-            .iter()
-            .filter(|(_, c)| *c >= EXTRACTED_MIN_CONFIDENCE)
-        {
-            skills.add(SkillTag {
-                uri: target.uri().to_owned(),
-                essential: *confidence >= ESSENTIAL_MIN_CONFIDENCE,
-                origin: TagOrigin::Extracted,
-                confidence: *confidence,
-            });
-        }
+        self.add_meaning(&mut skills, tags.skills, meaning, false, |confidence| {
+            confidence >= ESSENTIAL_MIN_CONFIDENCE
+        });
         for tag in self.listed_skills(listed) {
             skills.add(tag);
         }
@@ -267,25 +399,20 @@ impl CatalogTagger {
     }
 
     /// Tags a course in place (see the module docs). Blocking.
-    pub fn tag_course(&self, search: &SearchIndexes, course: &mut NewCourse, listed: &[String]) {
+    pub fn tag_course(
+        &self,
+        search: &SearchIndexes,
+        course: &mut NewCourse,
+        listed: &[String],
+        meaning: &[MeaningHit],
+    ) {
         if curated(course.occupation.as_ref(), &course.skills) {
             return;
         }
         let tags = self.tagger.tag(&course.title, &course.description);
         course.skills.retain(|tag| tag.origin == TagOrigin::Manual);
         let mut skills = SkillSet::new(std::mem::take(&mut course.skills));
-        for (target, confidence) in tags
-            .skills
-            .iter()
-            .filter(|(_, c)| *c >= EXTRACTED_MIN_CONFIDENCE)
-        {
-            skills.add(SkillTag {
-                uri: target.uri().to_owned(),
-                essential: true,
-                origin: TagOrigin::Extracted,
-                confidence: *confidence,
-            });
-        }
+        self.add_meaning(&mut skills, tags.skills, meaning, true, |_| true);
         for tag in self.listed_skills(listed) {
             skills.add(tag);
         }
@@ -897,11 +1024,14 @@ trait CatalogOps: Copy + Send + Sync + 'static {
         db: &'a DatabaseConnection,
         keys: &'a [String],
     ) -> impl Future<Output = anyhow::Result<Vec<Stored<Self::Record>>>> + Send + 'a;
+    /// The text tagging by meaning reads.
+    fn document<'a>(record: &'a Self::Record, listed: &'a [String]) -> DocumentText<'a>;
     fn tag(
         tagger: &CatalogTagger,
         search: &SearchIndexes,
         record: &mut Self::Record,
         listed: &[String],
+        meaning: &[MeaningHit],
     );
     fn tagged(record: &Self::Record) -> (bool, bool);
     fn write<'a>(
@@ -925,13 +1055,22 @@ impl CatalogOps for CourseOps {
         Ok(reskill_store::tagging::courses(db, DocumentFilter::DedupeKeys(keys)).await?)
     }
 
+    fn document<'a>(record: &'a NewCourse, listed: &'a [String]) -> DocumentText<'a> {
+        DocumentText {
+            title: &record.title,
+            listed,
+            body: Some(&record.description),
+        }
+    }
+
     fn tag(
         tagger: &CatalogTagger,
         search: &SearchIndexes,
         record: &mut NewCourse,
         listed: &[String],
+        meaning: &[MeaningHit],
     ) {
-        tagger.tag_course(search, record, listed);
+        tagger.tag_course(search, record, listed, meaning);
     }
 
     fn tagged(record: &NewCourse) -> (bool, bool) {
@@ -963,13 +1102,23 @@ impl CatalogOps for OpeningOps {
         Ok(reskill_store::tagging::openings(db, DocumentFilter::DedupeKeys(keys)).await?)
     }
 
+    fn document<'a>(record: &'a NewOpening, listed: &'a [String]) -> DocumentText<'a> {
+        // Titles only: see the semantic tagging module on the cost of descriptions.
+        DocumentText {
+            title: &record.title,
+            listed,
+            body: None,
+        }
+    }
+
     fn tag(
         tagger: &CatalogTagger,
         search: &SearchIndexes,
         record: &mut NewOpening,
         listed: &[String],
+        meaning: &[MeaningHit],
     ) {
-        tagger.tag_opening(search, record, listed);
+        tagger.tag_opening(search, record, listed, meaning);
     }
 
     fn tagged(record: &NewOpening) -> (bool, bool) {
@@ -1039,9 +1188,7 @@ async fn run_batches<O: CatalogOps>(
             stand_ins,
         } = merge_batch(batch, stored);
         report.merged += merged;
-        let (tagger, search_handle) = (tagger.clone(), search.clone());
-        let tagged =
-            blocking(move || Ok(tag_all::<O>(&tagger, &search_handle, merged_batch))).await?;
+        let tagged = tag_records::<O>(db, tagger, search, merged_batch).await?;
         report.tag_seconds += started.elapsed().as_secs_f64();
         for record in &tagged {
             let (with_occupation, well_tagged) = O::tagged(record);
@@ -1071,19 +1218,37 @@ async fn run_batches<O: CatalogOps>(
     Ok(())
 }
 
+/// Tags records: their meaning first (embedding what is new), then words and meaning together.
+async fn tag_records<O: CatalogOps>(
+    db: &DatabaseConnection,
+    tagger: &Arc<CatalogTagger>,
+    search: &SearchIndexes,
+    records: Vec<(O::Record, Vec<String>)>,
+) -> anyhow::Result<Vec<O::Record>> {
+    let documents: Vec<DocumentText<'_>> = records
+        .iter()
+        .map(|(record, listed)| O::document(record, listed))
+        .collect();
+    let hits = tagger.meaning_hits(db, &documents).await?;
+    drop(documents);
+    let (tagger, search) = (tagger.clone(), search.clone());
+    blocking(move || Ok(tag_all::<O>(&tagger, &search, records, hits))).await
+}
+
 /// Tags records on every core: tagging is CPU-bound and the tagger and index are shared.
 fn tag_all<O: CatalogOps>(
     tagger: &CatalogTagger,
     search: &SearchIndexes,
     mut records: Vec<(O::Record, Vec<String>)>,
+    hits: Vec<Vec<MeaningHit>>,
 ) -> Vec<O::Record> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = records.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
-        for chunk in records.chunks_mut(per_thread) {
+        for (chunk, hits) in records.chunks_mut(per_thread).zip(hits.chunks(per_thread)) {
             scope.spawn(move || {
-                for (record, listed) in chunk {
-                    O::tag(tagger, search, record, listed);
+                for ((record, listed), meaning) in chunk.iter_mut().zip(hits) {
+                    O::tag(tagger, search, record, listed, meaning);
                 }
             });
         }
@@ -1146,9 +1311,7 @@ pub async fn retag(
                 };
                 after = last;
                 let batch = stored.into_iter().map(|s| (s.record, Vec::new())).collect();
-                let (tagger, search) = (tagger.clone(), search.clone());
-                let tagged =
-                    blocking(move || Ok(tag_all::<CourseOps>(&tagger, &search, batch))).await?;
+                let tagged = tag_records::<CourseOps>(db, tagger, search, batch).await?;
                 report.well_tagged +=
                     tagged.iter().filter(|r| CourseOps::tagged(r).1).count() as u64;
                 reskill_store::catalog::upsert_courses(db, &tagged).await?;
@@ -1161,9 +1324,7 @@ pub async fn retag(
                 };
                 after = last;
                 let batch = stored.into_iter().map(|s| (s.record, Vec::new())).collect();
-                let (tagger, search) = (tagger.clone(), search.clone());
-                let tagged =
-                    blocking(move || Ok(tag_all::<OpeningOps>(&tagger, &search, batch))).await?;
+                let tagged = tag_records::<OpeningOps>(db, tagger, search, batch).await?;
                 report.well_tagged +=
                     tagged.iter().filter(|r| OpeningOps::tagged(r).1).count() as u64;
                 reskill_store::catalog::upsert_openings(db, &tagged).await?;

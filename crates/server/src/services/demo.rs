@@ -209,6 +209,7 @@ pub async fn load_real_bundle(
     db: &DatabaseConnection,
     search: &SearchIndexes,
     dir: &std::path::Path,
+    embedder: Option<std::sync::Arc<reskill_embed::Embedder>>,
     progress: &(dyn Fn(&str, u64, u64) + Sync),
 ) -> anyhow::Result<RealBundleReport> {
     let mut report = RealBundleReport {
@@ -227,7 +228,12 @@ pub async fn load_real_bundle(
         )
         .await?,
     );
-    let tagger = std::sync::Arc::new(super::catalog::CatalogTagger::load(db).await?);
+    // Courses and openings are tagged by meaning only once the skills have vectors.
+    if let Some(embedder) = &embedder {
+        super::semantic::embed_taxonomy(db, embedder, progress).await?;
+    }
+    let tagger =
+        std::sync::Arc::new(super::catalog::CatalogTagger::load_with_model(db, embedder).await?);
     for folder in ["courses", "programs"] {
         for file in csv_files(&dir.join(folder))? {
             report.catalog.push(

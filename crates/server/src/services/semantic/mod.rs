@@ -9,6 +9,7 @@
 //! model, or before the vectors are built, search is the lexical search alone.
 
 mod abbreviations;
+pub mod tagging;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
