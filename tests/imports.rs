@@ -407,11 +407,14 @@ async fn programme_import_command_loads_the_real_cip_files() {
                 .iter()
                 .find(|(id, _)| *id == representative.id)
                 .context("customer service representative reaches no programme type")?;
-            let programme = types
-                .iter()
-                .map(|&i| &read.types[i as usize])
-                .find(|p| p.code == "52.0411")
-                .with_context(|| format!("52.0411 not among {types:?}"))?;
+            // Most specific first: 52.0411 links two SOC codes, 52.0406 Receptionist three.
+            let programmes: Vec<_> = types.iter().map(|&i| &read.types[i as usize]).collect();
+            let programme = programmes.first().context("no programme type")?;
+            ensure!(
+                programme.code == "52.0411"
+                    && programmes.iter().any(|p| p.code == "52.0406"),
+                "{programmes:?}"
+            );
             ensure!(
                 programme.title == "Customer Service Support/Call Center/Teleservice Operation",
                 "{programme:?}"
