@@ -411,8 +411,7 @@ async fn programme_import_command_loads_the_real_cip_files() {
             let programmes: Vec<_> = types.iter().map(|&i| &read.types[i as usize]).collect();
             let programme = programmes.first().context("no programme type")?;
             ensure!(
-                programme.code == "52.0411"
-                    && programmes.iter().any(|p| p.code == "52.0406"),
+                programme.code == "52.0411" && programmes.iter().any(|p| p.code == "52.0406"),
                 "{programmes:?}"
             );
             ensure!(

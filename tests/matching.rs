@@ -133,7 +133,10 @@ async fn occupation_api_lists_programme_types_once_the_engine_reloads() {
         .await?;
         // What the engine's reload task checks.
         let version = reskill_store::matching::engine_data_version(&t.db).await?;
-        ensure!(version != state.engine().version, "the import went unnoticed");
+        ensure!(
+            version != state.engine().version,
+            "the import went unnoticed"
+        );
         state.reload_engine().await?;
         let (_, body) = call(&state, get(&format!("/api/v1/occupations/{clerk}"))).await?;
         ensure!(

@@ -15,8 +15,8 @@ use reskill_core::taxonomy::{
 use reskill_migrations::{Migrator, MigratorTrait};
 use reskill_store::taxonomy::SkillNode;
 use reskill_store::{
-    ErrorKind, StorageError, catalog, changes, crosswalk, labour, matching, programmes, risk, stats,
-    taxonomy,
+    ErrorKind, StorageError, catalog, changes, crosswalk, labour, matching, programmes, risk,
+    stats, taxonomy,
 };
 use reskill_tests::db::{for_each_backend, for_each_backend_with};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
@@ -592,8 +592,14 @@ async fn programme_types_replace_and_reach_occupations_through_their_onet_codes(
         );
 
         let types = [
-            programme("52.0411", "Customer Service Support/Call Center/Teleservice Operation"),
-            programme("52.0401", "Administrative Assistant and Secretarial Science, General"),
+            programme(
+                "52.0411",
+                "Customer Service Support/Call Center/Teleservice Operation",
+            ),
+            programme(
+                "52.0401",
+                "Administrative Assistant and Secretarial Science, General",
+            ),
             programme("16.0103", "Language Interpretation and Translation"),
             programme("01.1004", "Viticulture and Enology"),
         ];
@@ -605,8 +611,7 @@ async fn programme_types_replace_and_reach_occupations_through_their_onet_codes(
             soc_link("16.0103", "27-3091"),
             soc_link("01.1004", "11-9012"),
         ];
-        let report =
-            programmes::replace_programme_types(&t.db, &types, &links, "test CIP").await?;
+        let report = programmes::replace_programme_types(&t.db, &types, &links, "test CIP").await?;
         ensure!(report.types == 4 && report.links == 5, "{report:?}");
         let first = matching::engine_data_version(&t.db).await?;
         ensure!(first != empty, "the engine must notice new programme types");
@@ -650,7 +655,10 @@ async fn programme_types_replace_and_reach_occupations_through_their_onet_codes(
         ensure!(programmes::programme_types(&t.db).await?.len() == 4);
 
         // A second import replaces the first whole; the same counts still change the version.
-        let second = [programme("16.0103", "Language Interpretation and Translation")];
+        let second = [programme(
+            "16.0103",
+            "Language Interpretation and Translation",
+        )];
         programmes::replace_programme_types(
             &t.db,
             &second,

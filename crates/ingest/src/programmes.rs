@@ -92,7 +92,9 @@ pub fn read_programme_types_from(
     let mut back: HashMap<&str, Vec<&str>> = HashMap::new();
     for (soc_2010, codes_2018) in &soc_map {
         for code in codes_2018 {
-            back.entry(code.as_str()).or_default().push(soc_2010.as_str());
+            back.entry(code.as_str())
+                .or_default()
+                .push(soc_2010.as_str());
         }
     }
     for codes in back.values_mut() {
@@ -208,10 +210,7 @@ fn read_definitions(mut table: Table<'_>, out: &mut ProgrammeTypes) -> Result<()
         let title = row.required(c_title)?;
         let title = title.strip_suffix('.').unwrap_or(title).trim_end();
         if title.chars().take(MAX_NAME_CHARS + 1).count() > MAX_NAME_CHARS {
-            return Err(row.error(
-                c_title,
-                format!("longer than {MAX_NAME_CHARS} characters"),
-            ));
+            return Err(row.error(c_title, format!("longer than {MAX_NAME_CHARS} characters")));
         }
         out.types.push(ProgrammeType {
             code: code.to_owned(),
@@ -235,10 +234,13 @@ fn is_cip(code: &str, digits: usize) -> bool {
     let bytes = code.as_bytes();
     let len = if digits == 2 { 2 } else { digits + 1 };
     bytes.len() == len
-        && bytes
-            .iter()
-            .enumerate()
-            .all(|(i, b)| if i == 2 { *b == b'.' } else { b.is_ascii_digit() })
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i == 2 {
+                *b == b'.'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
 }
 
 /// Counts a skipped row, remembering the first one's line.

@@ -70,7 +70,10 @@ mod tests {
         let taxonomy = taxonomy().with_programme_types(OccupationProgrammes {
             types: vec![
                 programme("52.0411", "Customer Service Support/Call Center"),
-                programme("52.0401", "Administrative Assistant and Secretarial Science"),
+                programme(
+                    "52.0401",
+                    "Administrative Assistant and Secretarial Science",
+                ),
                 programme("51.3801", "Registered Nursing"),
             ],
             by_occupation: vec![

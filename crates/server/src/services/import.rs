@@ -326,8 +326,7 @@ pub async fn import_programme_types_files(
         })
         .collect();
     let summary =
-        reskill_store::programmes::replace_programme_types(db, &read.types, &links, source)
-            .await?;
+        reskill_store::programmes::replace_programme_types(db, &read.types, &links, source).await?;
     let occupations_reached = reskill_store::programmes::occupation_programme_types(db)
         .await?
         .by_occupation
