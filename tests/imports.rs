@@ -313,3 +313,146 @@ async fn every_row_of_the_real_reed_file_is_accounted_for() {
     })
     .await;
 }
+
+/// `reskill import programmes` on the real NCES files: the CIP 2020 programme types and their
+/// links are stored before any crosswalk (reaching no occupation yet); once the ESCO–O*NET
+/// crosswalk is imported, CIP 52.0411 reaches "customer service representative" through the
+/// crosswalk's own O*NET code 43-4051, without importing the programme types again.
+#[tokio::test]
+async fn programme_import_command_loads_the_real_cip_files() {
+    let Some(data) = shared_data() else { return };
+    let binary = reskill_binary().expect("reskill binary");
+    for_each_backend(|t| {
+        let (binary, data) = (binary.clone(), data.clone());
+        async move {
+            let dir = tempfile::tempdir()?;
+            let run = |args: &[&str]| -> anyhow::Result<String> {
+                let out = reskill(&binary, dir.path(), args)
+                    .env("DATABASE_URL", &t.url)
+                    .env("RESKILL_MODEL_DIR", dir.path().join("no-model"))
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .output()?;
+                let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+                ensure!(
+                    out.status.success(),
+                    "{args:?}: {}: {stdout} {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                Ok(stdout)
+            };
+            let path = |p: &str| data.join(p).to_string_lossy().into_owned();
+            let crosswalk = data.join("crosswalk");
+            run(&["import", "esco", &path("esco")])?;
+            let definitions = path("crosswalk/cip2020_codes_definitions.csv");
+            let cip_soc = path("crosswalk/cip2020_soc2018_crosswalk.csv");
+            // --soc-crosswalk defaults to the SOC 2010 → 2018 file beside --crosswalk.
+            let stdout = run(&[
+                "import",
+                "programmes",
+                "--definitions",
+                &definitions,
+                "--crosswalk",
+                &cip_soc,
+            ])?;
+            eprintln!("{stdout}");
+            // 2,325 six-digit codes less 145 "Moved from" and 7 "Deleted"; 6,097 crosswalk
+            // rows of which 374 are NO MATCH (PROVENANCE.md).
+            ensure!(
+                stdout.contains(": 2173 types (152 rows no longer current left out)"),
+                "{stdout}"
+            );
+            ensure!(
+                stdout.contains("from 6097 crosswalk rows (374 without a match)"),
+                "{stdout}"
+            );
+            ensure!(
+                stdout.contains("0 ESCO occupations reach a programme type"),
+                "{stdout}"
+            );
+            ensure!(scalar(&t.db, "SELECT COUNT(*) FROM programme_types").await? == 2_173);
+            let links = scalar(&t.db, "SELECT COUNT(*) FROM programme_type_soc_codes").await?;
+            ensure!((5_000..7_000).contains(&links), "{links} links");
+
+            run(&[
+                "import",
+                "crosswalk",
+                &crosswalk
+                    .join("esco_onet_crosswalk_MCC.csv")
+                    .to_string_lossy(),
+            ])?;
+            let read = reskill_store::programmes::occupation_programme_types(&t.db).await?;
+            let pairs: usize = read.by_occupation.iter().map(|(_, l)| l.len()).sum();
+            eprintln!(
+                "{} occupations reach {} programme types ({pairs} pairs)",
+                read.by_occupation.len(),
+                read.types.len()
+            );
+            ensure!(
+                read.by_occupation.len() > 1_500,
+                "{} occupations reached",
+                read.by_occupation.len()
+            );
+            // occupations_en.csv line 3210: customer service representative, O*NET 43-4051.00 in the
+            // crosswalk.
+            let representative = reskill_store::taxonomy::occupation_by_uri(
+                &t.db,
+                "http://data.europa.eu/esco/occupation/13d1b2b4-99dd-44da-9734-c9f74bae18f7",
+            )
+            .await?;
+            ensure!(representative.preferred_label == "customer service representative");
+            let (_, types) = read
+                .by_occupation
+                .iter()
+                .find(|(id, _)| *id == representative.id)
+                .context("customer service representative reaches no programme type")?;
+            // Most specific first: 52.0411 links two SOC codes, 52.0406 Receptionist three.
+            let programmes: Vec<_> = types.iter().map(|&i| &read.types[i as usize]).collect();
+            let programme = programmes.first().context("no programme type")?;
+            ensure!(
+                programme.code == "52.0411" && programmes.iter().any(|p| p.code == "52.0406"),
+                "{programmes:?}"
+            );
+            ensure!(
+                programme.title == "Customer Service Support/Call Center/Teleservice Operation",
+                "{programme:?}"
+            );
+
+            // A malformed file fails the command, names file and line, and changes nothing.
+            let bad = dir.path().join("cip_soc_bad.csv");
+            std::fs::write(
+                &bad,
+                "CIP2020Code,CIP2020Title,SOC2018Code,SOC2018Title\n52.0411,T,434051,C\n",
+            )?;
+            let soc = path("crosswalk/soc2010_to_soc2018_crosswalk.csv");
+            let out = reskill(
+                &binary,
+                dir.path(),
+                &[
+                    "import",
+                    "programmes",
+                    "--definitions",
+                    &definitions,
+                    "--crosswalk",
+                    &bad.to_string_lossy(),
+                    "--soc-crosswalk",
+                    &soc,
+                ],
+            )
+            .env("DATABASE_URL", &t.url)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()?;
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            ensure!(!out.status.success(), "{stderr}");
+            ensure!(
+                stderr.contains("cip_soc_bad.csv:2: column SOC2018Code"),
+                "{stderr}"
+            );
+            ensure!(scalar(&t.db, "SELECT COUNT(*) FROM programme_types").await? == 2_173);
+            Ok(())
+        }
+    })
+    .await;
+}

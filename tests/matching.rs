@@ -96,6 +96,59 @@ fn check_safer(transitions: &[Value], min_points: f64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `GET /api/v1/occupations/{id}` lists the programme types linked through the occupation's
+/// O*NET-SOC code once they are imported: the engine sees its data version change and reloads.
+#[tokio::test]
+async fn occupation_api_lists_programme_types_once_the_engine_reloads() {
+    use reskill_store::programmes::{ProgrammeSocLink, replace_programme_types};
+    for_each_backend(|t| async move {
+        let search = SearchIndexes::in_ram()?;
+        reskill_server::services::demo::load_demo(&t.db, &search).await?;
+        let state = app(t.db.clone(), search).await?;
+        let clerk = occupation_id(&state, DATA_ENTRY_CLERK)?;
+        let (status, body) = call(&state, get(&format!("/api/v1/occupations/{clerk}"))).await?;
+        ensure!(status == StatusCode::OK, "{status}: {body}");
+        ensure!(body["programme_types"] == json!([]), "{body}");
+
+        reskill_store::crosswalk::replace_onet_codes(
+            &t.db,
+            &[(DATA_ENTRY_CLERK.to_owned(), "43-9021.00".to_owned())],
+            "test crosswalk",
+        )
+        .await?;
+        let data_entry = reskill_core::catalog::ProgrammeType {
+            code: "52.0407".to_owned(),
+            title: "Business/Office Automation/Technology/Data Entry".to_owned(),
+            definition: "A program that prepares individuals to use computer software.".to_owned(),
+        };
+        replace_programme_types(
+            &t.db,
+            std::slice::from_ref(&data_entry),
+            &[ProgrammeSocLink {
+                code: "52.0407".to_owned(),
+                soc_2010: "43-9021".to_owned(),
+            }],
+            "test CIP",
+        )
+        .await?;
+        // What the engine's reload task checks.
+        let version = reskill_store::matching::engine_data_version(&t.db).await?;
+        ensure!(
+            version != state.engine().version,
+            "the import went unnoticed"
+        );
+        state.reload_engine().await?;
+        let (_, body) = call(&state, get(&format!("/api/v1/occupations/{clerk}"))).await?;
+        ensure!(
+            body["programme_types"] == json!([data_entry]),
+            "{}",
+            body["programme_types"]
+        );
+        Ok(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn occupation_transitions_and_recommendations_on_the_demo() {
     for_each_backend(|t| async move {

@@ -15,7 +15,8 @@ use reskill_core::taxonomy::{
 use reskill_migrations::{Migrator, MigratorTrait};
 use reskill_store::taxonomy::SkillNode;
 use reskill_store::{
-    ErrorKind, StorageError, catalog, changes, crosswalk, labour, matching, risk, stats, taxonomy,
+    ErrorKind, StorageError, catalog, changes, crosswalk, labour, matching, programmes, risk,
+    stats, taxonomy,
 };
 use reskill_tests::db::{for_each_backend, for_each_backend_with};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set, Statement, TransactionTrait};
@@ -143,6 +144,8 @@ async fn migrations_go_up_down_to_zero_and_up_again() {
             "plan_steps",
             "email_outbox",
             "changes",
+            "programme_types",
+            "programme_type_soc_codes",
         ] {
             ensure!(manager.has_table(table).await?, "{table} missing after up");
         }
@@ -170,6 +173,7 @@ async fn migrations_go_up_down_to_zero_and_up_again() {
             "workers",
             "audit_log",
             "changes",
+            "programme_types",
         ] {
             ensure!(!manager.has_table(table).await?, "{table} left after down");
         }
@@ -539,6 +543,154 @@ async fn onet_codes_replace_and_narrower_occupations_inherit() {
         crosswalk::replace_onet_codes(&t.db, &[code(3, "27-3091.00")], "test crosswalk").await?;
         let all = crosswalk::onet_codes(&t.db).await?;
         ensure!(all.len() == 1 && all[0].occupation_id == three, "{all:?}");
+        Ok(())
+    })
+    .await;
+}
+
+fn programme(code: &str, title: &str) -> reskill_core::catalog::ProgrammeType {
+    reskill_core::catalog::ProgrammeType {
+        code: code.to_owned(),
+        title: title.to_owned(),
+        definition: format!("A program that prepares individuals for {title}."),
+    }
+}
+
+fn soc_link(code: &str, soc_2010: &str) -> programmes::ProgrammeSocLink {
+    programmes::ProgrammeSocLink {
+        code: code.to_owned(),
+        soc_2010: soc_2010.to_owned(),
+    }
+}
+
+/// Programme types reach occupations through the O*NET-SOC codes at read time: a narrower
+/// occupation through its ancestor's code, most specific type first; a second import replaces
+/// the first whole, and each import changes the engine's data version.
+#[tokio::test]
+async fn programme_types_replace_and_reach_occupations_through_their_onet_codes() {
+    for_each_backend(|t| async move {
+        taxonomy::import_esco(&t.db, &small_bundle(), &no_progress).await?;
+        // Occupation 1 (and narrower 2) is a customer service representative; 3 a translator.
+        crosswalk::replace_onet_codes(
+            &t.db,
+            &[
+                (occ_uri(1), "43-4051.00".to_owned()),
+                (occ_uri(3), "27-3091.00".to_owned()),
+            ],
+            "test crosswalk",
+        )
+        .await?;
+        let id = |n: u32| {
+            let db = t.db.clone();
+            async move { anyhow::Ok(taxonomy::occupation_by_uri(&db, &occ_uri(n)).await?.id) }
+        };
+        let (one, two, three) = (id(1).await?, id(2).await?, id(3).await?);
+        let empty = matching::engine_data_version(&t.db).await?;
+        ensure!(
+            programmes::occupation_programme_types(&t.db).await? == Default::default(),
+            "no programme types before an import"
+        );
+
+        let types = [
+            programme(
+                "52.0411",
+                "Customer Service Support/Call Center/Teleservice Operation",
+            ),
+            programme(
+                "52.0401",
+                "Administrative Assistant and Secretarial Science, General",
+            ),
+            programme("16.0103", "Language Interpretation and Translation"),
+            programme("01.1004", "Viticulture and Enology"),
+        ];
+        let links = [
+            soc_link("52.0411", "43-4051"),
+            soc_link("52.0401", "43-4051"),
+            soc_link("52.0401", "43-6014"),
+            soc_link("52.0401", "43-6014"),
+            soc_link("16.0103", "27-3091"),
+            soc_link("01.1004", "11-9012"),
+        ];
+        let report = programmes::replace_programme_types(&t.db, &types, &links, "test CIP").await?;
+        ensure!(report.types == 4 && report.links == 5, "{report:?}");
+        let first = matching::engine_data_version(&t.db).await?;
+        ensure!(first != empty, "the engine must notice new programme types");
+
+        let read = programmes::occupation_programme_types(&t.db).await?;
+        let codes_of = |read: &reskill_core::catalog::OccupationProgrammes, id| -> Vec<String> {
+            read.by_occupation
+                .iter()
+                .find(|(o, _)| *o == id)
+                .map(|(_, list)| {
+                    list.iter()
+                        .map(|&i| read.types[i as usize].code.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // 52.0411 links one SOC code, 52.0401 two: the more specific comes first.
+        ensure!(codes_of(&read, one) == ["52.0411", "52.0401"], "{read:?}");
+        // Occupation 2 has no code of its own and inherits occupation 1's.
+        ensure!(codes_of(&read, two) == ["52.0411", "52.0401"], "{read:?}");
+        ensure!(codes_of(&read, three) == ["16.0103"], "{read:?}");
+        // Viticulture reaches no occupation here and is not loaded.
+        ensure!(read.types.len() == 3, "{:?}", read.types);
+        ensure!(read.types.iter().any(|p| p.title
+            == "Customer Service Support/Call Center/Teleservice Operation"
+            && p.definition.starts_with("A program")));
+
+        // A link to a type that is not imported is refused and changes nothing.
+        let refused = programmes::replace_programme_types(
+            &t.db,
+            &types[..1],
+            &[soc_link("52.0401", "43-4051")],
+            "test CIP",
+        )
+        .await
+        .unwrap_err();
+        ensure!(
+            refused.kind() == ErrorKind::Invalid && refused.to_string().contains("52.0401"),
+            "{refused}"
+        );
+        ensure!(programmes::programme_types(&t.db).await?.len() == 4);
+
+        // A second import replaces the first whole; the same counts still change the version.
+        let second = [programme(
+            "16.0103",
+            "Language Interpretation and Translation",
+        )];
+        programmes::replace_programme_types(
+            &t.db,
+            &second,
+            &[soc_link("16.0103", "43-4051")],
+            "test CIP",
+        )
+        .await?;
+        let read = programmes::occupation_programme_types(&t.db).await?;
+        ensure!(codes_of(&read, one) == ["16.0103"], "{read:?}");
+        ensure!(codes_of(&read, three).is_empty(), "{read:?}");
+        ensure!(programmes::programme_types(&t.db).await?.len() == 1);
+        let replaced = matching::engine_data_version(&t.db).await?;
+        ensure!(replaced != first);
+        programmes::replace_programme_types(
+            &t.db,
+            &second,
+            &[soc_link("16.0103", "43-4051")],
+            "test CIP",
+        )
+        .await?;
+        ensure!(matching::engine_data_version(&t.db).await? != replaced);
+
+        // A new crosswalk moves the links without a new programme import.
+        crosswalk::replace_onet_codes(
+            &t.db,
+            &[(occ_uri(3), "43-4051.00".to_owned())],
+            "test crosswalk",
+        )
+        .await?;
+        let read = programmes::occupation_programme_types(&t.db).await?;
+        ensure!(codes_of(&read, three) == ["16.0103"], "{read:?}");
+        ensure!(codes_of(&read, one).is_empty(), "{read:?}");
         Ok(())
     })
     .await;

@@ -19,6 +19,7 @@ mod m20261207_000301_text_embeddings;
 mod m20261207_000302_occupation_attributes;
 mod m20261207_000303_remote_work;
 mod m20261207_000304_occupation_onet_codes;
+mod m20261208_000305_programme_types;
 
 /// Runs Reskill's migrations in order.
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000302_occupation_attributes::Migration),
             Box::new(m20261207_000303_remote_work::Migration),
             Box::new(m20261207_000304_occupation_onet_codes::Migration),
+            Box::new(m20261208_000305_programme_types::Migration),
         ]
     }
 }

@@ -532,6 +532,26 @@ pub enum ImportCommand {
         #[arg(long, default_value = "ESCO–O*NET crosswalk")]
         source: String,
     },
+    /// Import CIP 2020 programme types (NCES CIPCode2020.csv: codes, titles, definitions) and
+    /// the occupations each prepares for (the NCES CIP 2020 → SOC 2018 crosswalk, taken back
+    /// to SOC 2010 through --soc-crosswalk), replacing the stored ones. Occupations reach them
+    /// through their O*NET-SOC code (`reskill import crosswalk`); plans name them where no
+    /// course teaches a missing skill.
+    Programmes {
+        /// CIP 2020 codes and definitions (cip2020_codes_definitions.csv).
+        #[arg(long)]
+        definitions: PathBuf,
+        /// CIP 2020 → SOC 2018 crosswalk (cip2020_soc2018_crosswalk.csv).
+        #[arg(long)]
+        crosswalk: PathBuf,
+        /// SOC 2010 → 2018 crosswalk (default: soc2010_to_soc2018_crosswalk.csv in the folder of
+        /// --crosswalk).
+        #[arg(long)]
+        soc_crosswalk: Option<PathBuf>,
+        /// Where the programme types come from, kept beside them.
+        #[arg(long, default_value = "NCES CIP 2020 and CIP 2020–SOC 2018 crosswalk")]
+        source: String,
+    },
     /// Import course files, tagging each course with taxonomy skills and an occupation. Reads
     /// Reskill's course CSV (see crates/ingest/src/courses.rs for the columns), the edX,
     /// Udemy and Coursera catalogues and Sweden's YH programme list. Bad rows are reported with

@@ -272,6 +272,34 @@ pub struct NewOpening {
     pub dedupe_key: Option<String>,
 }
 
+/// A kind of programme people train in, as the US Classification of Instructional Programs
+/// (CIP 2020) names it: what the plan points to where no course in the catalogue teaches a
+/// missing skill ("look for a Customer Service Support/Call Center programme, CIP 52.0411").
+///
+/// A programme type is not a course: it has no provider, dates or cost, only a kind of
+/// training to ask a public employment service or college for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct ProgrammeType {
+    /// Six-digit CIP 2020 code such as `52.0411`.
+    pub code: String,
+    /// Title without the trailing period, such as
+    /// `Customer Service Support/Call Center/Teleservice Operation`.
+    pub title: String,
+    /// What such a programme prepares for and teaches, as NCES defines it.
+    pub definition: String,
+}
+
+/// Programme types and the occupations each prepares for, as the engine loads them: every type
+/// once, and per occupation the indices of its types in `types`, most specific first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OccupationProgrammes {
+    /// Every programme type linked to at least one occupation.
+    pub types: Vec<ProgrammeType>,
+    /// Per occupation, indices into `types`.
+    pub by_occupation: Vec<(crate::OccupationId, Vec<u32>)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

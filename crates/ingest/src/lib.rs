@@ -9,6 +9,7 @@ pub mod jsonld;
 pub mod labour;
 pub mod limits;
 pub mod openings;
+pub mod programmes;
 pub mod rejected;
 pub mod risk;
 pub mod tagger;

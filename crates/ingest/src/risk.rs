@@ -543,7 +543,7 @@ fn read_soc_keyed(
 }
 
 /// Reads the SOC 2010 → SOC 2018 crosswalk: each 2010 code with its 2018 codes, in file order.
-fn read_soc_2010_to_2018(
+pub(crate) fn read_soc_2010_to_2018(
     mut table: Table<'_>,
 ) -> Result<HashMap<String, Vec<String>>, IngestError> {
     let c_2010 = table.column("2010 SOC Code")?;

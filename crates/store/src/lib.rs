@@ -23,6 +23,7 @@ pub mod matching;
 pub mod openings;
 pub mod outbox;
 pub mod people;
+pub mod programmes;
 pub mod risk;
 pub mod stats;
 pub mod tagging;

@@ -398,6 +398,9 @@ pub struct EngineDataVersion {
     pub occupation_attributes: u64,
     /// Number of occupations with an O*NET-SOC code of their own.
     pub occupation_onet_codes: u64,
+    /// Number of programme types, of their SOC links, and when they were imported (a re-import
+    /// of the same counts still changes the time).
+    pub programme_types: (u64, u64, Option<String>),
 }
 
 /// Returns the current [`EngineDataVersion`].
@@ -421,6 +424,7 @@ pub async fn engine_data_version(
         occupation_onet_codes: crate::entities::occupation_onet_code::Entity::find()
             .count(db)
             .await?,
+        programme_types: crate::programmes::version(db).await?,
     })
 }
 

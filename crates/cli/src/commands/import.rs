@@ -1,4 +1,4 @@
-//! `reskill import esco|risk|labour|crosswalk|courses|openings`.
+//! `reskill import esco|risk|labour|crosswalk|programmes|courses|openings`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -87,6 +87,32 @@ pub async fn run(settings: &Settings, command: ImportCommand) -> anyhow::Result<
                 reskill_server::services::import::import_onet_crosswalk_file(&db, &file, &source)
                     .await
                     .with_context(|| format!("crosswalk import from {} failed", file.display()))?;
+            println!("{report}");
+        }
+        ImportCommand::Programmes {
+            definitions,
+            crosswalk,
+            soc_crosswalk,
+            source,
+        } => {
+            let soc_crosswalk = soc_crosswalk.unwrap_or_else(|| {
+                crosswalk.with_file_name(reskill_server::services::demo::BUNDLE_SOC_CROSSWALK)
+            });
+            let files = reskill_ingest::programmes::ProgrammeFiles {
+                definitions: definitions.as_path(),
+                crosswalk: crosswalk.as_path(),
+                soc_2010_to_2018: soc_crosswalk.as_path(),
+            };
+            let report =
+                reskill_server::services::import::import_programme_types_files(&db, files, &source)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "programme import from {} and {} failed",
+                            definitions.display(),
+                            crosswalk.display()
+                        )
+                    })?;
             println!("{report}");
         }
         ImportCommand::Courses { files, batch_size } => {

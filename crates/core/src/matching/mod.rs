@@ -64,6 +64,7 @@ mod gap;
 mod openings;
 mod plan;
 mod profile;
+mod programmes;
 mod risk;
 mod similarity;
 mod taxonomy;

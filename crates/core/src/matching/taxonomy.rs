@@ -190,6 +190,9 @@ pub struct Taxonomy {
     /// Each occupation's O*NET-SOC code by dense index, when a crosswalk is attached (else
     /// empty).
     pub(crate) onet_codes: Vec<Option<Box<str>>>,
+    /// Each occupation's programme types by dense index, most specific first, when attached
+    /// with [`Taxonomy::with_programme_types`] (else empty).
+    pub(crate) programme_types: Vec<Box<[std::sync::Arc<crate::catalog::ProgrammeType>]>>,
     pub(crate) stats: BuildStats,
 }
 
@@ -363,6 +366,7 @@ impl Taxonomy {
             work_context: Vec::new(),
             work_context_mean_gap: 0.0,
             onet_codes: Vec::new(),
+            programme_types: Vec::new(),
             stats,
         }
     }

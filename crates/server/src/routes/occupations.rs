@@ -1,5 +1,5 @@
 //! `GET /api/v1/occupations/{id}` (labels, description, ISCO group, skills, risk from every
-//! source) and `GET /api/v1/occupations/{id}/transitions` (safer occupations within reach).
+//! source, programme types) and `GET /api/v1/occupations/{id}/transitions` (safer occupations within reach).
 
 use std::collections::HashMap;
 
@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use reskill_core::OccupationId;
 use reskill_core::SkillId;
+use reskill_core::catalog::ProgrammeType;
 use reskill_core::taxonomy::{RelationType, ReuseLevel, SkillType};
 use serde::Serialize;
 
@@ -43,6 +44,10 @@ pub struct OccupationDetail {
     pub optional_skills: Vec<OccupationSkill>,
     /// Automation risk from every imported source; `null` when unscored.
     pub risk: Option<RiskDetail>,
+    /// Kinds of programme (CIP 2020) that prepare for the occupation, most specific first:
+    /// linked through the CIP → SOC crosswalk and the occupation's O*NET-SOC code (or its
+    /// broader occupation's); empty when none are imported or none link.
+    pub programme_types: Vec<ProgrammeType>,
 }
 
 /// One skill of an occupation.
@@ -62,7 +67,7 @@ pub struct OccupationSkill {
     pub idf: Option<f64>,
 }
 
-/// Returns one occupation with its skills and risk.
+/// Returns one occupation with its skills, risk and programme types.
 #[utoipa::path(get, path = "/api/v1/occupations/{id}", tag = "catalog", params(("id" = i64, Path, minimum = 1, description = "Occupation key")), responses((status = 200, body = OccupationDetail, description = "the occupation with skills and risk from every source"), (status = 404, body = crate::error::Problem)))]
 pub async fn show_occupation(
     State(state): State<AppState>,
@@ -108,6 +113,12 @@ pub async fn show_occupation(
         parent_id: occupation.parent_id,
         essential_skills,
         optional_skills,
+        programme_types: engine
+            .taxonomy
+            .programme_types_for(id)
+            .iter()
+            .map(|p| ProgrammeType::clone(p))
+            .collect(),
     }))
 }
 

@@ -123,6 +123,8 @@ pub struct RealBundleReport {
     pub attributes: Option<import::AttributesImportReport>,
     /// O*NET-SOC codes.
     pub onet_codes: Option<import::CrosswalkImportReport>,
+    /// CIP 2020 programme types.
+    pub programme_types: Option<import::ProgrammeImportReport>,
 }
 
 impl fmt::Display for RealBundleReport {
@@ -138,6 +140,9 @@ impl fmt::Display for RealBundleReport {
         }
         if let Some(codes) = &self.onet_codes {
             writeln!(f, "{codes}")?;
+        }
+        if let Some(programmes) = &self.programme_types {
+            writeln!(f, "{programmes}")?;
         }
         for report in &self.catalog {
             writeln!(f, "{report}")?;
@@ -197,12 +202,19 @@ const BUNDLE_RISK: [(&str, &str, i32, Keyed); 4] = [
 const BUNDLE_CROSSWALK: &str = "esco_onet_crosswalk_MCC.csv";
 /// How the crosswalk's O*NET codes are credited when stored for the transition similarity.
 const BUNDLE_CROSSWALK_SOURCE: &str = "Nesta Mapping Career Causeways ESCO–O*NET crosswalk";
-/// SOC 2010 → SOC 2018 under `crosswalk/`, for the generative-AI tables.
-const BUNDLE_SOC_CROSSWALK: &str = "soc2010_to_soc2018_crosswalk.csv";
+/// SOC 2010 → SOC 2018 under `crosswalk/`, for the generative-AI tables and programme types.
+pub const BUNDLE_SOC_CROSSWALK: &str = "soc2010_to_soc2018_crosswalk.csv";
+/// CIP 2020 programme types and their CIP → SOC 2018 crosswalk under `crosswalk/`.
+const BUNDLE_PROGRAMMES: (&str, &str) = (
+    "cip2020_codes_definitions.csv",
+    "cip2020_soc2018_crosswalk.csv",
+);
+/// How the programme types are credited.
+const BUNDLE_PROGRAMMES_SOURCE: &str = "NCES CIP 2020 and CIP 2020–SOC 2018 crosswalk";
 
 /// Loads the whole real bundle from a folder laid out like `../shared/data`: ESCO, the Nesta
 /// and Frey–Osborne automation-risk tables and the two generative-AI exposure tables, job zones
-/// and earnings, the ESCO → O*NET-SOC codes, every
+/// and earnings, the ESCO → O*NET-SOC codes, the CIP 2020 programme types, every
 /// course and programme CSV, and every openings file, tagged.
 /// Safe to run twice: every step upserts.
 pub async fn load_real_bundle(
@@ -225,6 +237,20 @@ pub async fn load_real_bundle(
             db,
             &dir.join("crosswalk").join(BUNDLE_CROSSWALK),
             BUNDLE_CROSSWALK_SOURCE,
+        )
+        .await?,
+    );
+    let crosswalks = dir.join("crosswalk");
+    let (definitions, cip_soc) = BUNDLE_PROGRAMMES;
+    report.programme_types = Some(
+        import::import_programme_types_files(
+            db,
+            reskill_ingest::programmes::ProgrammeFiles {
+                definitions: &crosswalks.join(definitions),
+                crosswalk: &crosswalks.join(cip_soc),
+                soc_2010_to_2018: &crosswalks.join(BUNDLE_SOC_CROSSWALK),
+            },
+            BUNDLE_PROGRAMMES_SOURCE,
         )
         .await?,
     );

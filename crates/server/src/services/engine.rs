@@ -345,9 +345,13 @@ impl Engine {
             .into_iter()
             .map(|c| (OccupationId(c.occupation_id), c.onet_code))
             .collect();
+        let programmes = reskill_store::programmes::occupation_programme_types(db)
+            .await
+            .context("failed to load programme types")?;
         let taxonomy = Taxonomy::build(input)
             .with_labour_facts(&labour)
-            .with_onet_codes(&onet_codes);
+            .with_onet_codes(&onet_codes)
+            .with_programme_types(programmes);
         let (courses, labels): (Vec<CourseInput>, Vec<CourseLabel>) = courses.into_iter().unzip();
         let engine = Engine {
             taxonomy,

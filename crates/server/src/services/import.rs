@@ -243,6 +243,106 @@ pub async fn import_onet_crosswalk_file(
     })
 }
 
+/// What an import of programme types did.
+#[derive(Debug)]
+pub struct ProgrammeImportReport {
+    /// The definitions file read.
+    pub definitions: PathBuf,
+    /// The CIP → SOC crosswalk read.
+    pub crosswalk: PathBuf,
+    /// Rows of the definitions file left out as no longer current (`Moved from`, `Deleted`).
+    pub not_current: usize,
+    /// Crosswalk rows read, and those linking no occupation (`NO MATCH`).
+    pub crosswalk_rows: (usize, usize),
+    /// What else the reader left out, with the first line of each kind.
+    pub skipped: Vec<String>,
+    /// How SOC codes were followed across editions.
+    pub notes: Vec<String>,
+    /// What the store wrote.
+    pub summary: reskill_store::programmes::ProgrammeTypesImport,
+    /// ESCO occupations that reach at least one programme type through their O*NET-SOC code
+    /// (none before a crosswalk import).
+    pub occupations_reached: usize,
+}
+
+impl fmt::Display for ProgrammeImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "programme types from {} and {}: {} types ({} rows no longer current left out), {} \
+             links to SOC 2010 occupations from {} crosswalk rows ({} without a match)",
+            self.definitions.display(),
+            self.crosswalk.display(),
+            self.summary.types,
+            self.not_current,
+            self.summary.links,
+            self.crosswalk_rows.0,
+            self.crosswalk_rows.1,
+        )?;
+        for line in self.skipped.iter().chain(&self.notes) {
+            writeln!(f, "  {line}")?;
+        }
+        write!(
+            f,
+            "{} ESCO occupations reach a programme type through their O*NET-SOC code{}",
+            self.occupations_reached,
+            if self.occupations_reached == 0 {
+                " (import an ESCO–O*NET crosswalk to link them)"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
+/// Reads CIP 2020 programme types and their SOC links and replaces the stored ones; `source`
+/// names the files.
+pub async fn import_programme_types_files(
+    db: &DatabaseConnection,
+    files: reskill_ingest::programmes::ProgrammeFiles<&Path>,
+    source: &str,
+) -> anyhow::Result<ProgrammeImportReport> {
+    let (definitions, crosswalk, soc) = (
+        files.definitions.to_owned(),
+        files.crosswalk.to_owned(),
+        files.soc_2010_to_2018.to_owned(),
+    );
+    let read = blocking(move || {
+        Ok(reskill_ingest::programmes::read_programme_types(
+            reskill_ingest::programmes::ProgrammeFiles {
+                definitions: &definitions,
+                crosswalk: &crosswalk,
+                soc_2010_to_2018: &soc,
+            },
+        )?)
+    })
+    .await?;
+    let links: Vec<reskill_store::programmes::ProgrammeSocLink> = read
+        .links
+        .into_iter()
+        .map(|l| reskill_store::programmes::ProgrammeSocLink {
+            code: l.code,
+            soc_2010: l.soc_2010,
+        })
+        .collect();
+    let summary =
+        reskill_store::programmes::replace_programme_types(db, &read.types, &links, source).await?;
+    let occupations_reached = reskill_store::programmes::occupation_programme_types(db)
+        .await?
+        .by_occupation
+        .len();
+    Ok(ProgrammeImportReport {
+        definitions: files.definitions.to_owned(),
+        crosswalk: files.crosswalk.to_owned(),
+        not_current: read.not_current,
+        crosswalk_rows: (read.crosswalk_rows, read.no_match),
+        skipped: read.skipped,
+        notes: read.notes,
+        summary,
+        occupations_reached,
+    })
+}
+
 /// One risk table to import: the file, the source it is stored as, and the crosswalks a
 /// SOC-keyed table needs.
 #[derive(Debug, Clone, Copy)]

@@ -27,6 +27,8 @@ pub mod organisation;
 pub mod plan;
 pub mod plan_history;
 pub mod plan_step;
+pub mod programme_type;
+pub mod programme_type_soc_code;
 pub mod refresh_token;
 pub mod risk_score;
 pub mod risk_source;
