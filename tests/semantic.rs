@@ -275,3 +275,86 @@ async fn everyday_skill_phrases_find_their_esco_skills_on_the_real_taxonomy() ->
     }
     Ok(())
 }
+
+/// The skills stored for the course titled `title`, by preferred label.
+async fn course_skills(
+    db: &sea_orm::DatabaseConnection,
+    title: &str,
+) -> anyhow::Result<Vec<String>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            match db.get_database_backend() {
+                sea_orm::DatabaseBackend::Postgres => {
+                    "SELECT s.preferred_label FROM course_skills cs JOIN skills s ON s.id = cs.skill_id \
+                     JOIN courses c ON c.id = cs.course_id WHERE c.title = $1 ORDER BY 1"
+                }
+                _ => {
+                    "SELECT s.preferred_label FROM course_skills cs JOIN skills s ON s.id = cs.skill_id \
+                     JOIN courses c ON c.id = cs.course_id WHERE c.title = ? ORDER BY 1"
+                }
+            },
+            [title.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok(r.try_get_by_index::<String>(0)?))
+        .collect()
+}
+
+#[tokio::test]
+async fn courses_are_tagged_by_meaning_and_label_matches_their_sentences_do_not_support_are_dropped()
+ {
+    use reskill_server::services::catalog::{self, CatalogTagger, ImportOptions};
+    let Some(dir) = test_model_dir() else { return };
+    for_each_backend(|t| {
+        let dir = dir.clone();
+        async move {
+            let model = embedder(&dir)?;
+            let bundle = demo::read_demo_taxonomy()?;
+            taxonomy::import_esco(&t.db, &bundle, &no_progress).await?;
+            semantic::embed_taxonomy(&t.db, &model, &no_progress).await?;
+            let files = tempfile::tempdir()?;
+            let path = files.path().join("courses.csv");
+            // No label of "answer incoming calls" or "use spreadsheets software" appears in the
+            // first two; the third names "bookkeeping regulations" only in passing.
+            std::fs::write(
+                &path,
+                "source_id,provider,title,description,duration_weeks,cost,currency,mode\n\
+                 p1,Leeds College,Telephone skills for the front desk,\"Learn to pick up the phone politely, greet callers and put them through to the right person.\",2,0,GBP,online\n\
+                 p2,Leeds College,Excel for office work,\"Build worksheets, sum columns and chart your figures.\",3,0,GBP,online\n\
+                 p3,Leeds College,Watercolour painting for beginners,\"Paint landscapes in watercolour. No bookkeeping regulations here, just paint.\",4,0,GBP,online\n",
+            )?;
+            let search = SearchIndexes::in_ram()?;
+
+            let words = Arc::new(CatalogTagger::load(&t.db).await?);
+            ensure!(!words.reads_meaning());
+            catalog::import_courses_file(&t.db, &search, &words, &path, &ImportOptions::default(), &no_progress).await?;
+            let phone_by_words = course_skills(&t.db, "Telephone skills for the front desk").await?;
+            let paint_by_words = course_skills(&t.db, "Watercolour painting for beginners").await?;
+            eprintln!("by words: {phone_by_words:?} / {paint_by_words:?}");
+            ensure!(!phone_by_words.contains(&"answer incoming calls".to_owned()));
+
+            let meaning = Arc::new(CatalogTagger::load_with_model(&t.db, Some(model.clone())).await?);
+            ensure!(meaning.reads_meaning());
+            let report = catalog::retag(&t.db, &search, &meaning, IndexKind::Courses, &no_progress).await?;
+            ensure!(report.documents == 3, "{report:?}");
+            let phone = course_skills(&t.db, "Telephone skills for the front desk").await?;
+            let excel = course_skills(&t.db, "Excel for office work").await?;
+            let paint = course_skills(&t.db, "Watercolour painting for beginners").await?;
+            eprintln!("by meaning: {phone:?} / {excel:?} / {paint:?}");
+            ensure!(phone.contains(&"answer incoming calls".to_owned()), "{phone:?}");
+            ensure!(excel.contains(&"use spreadsheets software".to_owned()), "{excel:?}");
+            ensure!(!paint.contains(&"bookkeeping regulations".to_owned()), "{paint:?}");
+
+            // The pieces' vectors are stored: tagging again embeds nothing new.
+            let stored = reskill_store::embeddings::count(&t.db, model.model().name).await?;
+            catalog::retag(&t.db, &search, &meaning, IndexKind::Courses, &no_progress).await?;
+            let again = reskill_store::embeddings::count(&t.db, model.model().name).await?;
+            ensure!(stored == again, "{stored} vectors, then {again}");
+            Ok(())
+        }
+    })
+    .await;
+}

@@ -728,11 +728,15 @@ pub struct GapArgs {
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
     /// The origin occupation: an ESCO URI, a numeric id, or a title.
-    #[arg(long)]
-    pub from: String,
+    #[arg(long, required_unless_present = "pairs")]
+    pub from: Option<String>,
     /// The target occupation: an ESCO URI, a numeric id, or a title.
-    #[arg(long)]
-    pub to: String,
+    #[arg(long, required_unless_present = "pairs")]
+    pub to: Option<String>,
+    /// Read one `FROM<TAB>TO` pair per line and write one JSON line per pair (the plan, or
+    /// why there is none), loading the engine once.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub pairs: Option<PathBuf>,
     /// Most total weeks of study.
     #[arg(long)]
     pub max_weeks: Option<f64>,

@@ -1,12 +1,15 @@
 //! `reskill plan`: the courses that close the gap from one occupation to another.
 
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Context;
 use reskill_core::catalog::CourseMode;
 use reskill_core::matching::{Minimise, PlanConstraints, UncoveredReason};
+use reskill_server::services::engine::{Engine, PairReport, PlanView};
+use serde::Serialize;
 
-use super::transitions::{open_engine, resolve, truncate};
+use super::transitions::{Lookup, open_engine, resolve, truncate};
 use crate::{MinimiseArg, ModeArg, OutputFormat, PlanArgs, Settings};
 
 /// Prints the course plan with what each course covers and what stays uncovered.
@@ -20,9 +23,93 @@ pub async fn run(settings: &Settings, args: PlanArgs) -> anyhow::Result<()> {
         }
     }
     let (engine, search) = open_engine(settings).await?;
-    let from = resolve(&engine, &search, &args.from)?;
-    let to = resolve(&engine, &search, &args.to)?;
-    let constraints = PlanConstraints {
+    if let Some(file) = &args.pairs {
+        return run_pairs(&engine, &search, file, &constraints(&args));
+    }
+    let from = resolve(&engine, &search, args.from.as_deref().unwrap_or_default())?;
+    let to = resolve(&engine, &search, args.to.as_deref().unwrap_or_default())?;
+    let constraints = constraints(&args);
+    let report = engine
+        .pair(from, to, Some(&constraints))
+        .context("occupation not found")?;
+    let plan = report.plan.as_ref().context("no plan computed")?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, plan)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text => write_text(&mut out, &engine, &report, plan)?,
+    }
+    Ok(())
+}
+
+/// One line of `--pairs` output.
+#[derive(Debug, Serialize)]
+struct PairLine<'a> {
+    /// The origin as given.
+    from: &'a str,
+    /// The target as given.
+    to: &'a str,
+    /// The plan, when both resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<&'a PlanView>,
+    /// Why not, otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn run_pairs(
+    engine: &Engine,
+    search: &Lookup,
+    file: &Path,
+    constraints: &PlanConstraints,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("failed to read {}", file.display()))?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((from, to)) = line.split_once('\t') else {
+            anyhow::bail!(
+                "{} line {}: expected FROM<TAB>TO, found {line:?}",
+                file.display(),
+                number + 1
+            );
+        };
+        let (from, to) = (from.trim(), to.trim());
+        let report = resolve(engine, search, from)
+            .and_then(|f| Ok((f, resolve(engine, search, to)?)))
+            .and_then(|(f, t)| {
+                engine
+                    .pair(f, t, Some(constraints))
+                    .context("occupation not found")
+            });
+        let (plan, error) = match &report {
+            Ok(report) => (report.plan.as_ref(), None),
+            Err(e) => (None, Some(format!("{e:#}"))),
+        };
+        serde_json::to_writer(
+            &mut out,
+            &PairLine {
+                from,
+                to,
+                plan,
+                error,
+            },
+        )?;
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The worker's limits from the command line.
+fn constraints(args: &PlanArgs) -> PlanConstraints {
+    PlanConstraints {
         max_weeks: args.max_weeks,
         budget: args.budget,
         modes: (!args.mode.is_empty()).then(|| {
@@ -41,18 +128,17 @@ pub async fn run(settings: &Settings, args: PlanArgs) -> anyhow::Result<()> {
             MinimiseArg::Weeks => Minimise::Weeks,
             MinimiseArg::Cost => Minimise::Cost,
         },
-    };
-    let report = engine
-        .pair(from, to, Some(&constraints))
-        .context("occupation not found")?;
-    let plan = report.plan.as_ref().context("no plan computed")?;
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        OutputFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, plan)?;
-            writeln!(out)?;
-        }
-        OutputFormat::Text => {
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    engine: &Engine,
+    report: &PairReport,
+    plan: &PlanView,
+) -> anyhow::Result<()> {
+    {
+        {
             writeln!(
                 out,
                 "{} → {}: {} essential and {} nice-to-have skills missing (fit {:.3})",

@@ -11,9 +11,8 @@ use crate::{CatalogKindArg, RetagArgs, Settings, progress};
 pub async fn run(settings: &Settings, args: RetagArgs) -> anyhow::Result<()> {
     let db = super::open_database(settings).await?;
     let (search, deferred) = super::open_search_for_writing(settings)?;
-    let tagger = Arc::new(
-        CatalogTagger::load_with_model(&db, super::model::for_tagging(settings)).await?,
-    );
+    let tagger =
+        Arc::new(CatalogTagger::load_with_model(&db, super::model::for_tagging(settings)).await?);
     let kinds = match args.kind {
         Some(CatalogKindArg::Courses) => vec![IndexKind::Courses],
         Some(CatalogKindArg::Openings) => vec![IndexKind::Openings],

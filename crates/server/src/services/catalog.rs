@@ -93,7 +93,13 @@ pub const MAX_MEANING_SKILLS: usize = 10;
 /// Returns the confidence of a tag by meaning: the share of such tags a person judged right at
 /// that cosine in the calibration sample (docs/INGEST.md), linear between the measured points.
 pub fn meaning_confidence(cosine: f32) -> f32 {
-    const POINTS: [(f32, f32); 5] = [(0.45, 0.3), (0.55, 0.4), (0.62, 0.7), (0.7, 0.8), (0.8, 0.9)];
+    const POINTS: [(f32, f32); 5] = [
+        (0.45, 0.3),
+        (0.55, 0.4),
+        (0.62, 0.7),
+        (0.7, 0.8),
+        (0.8, 0.9),
+    ];
     let (first, last) = (POINTS[0], POINTS[POINTS.len() - 1]);
     if cosine <= first.0 {
         return first.1;
