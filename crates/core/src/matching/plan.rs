@@ -571,15 +571,9 @@ fn schedule(
     let mut week = 0.0;
     while !remaining.is_empty() {
         let pick = (0..remaining.len())
-            .max_by(|&a, &b| {
-                let rank = |k: usize| {
-                    let c = remaining[k];
-                    (
-                        c,
-                        problem.rank(c, problem.gain(&problem.candidates[c].bits, &covered)),
-                    )
-                };
-                problem.compare_ranked(rank(a), rank(b))
+            .max_by_key(|&k| {
+                let c = remaining[k];
+                problem.rank(c, problem.gain(&problem.candidates[c].bits, &covered))
             })
             .expect("remaining is not empty");
         let candidate = &problem.candidates[remaining.swap_remove(pick)];

@@ -7,6 +7,7 @@
 //! on the branching order.
 
 use std::cmp::Ordering;
+use std::collections::BinaryHeap;
 
 use super::{CourseInput, Minimise};
 use crate::ids::CourseId;
@@ -152,14 +153,45 @@ pub(super) struct Problem<'a, 'c> {
     pub(super) epsilon: f64,
 }
 
-/// How attractive a candidate is to the greedy fill and the step order: essential gain per unit
-/// first, then optional gain per unit.
+/// How attractive a candidate is to the greedy fill and the step order, greater first:
+/// essential gain per unit, then optional gain per unit (or, with no essential gain, optional
+/// gain per unit alone, below any essential gain), then less of the other quantity, then the
+/// smaller course id. A total order over distinct candidates, and it only falls as coverage
+/// grows, so a rank computed earlier bounds the current one (the lazy greedy relies on this).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct GreedyRank {
     adds_essential: bool,
     first: f64,
     second: f64,
+    secondary: u64,
+    id: CourseId,
+    pub(super) index: usize,
 }
+
+impl Ord for GreedyRank {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.adds_essential
+            .cmp(&other.adds_essential)
+            .then(self.first.total_cmp(&other.first))
+            .then(self.second.total_cmp(&other.second))
+            .then(other.secondary.cmp(&self.secondary))
+            .then(other.id.cmp(&self.id))
+    }
+}
+
+impl PartialOrd for GreedyRank {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for GreedyRank {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for GreedyRank {}
 
 impl Problem<'_, '_> {
     /// Returns the weight of the positions in `bits` not yet in `covered`.
@@ -225,71 +257,64 @@ impl Problem<'_, '_> {
 
     /// Returns how attractive candidate `c` is when it would add `gain`.
     pub(super) fn rank(&self, c: usize, gain: Gain) -> GreedyRank {
-        let course = self.candidates[c].course;
+        let candidate = &self.candidates[c];
         let unit = match self.minimise {
-            Minimise::Weeks => course.weeks,
-            Minimise::Cost => course.cost,
+            Minimise::Weeks => candidate.course.weeks,
+            Minimise::Cost => candidate.course.cost,
         } + self.epsilon;
         let per_unit = |units: u64| units as f64 / unit;
-        if gain.essential > 0 {
-            GreedyRank {
-                adds_essential: true,
-                first: per_unit(gain.essential),
-                second: per_unit(gain.optional),
-            }
+        let (adds_essential, first, second) = if gain.essential > 0 {
+            (true, per_unit(gain.essential), per_unit(gain.optional))
         } else {
-            GreedyRank {
-                adds_essential: false,
-                first: per_unit(gain.optional),
-                second: 0.0,
-            }
+            (false, per_unit(gain.optional), 0.0)
+        };
+        GreedyRank {
+            adds_essential,
+            first,
+            second,
+            secondary: self.primary(candidate.weeks, candidate.cost).1,
+            id: candidate.course.id,
+            index: c,
         }
-    }
-
-    /// Orders candidates for the greedy fill and the step order, greater first: by rank, then
-    /// less of the other quantity, then the smaller course id.
-    pub(super) fn compare_ranked(
-        &self,
-        (a, rank_a): (usize, GreedyRank),
-        (b, rank_b): (usize, GreedyRank),
-    ) -> Ordering {
-        let (ca, cb) = (&self.candidates[a], &self.candidates[b]);
-        let secondary = |c: &Candidate<'_>| self.primary(c.weeks, c.cost).1;
-        rank_a
-            .adds_essential
-            .cmp(&rank_b.adds_essential)
-            .then(rank_a.first.total_cmp(&rank_b.first))
-            .then(rank_a.second.total_cmp(&rank_b.second))
-            .then(secondary(cb).cmp(&secondary(ca)))
-            .then(cb.course.id.cmp(&ca.course.id))
     }
 
     /// Adds the best-ranked candidate that fits and adds coverage, while there is one; returns
     /// whether anything was added. Candidates with an essential gain always come first, so the
-    /// weeks and budget go to essential skills before optional ones.
+    /// weeks and budget go to essential skills before optional ones. Lazily: a candidate's rank
+    /// is recomputed only when its stale rank reaches the top, and it is taken when the fresh
+    /// rank still beats every other stale one.
     fn fill(&self, selection: &mut Selection) -> bool {
-        let mut added = false;
-        loop {
-            let mut best: Option<(usize, GreedyRank, Gain)> = None;
-            for (c, candidate) in self.candidates.iter().enumerate() {
+        let mut heap: BinaryHeap<GreedyRank> = self
+            .candidates
+            .iter()
+            .enumerate()
+            .filter(|(_, candidate)| self.admits(selection, candidate))
+            .filter_map(|(c, candidate)| {
                 let gain = self.gain(&candidate.bits, &selection.covered);
-                if gain.is_zero() || !self.admits(selection, candidate) {
-                    continue;
-                }
-                let rank = self.rank(c, gain);
-                let better = best.is_none_or(|(b, best_rank, _)| {
-                    self.compare_ranked((c, rank), (b, best_rank)) == Ordering::Greater
-                });
-                if better {
-                    best = Some((c, rank, gain));
-                }
+                (!gain.is_zero()).then(|| self.rank(c, gain))
+            })
+            .collect();
+        let mut added = false;
+        while let Some(stale) = heap.pop() {
+            let c = stale.index;
+            let candidate = &self.candidates[c];
+            // Totals only grow during a fill, so a course that no longer fits never will.
+            if !self.admits(selection, candidate) {
+                continue;
             }
-            let Some((c, _, gain)) = best else {
-                return added;
-            };
-            self.add(selection, c, gain);
-            added = true;
+            let gain = self.gain(&candidate.bits, &selection.covered);
+            if gain.is_zero() {
+                continue;
+            }
+            let fresh = self.rank(c, gain);
+            if heap.peek().is_none_or(|next| fresh > *next) {
+                self.add(selection, c, gain);
+                added = true;
+            } else {
+                heap.push(fresh);
+            }
         }
+        added
     }
 
     /// Drops courses whose removal does not reduce coverage, the most expensive first, until
@@ -443,5 +468,87 @@ impl Search<'_, '_, '_> {
             (current.gain, current.weeks, current.cost) = saved;
         }
         self.visit(i + 1, current);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::catalog::CourseMode;
+
+    /// The greedy fill written as a plain scan over every candidate at every pick.
+    fn fill_by_scan(problem: &Problem<'_, '_>, selection: &mut Selection) {
+        loop {
+            let best = (0..problem.candidates.len())
+                .filter(|&c| problem.admits(selection, &problem.candidates[c]))
+                .filter_map(|c| {
+                    let gain = problem.gain(&problem.candidates[c].bits, &selection.covered);
+                    (!gain.is_zero()).then(|| (problem.rank(c, gain), gain))
+                })
+                .max_by_key(|(rank, _)| *rank);
+            let Some((rank, gain)) = best else { return };
+            problem.add(selection, rank.index, gain);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn lazy_fill_picks_what_a_full_scan_picks(
+            courses in proptest::collection::vec(
+                (proptest::collection::vec(0usize..10, 1..4), 0u32..6, 0u32..4),
+                0..16,
+            ),
+            weights in proptest::collection::vec(1u64..5, 10),
+            essential_len in 0usize..=10,
+            max_weeks in proptest::option::of(0u32..12),
+            by_cost in any::<bool>(),
+        ) {
+            let inputs: Vec<CourseInput> = courses
+                .iter()
+                .enumerate()
+                .map(|(i, (_, weeks, cost))| CourseInput {
+                    id: CourseId(i as i64 + 1),
+                    skills: Vec::new(),
+                    weeks: f64::from(*weeks),
+                    cost: f64::from(*cost),
+                    mode: CourseMode::Online,
+                    location: None,
+                })
+                .collect();
+            let candidates: Vec<Candidate<'_>> = courses
+                .iter()
+                .zip(&inputs)
+                .map(|((positions, _, _), course)| {
+                    let mut bits = Bits::new(10);
+                    positions.iter().for_each(|&p| bits.set(p));
+                    Candidate {
+                        course,
+                        bits,
+                        weeks: weeks_units(course.weeks),
+                        cost: cost_units(course.cost),
+                        distance_km: None,
+                    }
+                })
+                .collect();
+            let limits = Limits {
+                max_weeks: max_weeks.map_or(u64::MAX, |w| weeks_units(f64::from(w))),
+                budget: u64::MAX,
+            };
+            let problem = Problem {
+                candidates: &candidates,
+                weights: &weights,
+                essential_len,
+                limits: &limits,
+                minimise: if by_cost { Minimise::Cost } else { Minimise::Weeks },
+                epsilon: 0.001,
+            };
+            let mut lazy = Selection::empty(10);
+            problem.fill(&mut lazy);
+            let mut scan = Selection::empty(10);
+            fill_by_scan(&problem, &mut scan);
+            prop_assert_eq!(lazy.chosen, scan.chosen);
+        }
     }
 }
