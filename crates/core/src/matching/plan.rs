@@ -428,8 +428,8 @@ impl Matcher<'_> {
             budget: limit_units(constraints.budget, search::cost_units),
         };
 
-        // Filter the courses teaching part of the gap, in id order, noting how far each of its
-        // gap skills' courses got.
+        // Filter the courses teaching part of the gap, in id order, noting for each gap skill
+        // how far the furthest course teaching it got through the filters.
         let mut reached = vec![Stage::NoCourse; gap_len];
         let mut candidates: Vec<Candidate<'_>> = Vec::new();
         // Courses that pass every filter but alone exceed the weeks or budget: never chosen,
