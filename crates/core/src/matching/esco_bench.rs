@@ -373,3 +373,118 @@ fn esco_exact_plan_with_twenty_candidates() {
         );
     }
 }
+
+#[test]
+#[ignore = "needs the shared ESCO data; run in release"]
+fn esco_plans_over_a_large_catalogue() {
+    let taxonomy = Taxonomy::build(esco_input());
+    let matcher = Matcher::new(&taxonomy, MatchConfig::default());
+    let occupations: Vec<Vec<(SkillId, RelationType, f64)>> = taxonomy
+        .occupations()
+        .iter()
+        .map(|o| taxonomy.requirements(o.id).unwrap())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |bound: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % bound as u64) as usize
+    };
+    // 30,000 courses teaching 1–12 skills of one occupation each, 0.1–26 weeks, 0–1,000 in
+    // price, a third in person somewhere in England: a catalogue well beyond today's.
+    let courses: Vec<CourseInput> = (0..30_000i64)
+        .map(|id| {
+            let reqs = &occupations[next(occupations.len())];
+            let skills = (0..1 + next(12))
+                .map(|_| reqs[next(reqs.len())].0)
+                .collect();
+            let in_person = next(3) == 0;
+            CourseInput {
+                id: crate::ids::CourseId(id + 1),
+                skills,
+                weeks: [0.1, 0.5, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 26.0][next(9)],
+                cost: (next(11) * 100) as f64,
+                mode: if in_person {
+                    crate::catalog::CourseMode::InPerson
+                } else {
+                    crate::catalog::CourseMode::Online
+                },
+                location: in_person.then(|| GeoPoint {
+                    lat: 51.0 + next(300) as f64 / 100.0,
+                    lon: -2.5 + next(300) as f64 / 100.0,
+                }),
+            }
+        })
+        .collect();
+    // 2,000 programme types leading to the skills of three occupations each.
+    let programmes: Vec<ProgrammeOption> = (0..2_000)
+        .map(|p| ProgrammeOption {
+            code: format!("{:02}.{:04}", p / 100, p % 100),
+            title: format!("programme {p}"),
+            skills: (0..3)
+                .flat_map(|_| occupations[next(occupations.len())].iter().map(|r| r.0))
+                .collect(),
+        })
+        .collect();
+    let catalog = CourseCatalog::new(courses);
+    let programmes = ProgrammeCatalog::new(programmes);
+    let constraints = [
+        PlanConstraints::default(),
+        PlanConstraints {
+            max_weeks: Some(20.0),
+            budget: Some(500.0),
+            location: Some(GeoPoint {
+                lat: 53.8,
+                lon: -1.5,
+            }),
+            max_travel_km: Some(50.0),
+            ..PlanConstraints::default()
+        },
+    ];
+    let all = taxonomy.occupations();
+    for constraints in &constraints {
+        let mut times = Vec::new();
+        let (mut exact, mut candidates, mut essential, mut covered, mut with_programmes) =
+            (0, 0, 0, 0, 0);
+        // A worker holding one occupation's requirements, planning for the next one's.
+        for i in (0..all.len() - 1).step_by(10) {
+            let held: Vec<WorkerSkill> = taxonomy
+                .requirements(all[i].id)
+                .unwrap()
+                .iter()
+                .map(|r| WorkerSkill {
+                    skill: r.0,
+                    origin: SkillOrigin::Declared,
+                })
+                .collect();
+            let Some(gap) = matcher.gap(&matcher.profile(&held), all[i + 1].id) else {
+                continue;
+            };
+            let started = Instant::now();
+            let plan =
+                matcher.plan_courses_with_programmes(&gap, &catalog, constraints, &programmes);
+            times.push(started.elapsed());
+            exact += usize::from(plan.method == PlanMethod::Exact);
+            candidates += plan.candidate_count;
+            essential += plan.essential_gap;
+            covered += plan.essential_covered;
+            with_programmes += plan.essential_covered_with_programmes;
+        }
+        times.sort();
+        let n = times.len();
+        println!(
+            "{n} plans, max weeks {:?}: p50 {:?}, p99 {:?}, max {:?}; {exact} exact; \
+             mean {:.0} candidates; essential covered {:.1} % by courses, {:.1} % with \
+             programmes",
+            constraints.max_weeks,
+            times[n / 2],
+            times[n * 99 / 100],
+            times[n - 1],
+            candidates as f64 / n as f64,
+            100.0 * covered as f64 / essential.max(1) as f64,
+            100.0 * with_programmes as f64 / essential.max(1) as f64,
+        );
+    }
+}

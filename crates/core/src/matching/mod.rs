@@ -38,12 +38,16 @@
 //!   Ties go to the lower occupation id.
 //! - **Gap** to B: requirements with `h(s) = 0`, essential then optional, each by IDF
 //!   descending then skill id.
-//! - **Course plan**: weighted set cover of the gap skills (weight `w_B(s)`), over courses that
-//!   pass mode, travel and single-course limits. With at most `plan_exact_max_candidates`
-//!   candidates it is solved exactly (maximise covered weight, then minimise weeks or cost, then
-//!   the other, then the number of courses); otherwise greedily by
-//!   `new covered weight / (weeks or cost + plan_cost_epsilon)` within the totals. Either way a
-//!   pruning pass drops every course whose removal does not reduce coverage.
+//! - **Course plan**: set cover of the gap skills (weight `w_B(s)`), compared lexicographically:
+//!   essential weight covered, then optional weight, then weeks or cost, then the other, then
+//!   the number of courses. Candidates teach an essential gap skill (unless the worker asks for
+//!   optional-only courses), take at most `plan_max_weeks_per_skill` weeks per gap skill they
+//!   teach, and pass mode, travel and single-course limits. With at most
+//!   `plan_exact_max_candidates` candidates it is solved exactly; otherwise greedily by
+//!   `new essential weight / (weeks or cost + plan_cost_epsilon)`, then the same for optional
+//!   weight, within the totals, alternating with a pruning pass that drops every course whose
+//!   removal does not reduce coverage. Steps run one after another; essential skills no course
+//!   covers get programme types to look for. The rules are in the `plan` module's docs.
 //! - **Opening score**: `w_now × fit_now + w_after × fit_after_plan + w_dist × closeness +
 //!   w_recency × 0.5^(days / half_life) + w_risk × (1 − pct / 100)`, with closeness 1 when
 //!   remote and `exp(−km / scale)` otherwise; fit after the plan treats the plan's skills as
@@ -87,7 +91,7 @@ pub use openings::{
 };
 pub use plan::{
     CourseCatalog, CourseInput, CoursePlan, Minimise, PlanConstraints, PlanMethod, PlanStep,
-    UncoveredReason, UncoveredSkill,
+    ProgrammeCatalog, ProgrammeOption, ProgrammeSuggestion, UncoveredReason, UncoveredSkill,
 };
 pub use profile::{GeoPoint, SkillOrigin, SkillProfile, WorkerInput, WorkerSkill};
 pub use risk::{RiskChange, RiskPoint, RiskReading, RiskView, combined_exposure};

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use super::fixture::*;
 use super::*;
-use crate::catalog::CourseMode;
 use crate::ids::{CourseId, OccupationId, OpeningId, SkillId};
 use crate::risk::RiskBand;
 use crate::taxonomy::RelationType;
@@ -15,10 +14,6 @@ fn close(a: f64, b: f64) -> bool {
 
 fn idf(taxonomy: &Taxonomy, skill: SkillId) -> f64 {
     taxonomy.skill_idf(skill).unwrap()
-}
-
-fn ids(steps: &[PlanStep]) -> Vec<i64> {
-    steps.iter().map(|s| s.course.0).collect()
 }
 
 #[test]
@@ -335,150 +330,6 @@ fn transitions_without_current_occupation_skip_the_risk_filter() {
     );
 }
 
-fn manager_gap(matcher: &Matcher<'_>) -> Gap {
-    let profile = matcher.profile(&call_centre_worker().skills);
-    matcher.gap(&profile, CUSTOMER_SERVICE_MANAGER).unwrap()
-}
-
-#[test]
-fn exact_plan_beats_greedy_on_weeks() {
-    let taxonomy = taxonomy();
-    let matcher = Matcher::new(&taxonomy, MatchConfig::default());
-    let gap = manager_gap(&matcher);
-    let plan = matcher.plan_courses(
-        &gap,
-        &CourseCatalog::new(courses()),
-        &PlanConstraints::default(),
-    );
-    assert_eq!(plan.method, PlanMethod::Exact);
-    assert_eq!(
-        ids(&plan.steps),
-        vec![4],
-        "the bootcamp covers all three in 10 weeks"
-    );
-    assert_eq!(plan.total_weeks, 10.0);
-    assert_eq!(plan.covered_share, 1.0);
-    assert!(plan.uncovered.is_empty());
-    assert_eq!(
-        plan.candidate_count, 4,
-        "courses teaching only held skills are not candidates"
-    );
-    let covered: Vec<SkillId> = plan.covered_skills().map(|s| s.id).collect();
-    assert_eq!(covered, vec![MANAGE_A_TEAM, PLAN_BUDGETS, USE_SPREADSHEETS]);
-
-    let greedy = Matcher::new(
-        &taxonomy,
-        MatchConfig {
-            plan_exact_max_candidates: 0,
-            ..MatchConfig::default()
-        },
-    );
-    let plan = greedy.plan_courses(
-        &gap,
-        &CourseCatalog::new(courses()),
-        &PlanConstraints::default(),
-    );
-    assert_eq!(plan.method, PlanMethod::Greedy);
-    assert_eq!(ids(&plan.steps), vec![1, 2, 3]);
-    assert_eq!(plan.total_weeks, 12.0);
-    assert_eq!(
-        plan.steps[1]
-            .covers
-            .iter()
-            .map(|s| s.id)
-            .collect::<Vec<_>>(),
-        vec![PLAN_BUDGETS]
-    );
-}
-
-#[test]
-fn plan_minimising_cost_orders_free_courses_first() {
-    let taxonomy = taxonomy();
-    let matcher = Matcher::new(&taxonomy, MatchConfig::default());
-    let gap = manager_gap(&matcher);
-    let constraints = PlanConstraints {
-        minimise: Minimise::Cost,
-        ..PlanConstraints::default()
-    };
-    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &constraints);
-    assert_eq!(ids(&plan.steps), vec![3, 1, 2]);
-    assert_eq!(plan.total_cost, 500.0);
-}
-
-#[test]
-fn plan_respects_limits_and_names_what_stays_open() {
-    let taxonomy = taxonomy();
-    let matcher = Matcher::new(&taxonomy, MatchConfig::default());
-    let gap = manager_gap(&matcher);
-
-    let eight_weeks = PlanConstraints {
-        max_weeks: Some(8.0),
-        ..PlanConstraints::default()
-    };
-    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &eight_weeks);
-    let mut chosen = ids(&plan.steps);
-    chosen.sort();
-    assert_eq!(chosen, vec![1, 3]);
-    assert_eq!(plan.uncovered.len(), 1);
-    assert_eq!(plan.uncovered[0].skill.id, PLAN_BUDGETS);
-    assert_eq!(plan.uncovered[0].reason, UncoveredReason::OverLimits);
-    assert!(plan.uncovered[0].essential);
-
-    // From London, the Leeds bootcamp is out of reach and nothing else is in person.
-    let in_person_from_london = PlanConstraints {
-        modes: Some(vec![CourseMode::InPerson, CourseMode::Hybrid]),
-        location: Some(LONDON),
-        max_travel_km: Some(30.0),
-        ..PlanConstraints::default()
-    };
-    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &in_person_from_london);
-    assert!(plan.steps.is_empty());
-    assert_eq!(plan.covered_share, 0.0);
-    assert!(
-        plan.uncovered
-            .iter()
-            .all(|u| u.reason == UncoveredReason::NoSuitableCourse)
-    );
-
-    // From Bradford (about 14 km) it is within reach.
-    let from_bradford = PlanConstraints {
-        location: Some(BRADFORD),
-        ..in_person_from_london
-    };
-    let plan = matcher.plan_courses(&gap, &CourseCatalog::new(courses()), &from_bradford);
-    assert_eq!(ids(&plan.steps), vec![4]);
-    assert!(plan.steps[0].distance_km.unwrap() < 20.0);
-}
-
-#[test]
-fn plan_names_skills_no_course_teaches() {
-    let taxonomy = taxonomy();
-    let matcher = Matcher::new(&taxonomy, MatchConfig::default());
-    let profile = matcher.profile(&declared(&[SHOW_EMPATHY]));
-    let gap = matcher.gap(&profile, NURSE).unwrap();
-    let plan = matcher.plan_courses(
-        &gap,
-        &CourseCatalog::new(courses()),
-        &PlanConstraints::default(),
-    );
-    let no_course: Vec<SkillId> = plan
-        .uncovered
-        .iter()
-        .filter(|u| u.reason == UncoveredReason::NoCourse)
-        .map(|u| u.skill.id)
-        .collect();
-    assert_eq!(
-        no_course,
-        vec![
-            ADMINISTER_MEDICATION,
-            CLINICAL_ASSESSMENT,
-            MONITOR_PATIENT_HEALTH,
-            COMMUNICATE_WITH_CUSTOMERS
-        ]
-    );
-    assert_eq!(ids(&plan.steps), vec![5]);
-}
-
 #[test]
 fn openings_rank_by_fit_now_and_after_plan() {
     let taxonomy = taxonomy();
@@ -633,8 +484,10 @@ fn explanations_serialise_in_snake_case() {
     );
     assert_eq!(json["risk"]["after"]["band"], "medium");
     assert_eq!(json["risk"]["after"]["sources"], 2);
+    let profile = matcher.profile(&call_centre_worker().skills);
+    let gap = matcher.gap(&profile, CUSTOMER_SERVICE_MANAGER).unwrap();
     let plan = matcher.plan_courses(
-        &manager_gap(&matcher),
+        &gap,
         &CourseCatalog::new(courses()),
         &PlanConstraints::default(),
     );
