@@ -117,10 +117,12 @@ pub struct CourseLabel {
     pub url: String,
 }
 
-/// Returns every course as a planner input with its display label, by id. A stored mode the
-/// domain does not know is reported as corrupt.
+/// Returns every course as a planner input with its display label, by id; a course teaches the
+/// skills tagged with at least `min_confidence` (tags without one were set by a person or the
+/// source). A stored mode the domain does not know is reported as corrupt.
 pub async fn course_inputs(
     db: &impl ConnectionTrait,
+    min_confidence: f64,
 ) -> Result<Vec<(CourseInput, CourseLabel)>, StorageError> {
     let models = course::Entity::find()
         .order_by_asc(course::Column::Id)
@@ -132,6 +134,11 @@ pub async fn course_inputs(
             course_skill::Column::CourseId,
             course_skill::Column::SkillId,
         ])
+        .filter(
+            Condition::any()
+                .add(course_skill::Column::Confidence.is_null())
+                .add(course_skill::Column::Confidence.gte(min_confidence)),
+        )
         .order_by_asc(course_skill::Column::CourseId)
         .order_by_asc(course_skill::Column::SkillId)
         .into_tuple()

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use reskill_core::catalog::CourseMode;
-use reskill_core::matching::{Minimise, PlanConstraints, UncoveredReason};
+use reskill_core::matching::{Minimise, PlanConstraints};
 use reskill_server::services::engine::{Engine, PairReport, PlanView};
 use serde::Serialize;
 
@@ -128,6 +128,7 @@ fn constraints(args: &PlanArgs) -> PlanConstraints {
             MinimiseArg::Weeks => Minimise::Weeks,
             MinimiseArg::Cost => Minimise::Cost,
         },
+        include_optional_only_courses: false,
     }
 }
 
@@ -159,8 +160,9 @@ fn write_text(
                 let course = plan.courses.iter().find(|c| c.id == step.course);
                 writeln!(
                     out,
-                    "{:>2}. {} — {} ({}, {:.0} weeks, {:.0} {})",
+                    "{:>2}. {}: {} — {} ({}, {:.1} weeks, {:.0} {})",
                     i + 1,
+                    step.week_range_label(),
                     course.map_or("?", |c| c.title.as_str()),
                     course.map_or("?", |c| c.provider.as_str()),
                     step.mode.as_str(),
@@ -173,9 +175,11 @@ fn write_text(
             }
             writeln!(
                 out,
-                "Total: {:.0} weeks, {:.0}; covers {:.0}% of the gap weight ({} method, {} candidate courses)",
+                "Total: {:.1} weeks, {:.0}; covers {} of {} essential skills and {:.0}% of the gap weight ({} method, {} candidate courses)",
                 plan.plan.total_weeks,
                 plan.plan.total_cost,
+                plan.plan.essential_covered,
+                plan.plan.essential_gap,
                 plan.plan.covered_share * 100.0,
                 match plan.plan.method {
                     reskill_core::matching::PlanMethod::Exact => "exact",
@@ -183,16 +187,20 @@ fn write_text(
                 },
                 plan.plan.candidate_count
             )?;
+            for programme in &plan.plan.programmes {
+                let covers: Vec<&str> = programme.covers.iter().map(|s| s.label.as_str()).collect();
+                writeln!(
+                    out,
+                    "Look for a {} programme (CIP {}) for: {}",
+                    programme.title,
+                    programme.code,
+                    covers.join(", ")
+                )?;
+            }
             if !plan.plan.uncovered.is_empty() {
                 writeln!(out, "Not covered ({}):", plan.plan.uncovered.len())?;
                 for u in &plan.plan.uncovered {
-                    let reason = match u.reason {
-                        UncoveredReason::NoCourse => "no course teaches it",
-                        UncoveredReason::NoSuitableCourse => {
-                            "no course within your mode or travel limits"
-                        }
-                        UncoveredReason::OverLimits => "over your weeks or budget",
-                    };
+                    let reason = u.reason.explanation();
                     writeln!(
                         out,
                         "  - {:<55} {}{}",

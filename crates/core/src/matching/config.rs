@@ -106,6 +106,10 @@ pub struct MatchConfig {
     /// each skill costs more than a typical whole course per skill it brings. It rules out a
     /// 26-week course for one gap skill and keeps a 26-week certificate teaching four.
     pub plan_max_weeks_per_skill: f64,
+    /// A course covers a skill in a plan only when its tag is at least this sure. Default 0.55:
+    /// in the hand-read samples (docs/INGEST.md) tags below it (one-word or alternative labels
+    /// in descriptions) were wrong more often than right, and tags by meaning start above it.
+    pub plan_min_tag_confidence: f32,
     /// Weight of fit now in an opening's score. Default 0.35.
     pub opening_fit_now_weight: f64,
     /// Weight of fit after the course plan in an opening's score. Default 0.35.
@@ -159,6 +163,7 @@ impl Default for MatchConfig {
             plan_exact_max_candidates: 20,
             plan_cost_epsilon: 0.001,
             plan_max_weeks_per_skill: 8.0,
+            plan_min_tag_confidence: 0.55,
             opening_fit_now_weight: 0.35,
             opening_fit_after_weight: 0.35,
             opening_distance_weight: 0.1,

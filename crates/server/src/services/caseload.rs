@@ -570,6 +570,11 @@ pub async fn record_outcome(
 pub struct PlanCoverage {
     /// Covered share of the essential gap's weight, 0 to 1 (1 when there is no gap).
     pub covered_share: f64,
+    /// Essential skills missing, and how many of them the plan's courses teach: the figures
+    /// the pathway page and the API's plans give too.
+    pub essential_gap: usize,
+    /// See `essential_gap`.
+    pub essential_covered: usize,
     /// Total weeks of the courses.
     pub weeks: f64,
     /// Total cost of the courses.
@@ -644,6 +649,8 @@ pub fn plan_coverage(
     candidates.truncate(15);
     PlanCoverage {
         covered_share: if total > 0.0 { covered / total } else { 1.0 },
+        essential_gap: essential.len(),
+        essential_covered: essential.len() - missing_ids.len(),
         weeks: inputs.iter().map(|c| c.weeks).sum(),
         cost: inputs.iter().map(|c| c.cost).sum(),
         missing: essential

@@ -53,7 +53,9 @@ use reskill_store::catalog::Checkpoint;
 use reskill_store::tagging::{DocumentFilter, Stored, WELL_TAGGED_SKILLS};
 use sea_orm::DatabaseConnection;
 
-use super::semantic::tagging::{DocumentText, MeaningHit, MeaningTagger, pieces};
+use super::semantic::tagging::{
+    DocumentMeaning, DocumentText, MeaningHit, MeaningTagger, Pieces, pieces,
+};
 use super::{blocking, indexing};
 
 /// Records written per transaction, unless the caller asks for another size.
@@ -78,15 +80,21 @@ pub const INFER_MIN_OCCUPATION_CONFIDENCE: f32 = 0.5;
 pub const EXTRACTED_MIN_CONFIDENCE: f32 = 0.35;
 /// With a model, a label match below this confidence is kept only when the course's own
 /// sentences come close to the skill's meaning too (a cosine of at least
-/// [`CANDIDATE_FLOOR`](super::semantic::tagging::CANDIDATE_FLOOR)): label matches of 0.8 and
-/// more (a multi-word preferred label) were right in the hand-read sample; the one-word and
-/// alternative-label matches below were mostly wrong ("securities" in "IT Infrastructure").
-pub const LABEL_SURE_CONFIDENCE: f32 = 0.8;
+/// [`CANDIDATE_FLOOR`](super::semantic::tagging::CANDIDATE_FLOOR)). In the hand-read
+/// calibration sample a preferred label in the title (0.55 and up: "CSS", "accounting",
+/// "dermatology") was nearly always right, and the matches below it (one-word and alternative
+/// labels in descriptions: "packaging engineering", "repossession", "terminology") mostly
+/// wrong.
+pub const LABEL_SURE_CONFIDENCE: f32 = 0.55;
 /// A skill is tagged by meaning alone when its best cosine reaches this …
 pub const MEANING_MIN_COSINE: f32 = 0.62;
 /// … and lies within this of the document's best cosine (a document about one thing is not
 /// tagged with everything faintly near it).
 pub const MEANING_SPREAD: f32 = 0.10;
+/// A listed skill name's closest skill is tagged when their cosine reaches this: the name is a
+/// skill already, so only the mapping is in doubt ("Python Programming" → Python 0.9;
+/// "Packaging" → packaging engineering stays out).
+pub const LISTED_MEANING_MIN_COSINE: f32 = 0.75;
 /// Most skills tagged by meaning alone per document.
 pub const MAX_MEANING_SKILLS: usize = 10;
 
@@ -120,6 +128,14 @@ pub fn meaning_confidence(cosine: f32) -> f32 {
 fn combine(a: f32, b: f32) -> f32 {
     1.0 - (1.0 - a) * (1.0 - b)
 }
+
+/// With a model, an occupation guessed from a title's words is kept when the title's cosine
+/// with one of its labels reaches this: in the hand-read postings, guesses below it brought a
+/// dozen wrong skills ("Registered Nursing Associate" read as a clerk).
+pub const OCCUPATION_MEANING_SUPPORT: f32 = 0.6;
+/// With a model, a title this close to an occupation's label gets that occupation when the
+/// words found none the meaning supports.
+pub const OCCUPATION_BY_MEANING: f32 = 0.8;
 
 /// A tagger match of an occupation label in the title at least this sure is taken without
 /// asking the search (it covers the title with a multi-word label).
@@ -261,13 +277,47 @@ impl CatalogTagger {
         &self,
         db: &DatabaseConnection,
         documents: &[DocumentText<'_>],
-    ) -> anyhow::Result<Vec<Vec<MeaningHit>>> {
+    ) -> anyhow::Result<Vec<DocumentMeaning>> {
         match &self.meaning {
             Some(meaning) => {
-                let pieces: Vec<Vec<String>> = documents.iter().map(|d| pieces(*d)).collect();
+                let pieces: Vec<Pieces> = documents.iter().map(|d| pieces(*d)).collect();
                 meaning.hits(db, &pieces).await
             }
-            None => Ok(vec![Vec::new(); documents.len()]),
+            None => Ok(vec![DocumentMeaning::default(); documents.len()]),
+        }
+    }
+
+    /// With a model, checks an occupation guessed from a title's words against the title's
+    /// meaning: a guess the meaning does not support is dropped (a label the title holds
+    /// outright is supported: its cosine is near 1), and a title whose meaning is close to one
+    /// occupation gets it even when the words found none. Without a model the guess stands.
+    fn weigh_occupation(
+        &self,
+        guess: Option<OccupationTag>,
+        occupations: &[MeaningHit],
+    ) -> Option<OccupationTag> {
+        if self.meaning.is_none() {
+            return guess;
+        }
+        let uri_of = |hit: &MeaningHit| self.occupation_uris.get(&hit.skill);
+        let support = |uri: &str| {
+            occupations
+                .iter()
+                .find(|hit| uri_of(hit).is_some_and(|u| u == uri))
+                .map_or(0.0, |hit| hit.cosine)
+        };
+        match guess {
+            Some(tag) if support(&tag.uri) >= OCCUPATION_MEANING_SUPPORT => Some(tag),
+            _ => occupations
+                .first()
+                .filter(|hit| hit.cosine >= OCCUPATION_BY_MEANING)
+                .and_then(|hit| {
+                    Some(OccupationTag {
+                        uri: uri_of(hit)?.clone(),
+                        origin: TagOrigin::Extracted,
+                        confidence: hit.cosine,
+                    })
+                }),
         }
     }
 
@@ -360,7 +410,7 @@ impl CatalogTagger {
         search: &SearchIndexes,
         opening: &mut NewOpening,
         listed: &[String],
-        meaning: &[MeaningHit],
+        meaning: &DocumentMeaning,
     ) {
         if curated(opening.occupation.as_ref(), &opening.skills) {
             return;
@@ -368,10 +418,14 @@ impl CatalogTagger {
         let tags = self.tagger.tag(&opening.title, &opening.description);
         opening.skills.retain(|tag| tag.origin == TagOrigin::Manual);
         let mut skills = SkillSet::new(std::mem::take(&mut opening.skills));
-        self.add_meaning(&mut skills, tags.skills, meaning, false, |confidence| {
-            confidence >= ESSENTIAL_MIN_CONFIDENCE
-        });
-        for tag in self.listed_skills(listed) {
+        self.add_meaning(
+            &mut skills,
+            tags.skills,
+            &meaning.skills,
+            false,
+            |confidence| confidence >= ESSENTIAL_MIN_CONFIDENCE,
+        );
+        for tag in self.listed_skills(listed, meaning) {
             skills.add(tag);
         }
         if opening
@@ -379,8 +433,9 @@ impl CatalogTagger {
             .as_ref()
             .is_none_or(|o| o.origin != TagOrigin::Manual)
         {
+            let guess = self.guess_occupation(search, &opening.title);
             opening.occupation = self
-                .guess_occupation(search, &opening.title)
+                .weigh_occupation(guess, &meaning.occupations)
                 .filter(|o| o.confidence >= OCCUPATION_MIN_CONFIDENCE);
         }
         if skills.len() < WELL_TAGGED_SKILLS as usize
@@ -410,7 +465,7 @@ impl CatalogTagger {
         search: &SearchIndexes,
         course: &mut NewCourse,
         listed: &[String],
-        meaning: &[MeaningHit],
+        meaning: &DocumentMeaning,
     ) {
         if curated(course.occupation.as_ref(), &course.skills) {
             return;
@@ -418,8 +473,8 @@ impl CatalogTagger {
         let tags = self.tagger.tag(&course.title, &course.description);
         course.skills.retain(|tag| tag.origin == TagOrigin::Manual);
         let mut skills = SkillSet::new(std::mem::take(&mut course.skills));
-        self.add_meaning(&mut skills, tags.skills, meaning, true, |_| true);
-        for tag in self.listed_skills(listed) {
+        self.add_meaning(&mut skills, tags.skills, &meaning.skills, true, |_| true);
+        for tag in self.listed_skills(listed, meaning) {
             skills.add(tag);
         }
         course.skills = skills.into_vec();
@@ -428,15 +483,49 @@ impl CatalogTagger {
             .as_ref()
             .is_none_or(|o| o.origin != TagOrigin::Manual)
         {
+            let guess = self.guess_occupation(search, &course.title);
             course.occupation = self
-                .guess_occupation(search, &course.title)
+                .weigh_occupation(guess, &meaning.occupations)
                 .filter(|o| o.confidence >= COURSE_OCCUPATION_MIN_CONFIDENCE);
         }
     }
 
-    /// Tags each skill name a file lists, keeping its best skill when sure enough.
-    fn listed_skills<'a>(&'a self, listed: &'a [String]) -> impl Iterator<Item = SkillTag> + 'a {
-        listed.iter().filter_map(|name| {
+    /// Tags each skill name a file lists, keeping its best skill when sure enough: by meaning
+    /// with a model (each name's closest skill at a cosine of [`LISTED_MEANING_MIN_COSINE`],
+    /// when the title or sentences come near that skill too), by words without.
+    fn listed_skills<'a>(
+        &'a self,
+        listed: &'a [String],
+        meaning: &'a DocumentMeaning,
+    ) -> Box<dyn Iterator<Item = SkillTag> + 'a> {
+        if self.meaning.is_some() {
+            // Sources list skills loosely (edX lists "mergers and acquisitions" for a front-end
+            // course), so a listed skill needs the document's own text near it too.
+            let support: HashMap<i64, f32> = meaning
+                .skills
+                .iter()
+                .map(|hit| (hit.skill, hit.cosine))
+                .collect();
+            return Box::new(
+                meaning
+                    .listed
+                    .iter()
+                    .filter(|hit| hit.cosine >= LISTED_MEANING_MIN_COSINE)
+                    .filter_map(move |hit| {
+                        let text = *support.get(&hit.skill)?;
+                        Some(SkillTag {
+                            uri: self.skill_uris.get(&hit.skill)?.clone(),
+                            essential: true,
+                            origin: TagOrigin::Extracted,
+                            confidence: combine(
+                                meaning_confidence(hit.cosine),
+                                meaning_confidence(text),
+                            ),
+                        })
+                    }),
+            );
+        }
+        Box::new(listed.iter().filter_map(|name| {
             let (target, confidence) = self.tagger.tag(name, "").skills.into_iter().next()?;
             (confidence >= LISTED_SKILL_MIN_CONFIDENCE).then(|| SkillTag {
                 uri: target.uri().to_owned(),
@@ -444,7 +533,7 @@ impl CatalogTagger {
                 origin: TagOrigin::Extracted,
                 confidence,
             })
-        })
+        }))
     }
 }
 
@@ -1037,7 +1126,7 @@ trait CatalogOps: Copy + Send + Sync + 'static {
         search: &SearchIndexes,
         record: &mut Self::Record,
         listed: &[String],
-        meaning: &[MeaningHit],
+        meaning: &DocumentMeaning,
     );
     fn tagged(record: &Self::Record) -> (bool, bool);
     fn write<'a>(
@@ -1074,7 +1163,7 @@ impl CatalogOps for CourseOps {
         search: &SearchIndexes,
         record: &mut NewCourse,
         listed: &[String],
-        meaning: &[MeaningHit],
+        meaning: &DocumentMeaning,
     ) {
         tagger.tag_course(search, record, listed, meaning);
     }
@@ -1122,7 +1211,7 @@ impl CatalogOps for OpeningOps {
         search: &SearchIndexes,
         record: &mut NewOpening,
         listed: &[String],
-        meaning: &[MeaningHit],
+        meaning: &DocumentMeaning,
     ) {
         tagger.tag_opening(search, record, listed, meaning);
     }
@@ -1246,7 +1335,7 @@ fn tag_all<O: CatalogOps>(
     tagger: &CatalogTagger,
     search: &SearchIndexes,
     mut records: Vec<(O::Record, Vec<String>)>,
-    hits: Vec<Vec<MeaningHit>>,
+    hits: Vec<DocumentMeaning>,
 ) -> Vec<O::Record> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = records.len().div_ceil(threads).max(1);

@@ -7,7 +7,7 @@
 //! ([`crate::AppState::reload_engine`]) and swapped in behind an `Arc`, so requests in flight keep
 //! the snapshot they started with.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -19,8 +19,11 @@ use reskill_core::matching::{
     SkillInput, SkillOrigin, SkillParent, SkillParentInput, SkillProfile, Taxonomy, TaxonomyInput,
     Transition, TransitionScoreParts, WorkerInput, WorkerSkill,
 };
-use reskill_core::matching::{LabourFacts, MoveFacts, PlanConstraints, SimilarityInput};
+use reskill_core::matching::{
+    LabourFacts, MoveFacts, PlanConstraints, ProgrammeCatalog, ProgrammeOption, SimilarityInput,
+};
 use reskill_core::risk::{COMBINED_MEASURE, RiskBand};
+use reskill_core::taxonomy::RelationType;
 use reskill_core::{CourseId, OccupationId, SkillId};
 use reskill_search::{GeoFilter, IndexKind, OpeningFilters, SearchIndexes, SearchRequest};
 use reskill_store::matching::{CourseLabel, DemandPoint, EngineDataVersion, OpeningCandidate};
@@ -227,6 +230,9 @@ pub struct Engine {
     pub config: MatchConfig,
     /// The course catalogue as planner inputs, by id.
     pub courses: CourseCatalog,
+    /// Programme types (CIP 2020) with the essential skills of the occupations they prepare
+    /// for, named in plans where no course covers an essential skill.
+    pub programmes: ProgrammeCatalog,
     /// What plans show about each course.
     pub course_labels: HashMap<CourseId, CourseLabel>,
     /// Live openings per occupation, everywhere.
@@ -254,9 +260,10 @@ impl Engine {
         let risk = reskill_store::matching::all_risk_scores(db)
             .await
             .context("failed to load risk scores")?;
-        let courses = reskill_store::matching::course_inputs(db)
-            .await
-            .context("failed to load courses")?;
+        let courses =
+            reskill_store::matching::course_inputs(db, f64::from(config.plan_min_tag_confidence))
+                .await
+                .context("failed to load courses")?;
         let today = chrono::Utc::now().date_naive();
         let demand_points = DemandMap::new(
             reskill_store::matching::live_demand_points(db, today)
@@ -353,10 +360,12 @@ impl Engine {
             .with_onet_codes(&onet_codes)
             .with_programme_types(programmes);
         let (courses, labels): (Vec<CourseInput>, Vec<CourseLabel>) = courses.into_iter().unzip();
+        let programmes = programme_catalog(&taxonomy);
         let engine = Engine {
             taxonomy,
             config,
             courses: CourseCatalog::new(courses),
+            programmes,
             course_labels: labels.into_iter().map(|l| (l.id, l)).collect(),
             demand,
             demand_points,
@@ -556,7 +565,12 @@ impl Engine {
         let gap = matcher
             .gap(profile, target)
             .expect("target occupation checked by the caller");
-        let plan = matcher.plan_courses(&gap, &self.courses, constraints);
+        let plan = matcher.plan_courses_with_programmes(
+            &gap,
+            &self.courses,
+            constraints,
+            &self.programmes,
+        );
         self.plan_view(plan)
     }
 
@@ -1116,6 +1130,42 @@ pub fn spawn_reload_watcher(
             }
         }
     })
+}
+
+/// Each programme type with the essential skills of every occupation it prepares for: a
+/// vocational programme trains for the occupation as a whole, so it stands for all of them.
+fn programme_catalog(taxonomy: &Taxonomy) -> ProgrammeCatalog {
+    let mut by_code: BTreeMap<&str, (&str, BTreeSet<SkillId>)> = BTreeMap::new();
+    for occupation in taxonomy.occupations() {
+        let types = taxonomy.programme_types_for(occupation.id);
+        if types.is_empty() {
+            continue;
+        }
+        let essential: Vec<SkillId> = taxonomy
+            .requirements(occupation.id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, relation, _)| *relation == RelationType::Essential)
+            .map(|(skill, _, _)| skill)
+            .collect();
+        for programme in types {
+            by_code
+                .entry(programme.code.as_str())
+                .or_insert_with(|| (programme.title.as_str(), BTreeSet::new()))
+                .1
+                .extend(essential.iter().copied());
+        }
+    }
+    ProgrammeCatalog::new(
+        by_code
+            .into_iter()
+            .map(|(code, (title, skills))| ProgrammeOption {
+                code: code.to_owned(),
+                title: title.to_owned(),
+                skills: skills.into_iter().collect(),
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

@@ -391,6 +391,18 @@ pub fn query_escape(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+/// Returns a length in weeks as people write it ("under a week", "1 week", "2.5 weeks").
+pub fn weeks(weeks: f64) -> String {
+    if weeks < 1.0 {
+        "under a week".to_owned()
+    } else if (weeks - weeks.round()).abs() < 0.05 {
+        let whole = weeks.round() as i64;
+        format!("{whole} week{}", if whole == 1 { "" } else { "s" })
+    } else {
+        format!("{weeks:.1} weeks")
+    }
+}
+
 /// Returns a share in [0, 1] as a whole percentage.
 pub fn percent(share: f64) -> i64 {
     (share * 100.0).round() as i64

@@ -199,7 +199,6 @@ pub fn pathway_context(
             })
         })
         .collect();
-    let mut week = 0.0;
     let steps: Vec<Value> = report
         .plan
         .as_ref()
@@ -209,16 +208,13 @@ pub fn pathway_context(
                 .iter()
                 .map(|step| {
                     let label = plan.courses.iter().find(|c| c.id == step.course);
-                    let start = week;
-                    week += step.weeks;
                     json!({
                         "title": label.map(|l| l.title.clone()).unwrap_or_else(|| format!("course {}", step.course)),
                         "provider": label.map(|l| l.provider.clone()),
                         "url": label.map(|l| l.url.clone()),
                         "currency": label.map(|l| l.currency.clone()),
-                        "week_from": start.round() as i64 + 1,
-                        "week_to": (week.round() as i64).max(start.round() as i64 + 1),
-                        "weeks": step.weeks,
+                        "when": step.week_range_label(),
+                        "weeks": super::weeks(step.weeks),
                         "cost": step.cost,
                         "mode": step.mode.as_str(),
                         "covers": step.covers.iter().map(|s| s.label.clone()).collect::<Vec<_>>(),
@@ -244,7 +240,17 @@ pub fn pathway_context(
             "total_weeks": p.plan.total_weeks,
             "total_cost": p.plan.total_cost,
             "covered": super::percent(p.plan.covered_share),
-            "uncovered": p.plan.uncovered.iter().map(|u| u.skill.label.clone()).collect::<Vec<_>>(),
+            "essential_gap": p.plan.essential_gap,
+            "essential_covered": p.plan.essential_covered,
+            "uncovered": p.plan.uncovered.iter().filter(|u| u.essential).map(|u| json!({
+                "label": u.skill.label,
+                "why": u.reason.explanation(),
+            })).collect::<Vec<_>>(),
+            "programmes": p.plan.programmes.iter().map(|g| json!({
+                "code": g.code,
+                "title": g.title,
+                "covers": g.covers.iter().map(|s| s.label.clone()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         })),
         "openings": openings.iter().map(|o| json!({
             "title": o.title,

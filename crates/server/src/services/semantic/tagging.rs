@@ -19,7 +19,7 @@ use reskill_store::{documents, embeddings};
 use sea_orm::DatabaseConnection;
 use unicode_segmentation::UnicodeSegmentation;
 
-use super::{EMBED_BATCH, KindVectors, skill_texts};
+use super::{EMBED_BATCH, KindVectors, occupation_texts, skill_texts};
 
 /// Description sentences embedded per course: the opening sentences say what a course teaches;
 /// later ones repeat it or describe logistics, and each costs model time. In the calibration
@@ -44,37 +44,64 @@ pub struct DocumentText<'a> {
     pub body: Option<&'a str>,
 }
 
-/// One skill a document's text is close to.
+/// One skill (or occupation) a document's text is close to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeaningHit {
-    /// The skill's store id.
+    /// The skill's (or occupation's) store id.
     pub skill: i64,
     /// Its best cosine over the document's pieces.
     pub cosine: f32,
 }
 
-/// Returns the pieces of a document that get vectors: the title, each listed name, then up to
-/// [`MAX_SENTENCES`] sentences of the body of at least three words, each cut to
-/// [`MAX_PIECE_CHARS`]; duplicates dropped.
-pub fn pieces(doc: DocumentText<'_>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut push = |text: &str| {
-        let text = cut(text.split_whitespace().collect::<Vec<_>>().join(" "));
+/// What a document's text is close to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentMeaning {
+    /// Skills, by their best cosine over the title and sentences, best first.
+    pub skills: Vec<MeaningHit>,
+    /// The closest skill of each listed skill name, best first.
+    pub listed: Vec<MeaningHit>,
+    /// Occupations, by the title's cosine with their labels, best first.
+    pub occupations: Vec<MeaningHit>,
+}
+
+/// The pieces of a document that get vectors.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pieces {
+    /// The title, then sentences of the body.
+    pub text: Vec<String>,
+    /// The skill names the source lists.
+    pub listed: Vec<String>,
+}
+
+/// Returns the pieces of a document that get vectors: the title, then up to [`MAX_SENTENCES`]
+/// sentences of the body of at least three words, and apart from them each listed name; each
+/// with abbreviations spelled out and cut to [`MAX_PIECE_CHARS`], duplicates dropped.
+pub fn pieces(doc: DocumentText<'_>) -> Pieces {
+    fn clean(text: &str) -> String {
+        // Spelled out as search spells out queries: "HR" is "human resources" in ESCO.
+        let text = super::abbreviations::expand(text).unwrap_or_else(|| text.to_owned());
+        cut(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+    fn push(out: &mut Vec<String>, text: &str) {
+        let text = clean(text);
         if !text.is_empty() && !out.iter().any(|t| t.eq_ignore_ascii_case(&text)) {
             out.push(text);
         }
-    };
-    push(doc.title);
-    for name in doc.listed {
-        push(name);
     }
+    let mut listed = Vec::new();
+    for name in doc.listed {
+        push(&mut listed, name);
+    }
+    let mut out = Vec::new();
+    push(&mut out, doc.title);
+    let mut push = |text: &str| push(&mut out, text);
     if let Some(body) = doc.body {
         let mut taken = 0;
         // Line breaks and bullets end a piece as a full stop does: course pages list topics.
-        for line in body.split(['\n', '•', '·', '▪', '|']) {
+        'lines: for line in body.split(['\n', '•', '·', '▪', '|']) {
             for sentence in line.unicode_sentences() {
                 if taken == MAX_SENTENCES {
-                    return out;
+                    break 'lines;
                 }
                 if sentence.split_whitespace().count() >= 3 {
                     push(sentence.trim());
@@ -83,7 +110,7 @@ pub fn pieces(doc: DocumentText<'_>) -> Vec<String> {
             }
         }
     }
-    out
+    Pieces { text: out, listed }
 }
 
 fn cut(mut text: String) -> String {
@@ -101,6 +128,9 @@ pub struct MeaningTagger {
     rows: Vec<f32>,
     /// Each row's skill id.
     row_skill: Vec<i64>,
+    /// Occupation label vectors, row-major, and each row's occupation id.
+    occupation_rows: Vec<f32>,
+    row_occupation: Vec<i64>,
 }
 
 impl std::fmt::Debug for MeaningTagger {
@@ -120,8 +150,10 @@ impl MeaningTagger {
         embedder: Arc<Embedder>,
     ) -> anyhow::Result<Option<Self>> {
         let skills = skill_texts(documents::skills(db, None).await?);
+        let occupations = occupation_texts(documents::occupations(db, None).await?);
         let hashes: Vec<String> = skills
             .iter()
+            .chain(&occupations)
             .flat_map(|item| item.labels.iter().chain(std::iter::once(&item.text)))
             .map(|text| embeddings::text_hash(text))
             .collect();
@@ -129,53 +161,69 @@ impl MeaningTagger {
         for (hash, bytes) in embeddings::vectors(db, embedder.model().name, &hashes).await? {
             vectors.insert(hash, reskill_embed::from_bytes(&bytes)?);
         }
-        let kind = KindVectors::build(embedder.dimensions(), &skills, &vectors);
-        Ok(Self::from_vectors(embedder, &kind))
+        let dims = embedder.dimensions();
+        let skills = KindVectors::build(dims, &skills, &vectors);
+        let occupations = KindVectors::build(dims, &occupations, &vectors);
+        Ok(Self::from_vectors(embedder, &skills, &occupations))
     }
 
-    fn from_vectors(embedder: Arc<Embedder>, kind: &KindVectors) -> Option<Self> {
-        if kind.is_empty() {
+    fn from_vectors(
+        embedder: Arc<Embedder>,
+        skills: &KindVectors,
+        occupations: &KindVectors,
+    ) -> Option<Self> {
+        if skills.is_empty() {
             return None;
         }
-        let mut rows = kind.labels.clone();
-        rows.extend_from_slice(&kind.texts);
-        let row_skill = kind
+        let mut rows = skills.labels.clone();
+        rows.extend_from_slice(&skills.texts);
+        let row_skill = skills
             .label_item
             .iter()
-            .chain(&kind.text_item)
-            .map(|&item| kind.ids[item as usize])
+            .chain(&skills.text_item)
+            .map(|&item| skills.ids[item as usize])
+            .collect();
+        let row_occupation = occupations
+            .label_item
+            .iter()
+            .map(|&item| occupations.ids[item as usize])
             .collect();
         Some(Self {
-            dims: kind.dims,
+            dims: skills.dims,
             embedder,
             rows,
             row_skill,
+            occupation_rows: occupations.labels.clone(),
+            row_occupation,
         })
     }
 
-    /// Returns, for each document, the skills its pieces come closest to (cosine at least
-    /// [`CANDIDATE_FLOOR`]), best first. Pieces without a stored vector are embedded and
-    /// stored first, in batches.
+    /// Returns, for each document, the skills its pieces come closest to and the occupations
+    /// its title (the first piece) comes closest to (cosine at least [`CANDIDATE_FLOOR`]), best
+    /// first. Pieces without a stored vector are embedded and stored first, in batches.
     pub async fn hits(
         &self,
         db: &DatabaseConnection,
-        documents: &[Vec<String>],
-    ) -> anyhow::Result<Vec<Vec<MeaningHit>>> {
+        documents: &[Pieces],
+    ) -> anyhow::Result<Vec<DocumentMeaning>> {
         let model = self.embedder.model().name;
         let mut by_hash: HashMap<String, &str> = HashMap::new();
-        let piece_hashes: Vec<Vec<String>> = documents
-            .iter()
-            .map(|pieces| {
-                pieces
-                    .iter()
-                    .map(|piece| {
-                        let hash = embeddings::text_hash(piece);
-                        by_hash.entry(hash.clone()).or_insert(piece.as_str());
-                        hash
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut piece_hashes: Vec<(Vec<String>, Vec<String>)> = Vec::with_capacity(documents.len());
+        for pieces in documents {
+            let hash_all = |texts: &[String]| -> Vec<String> {
+                texts.iter().map(|t| embeddings::text_hash(t)).collect()
+            };
+            let hashes = (hash_all(&pieces.text), hash_all(&pieces.listed));
+            for (hash, text) in hashes
+                .0
+                .iter()
+                .zip(&pieces.text)
+                .chain(hashes.1.iter().zip(&pieces.listed))
+            {
+                by_hash.entry(hash.clone()).or_insert(text.as_str());
+            }
+            piece_hashes.push(hashes);
+        }
         let hashes: Vec<String> = by_hash.keys().cloned().collect();
         let mut missing = embeddings::missing(db, model, &hashes).await?;
         missing.sort_by_key(|hash| by_hash[hash].len());
@@ -203,34 +251,65 @@ impl MeaningTagger {
                 queries.extend_from_slice(&vector);
             }
         }
-        let (dims, rows) = (self.dims, self.rows.clone());
-        let matches = super::super::blocking(move || {
-            Ok(reskill_embed::best_matches(
+        let (dims, rows, occupation_rows) =
+            (self.dims, self.rows.clone(), self.occupation_rows.clone());
+        let (matches, occupation_matches) = super::super::blocking(move || {
+            let skills = reskill_embed::best_matches(
                 &queries,
                 &rows,
                 dims,
                 MATCHES_PER_PIECE,
                 CANDIDATE_FLOOR,
-            )?)
+            )?;
+            let occupations = reskill_embed::best_matches(
+                &queries,
+                &occupation_rows,
+                dims,
+                MATCHES_PER_PIECE,
+                CANDIDATE_FLOOR,
+            )?;
+            Ok((skills, occupations))
         })
         .await?;
+        let best_of = |rows: &mut dyn Iterator<Item = usize>,
+                       matches: &[Vec<(u32, f32)>],
+                       ids: &[i64],
+                       per_row: usize| {
+            let mut best: HashMap<i64, f32> = HashMap::new();
+            for row in rows {
+                for &(matched, cosine) in matches[row].iter().take(per_row) {
+                    let slot = best.entry(ids[matched as usize]).or_insert(cosine);
+                    *slot = slot.max(cosine);
+                }
+            }
+            let mut hits: Vec<MeaningHit> = best
+                .into_iter()
+                .map(|(skill, cosine)| MeaningHit { skill, cosine })
+                .collect();
+            hits.sort_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.skill.cmp(&b.skill)));
+            hits
+        };
         Ok(piece_hashes
             .iter()
-            .map(|hashes| {
-                let mut best: HashMap<i64, f32> = HashMap::new();
-                for row in hashes.iter().filter_map(|h| row_of.get(h)) {
-                    for &(skill_row, cosine) in &matches[*row] {
-                        let skill = self.row_skill[skill_row as usize];
-                        let slot = best.entry(skill).or_insert(cosine);
-                        *slot = slot.max(cosine);
-                    }
-                }
-                let mut hits: Vec<MeaningHit> = best
-                    .into_iter()
-                    .map(|(skill, cosine)| MeaningHit { skill, cosine })
-                    .collect();
-                hits.sort_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.skill.cmp(&b.skill)));
-                hits
+            .map(|(text, listed)| DocumentMeaning {
+                skills: best_of(
+                    &mut text.iter().filter_map(|h| row_of.get(h).copied()),
+                    &matches,
+                    &self.row_skill,
+                    MATCHES_PER_PIECE,
+                ),
+                listed: best_of(
+                    &mut listed.iter().filter_map(|h| row_of.get(h).copied()),
+                    &matches,
+                    &self.row_skill,
+                    1,
+                ),
+                occupations: best_of(
+                    &mut text.iter().take(1).filter_map(|h| row_of.get(h).copied()),
+                    &occupation_matches,
+                    &self.row_occupation,
+                    MATCHES_PER_PIECE,
+                ),
             })
             .collect())
     }
@@ -250,21 +329,22 @@ mod tests {
             body: Some(body),
         });
         assert_eq!(
-            got,
+            got.text,
             vec![
                 "Python for Everybody",
-                "Python",
                 "Learn to write Python programs.",
                 "Build a web scraper with requests",
                 "Enrol today and learn fast!",
             ]
         );
+        assert_eq!(got.listed, vec!["Python"]);
         let none = pieces(DocumentText {
-            title: "Data entry",
+            title: "HR data entry",
             listed: &[],
             body: None,
         });
-        assert_eq!(none, vec!["Data entry"]);
+        assert_eq!(none.text, vec!["human resources data entry"]);
+        assert!(none.listed.is_empty());
     }
 
     #[test]
@@ -277,6 +357,7 @@ mod tests {
             listed: &[],
             body: Some(&body),
         });
+        let got = got.text;
         assert_eq!(got.len(), 1 + MAX_SENTENCES);
         assert_eq!(got[0].chars().count(), MAX_PIECE_CHARS);
         assert_eq!(
