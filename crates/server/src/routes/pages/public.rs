@@ -238,6 +238,7 @@ pub fn pathway_context(
         "steps": steps,
         "plan": report.plan.as_ref().map(|p| json!({
             "total_weeks": p.plan.total_weeks,
+            "weeks": super::weeks(p.plan.total_weeks.ceil()),
             "total_cost": p.plan.total_cost,
             "covered": super::percent(p.plan.covered_share),
             "essential_gap": p.plan.essential_gap,
