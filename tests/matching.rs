@@ -228,6 +228,41 @@ async fn occupation_transitions_and_recommendations_on_the_demo() {
                 plan["total_weeks"].as_f64().unwrap() <= 60.0 + 1e-9,
                 "{plan}"
             );
+            // The schedule runs steps end to end; every course teaches an essential gap skill
+            // (nice-to-have-only courses were not asked for).
+            let essential: Vec<&Value> = t["gap"]["essential"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| &s["skill"]["id"])
+                .collect();
+            let mut week = 0.0;
+            for step in plan["steps"].as_array().unwrap() {
+                ensure!(
+                    (step["start_week"].as_f64().unwrap() - week).abs() < 1e-9,
+                    "steps overlap or leave a gap: {plan}"
+                );
+                week = step["end_week"].as_f64().unwrap();
+                let first_essential = step["covers_essential"].as_u64().unwrap() as usize;
+                ensure!(
+                    first_essential >= 1,
+                    "a course without an essential skill: {step}"
+                );
+                for covered in &step["covers"].as_array().unwrap()[..first_essential] {
+                    ensure!(
+                        essential.contains(&&covered["id"]),
+                        "{covered} is not essential"
+                    );
+                }
+            }
+            ensure!(
+                (plan["total_weeks"].as_f64().unwrap() - week).abs() < 1e-9,
+                "{plan}"
+            );
+            ensure!(
+                plan["essential_gap"].as_u64() == Some(essential.len() as u64),
+                "{plan}"
+            );
             ensure!(
                 plan["total_cost"].as_f64().unwrap() <= 2000.0 + 1e-9,
                 "{plan}"
@@ -375,6 +410,10 @@ async fn bad_inputs_are_400_naming_the_field() {
             (
                 json!({"occupation_id": clerk, "constraints": {"weeks": 3}}),
                 "constraints.weeks",
+            ),
+            (
+                json!({"occupation_id": clerk, "constraints": {"include_optional_only_courses": "yes"}}),
+                "constraints.include_optional_only_courses",
             ),
             (json!({"occupation_id": clerk, "colour": "red"}), "colour"),
             (json!([1, 2]), "body"),

@@ -99,6 +99,9 @@ pub struct ConstraintsInput {
     pub max_travel_km: Option<f64>,
     /// What the plan minimises: `weeks` (default) or `cost`.
     pub minimise: Option<MinimiseInput>,
+    /// Also take courses that teach only nice-to-have skills (default false: a course joins a
+    /// plan for nice-to-have skills only when it teaches an essential one too).
+    pub include_optional_only_courses: Option<bool>,
 }
 
 /// What a course plan minimises.
@@ -254,6 +257,8 @@ fn parse_query(
             None | Some(MinimiseInput::Weeks) => Minimise::Weeks,
             Some(MinimiseInput::Cost) => Minimise::Cost,
         };
+        constraints.include_optional_only_courses =
+            c.include_optional_only_courses.unwrap_or(false);
     }
 
     let limit = count(body.limit, "limit", 1, DEFAULT_TRANSITIONS)?;
