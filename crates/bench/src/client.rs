@@ -160,6 +160,8 @@ pub struct RunStats {
     pub seconds: f64,
     /// Median, ms.
     pub p50_ms: f64,
+    /// 95th percentile, ms.
+    pub p95_ms: f64,
     /// 99th percentile, ms.
     pub p99_ms: f64,
     /// Worst, ms.
@@ -194,12 +196,26 @@ impl RunStats {
             errors,
             seconds,
             p50_ms: percentile_ms(&latencies_us, 50.0),
+            p95_ms: percentile_ms(&latencies_us, 95.0),
             p99_ms: percentile_ms(&latencies_us, 99.0),
             max_ms: latencies_us.last().map_or(f64::NAN, |&v| v as f64 / 1000.0),
             per_second: requests as f64 / seconds.max(1e-9),
             mean_body_bytes: body_bytes as f64 / requests.max(1) as f64,
         }
     }
+}
+
+/// The raw outcome of [`run_raw`], for runs whose passes are summarised together.
+#[derive(Debug, Default)]
+pub struct RawRun {
+    /// Every answered request's latency, µs.
+    pub latencies_us: Vec<u64>,
+    /// Non-200 answers and transport errors.
+    pub errors: usize,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// Response body bytes.
+    pub bytes: usize,
 }
 
 /// Sends up to `requests` requests cycling over `paths` from `concurrency` connections, stopping
@@ -211,6 +227,23 @@ pub async fn run(
     concurrency: usize,
     time_limit: Duration,
 ) -> anyhow::Result<RunStats> {
+    let raw = run_raw(addr, paths, requests, concurrency, time_limit).await?;
+    Ok(RunStats::from_latencies(
+        raw.latencies_us,
+        raw.errors,
+        raw.seconds,
+        raw.bytes,
+    ))
+}
+
+/// [`run`], returning the latencies themselves.
+pub async fn run_raw(
+    addr: SocketAddr,
+    paths: Arc<Vec<HttpRequest>>,
+    requests: usize,
+    concurrency: usize,
+    time_limit: Duration,
+) -> anyhow::Result<RawRun> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = Vec::with_capacity(concurrency);
@@ -263,10 +296,10 @@ pub async fn run(
         errors += e;
         bytes += b;
     }
-    Ok(RunStats::from_latencies(
-        latencies,
+    Ok(RawRun {
+        latencies_us: latencies,
         errors,
-        started.elapsed().as_secs_f64(),
+        seconds: started.elapsed().as_secs_f64(),
         bytes,
-    ))
+    })
 }

@@ -7,6 +7,8 @@
 //!   bare `SearchIndexes::search` as the floor.
 //! * `reskill-bench recommend [--openings N]` — a complete recommendation with 1M
 //!   openings stored, against dense-vector, naive-loop and SQL join-and-aggregate baselines.
+//! * `reskill-bench titles --work DATA_DIR --model-dir MODEL` — occupation search over the dev
+//!   job titles through HTTP, a server with the model against one without (words only).
 //! * `reskill-bench mail [--messages N] [--database-url URL]` — the outbox sender
 //!   draining N emails to Postfix's smtp-sink, pooled against one connection per message, and
 //!   the bare claim rate of the outbox query.
@@ -23,6 +25,7 @@ mod rng;
 mod search_bench;
 mod serve;
 mod setup;
+mod titles_bench;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,6 +51,8 @@ enum Command {
     Search(search_bench::SearchArgs),
     /// The matching benchmark: a complete recommendation at 1M openings.
     Recommend(recommend_bench::RecommendArgs),
+    /// Occupation search over real job titles through HTTP, with the model and without.
+    Titles(titles_bench::TitlesArgs),
     /// Bare `SearchIndexes::search` over the index and `queries.json` a `search` run left in a
     /// work folder: a quick check while tuning queries, not a benchmark of record.
     Probe(search_bench::ProbeArgs),
@@ -109,6 +114,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Search(args) => search_bench::run(args).await,
             Command::Recommend(args) => recommend_bench::run(args).await,
+            Command::Titles(args) => titles_bench::run(args).await,
             Command::Probe(args) => search_bench::probe(args).await,
             Command::Mail(args) => mail_bench::run(args).await,
             Command::ServeReskill {
