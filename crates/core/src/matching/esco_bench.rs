@@ -108,6 +108,17 @@ fn esco_input() -> TaxonomyInput {
     }
 }
 
+/// Every occupation's requirements that has any, in id order: what the synthetic openings and
+/// courses are drawn from.
+fn requirement_lists(taxonomy: &Taxonomy) -> Vec<Vec<(SkillId, RelationType, f64)>> {
+    taxonomy
+        .occupations()
+        .iter()
+        .map(|o| taxonomy.requirements(o.id).unwrap())
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
 #[test]
 #[ignore = "needs the shared ESCO data; run in release"]
 fn esco_all_pairs_and_calibration_figures() {
@@ -222,12 +233,7 @@ fn esco_one_worker_against_a_million_openings() {
     let matcher = Matcher::new(&taxonomy, MatchConfig::default());
     // Openings: 12 requirements each, drawn from occupations' requirement vectors by a
     // deterministic stride, about what a tagged posting carries.
-    let occupations: Vec<Vec<(SkillId, RelationType, f64)>> = taxonomy
-        .occupations()
-        .iter()
-        .map(|o| taxonomy.requirements(o.id).unwrap())
-        .filter(|r| !r.is_empty())
-        .collect();
+    let occupations = requirement_lists(&taxonomy);
     let openings: Vec<OpeningInput> = (0..1_000_000u64)
         .map(|i| {
             let reqs = &occupations[(i as usize * 7919) % occupations.len()];
@@ -379,12 +385,7 @@ fn esco_exact_plan_with_twenty_candidates() {
 fn esco_plans_over_a_large_catalogue() {
     let taxonomy = Taxonomy::build(esco_input());
     let matcher = Matcher::new(&taxonomy, MatchConfig::default());
-    let occupations: Vec<Vec<(SkillId, RelationType, f64)>> = taxonomy
-        .occupations()
-        .iter()
-        .map(|o| taxonomy.requirements(o.id).unwrap())
-        .filter(|r| !r.is_empty())
-        .collect();
+    let occupations = requirement_lists(&taxonomy);
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     let mut next = move |bound: usize| {
         seed ^= seed << 13;

@@ -299,7 +299,7 @@ impl CatalogTagger {
         if self.meaning.is_none() {
             return guess;
         }
-        let uri_of = |hit: &MeaningHit| self.occupation_uris.get(&hit.skill);
+        let uri_of = |hit: &MeaningHit| self.occupation_uris.get(&hit.id);
         let support = |uri: &str| {
             occupations
                 .iter()
@@ -334,7 +334,7 @@ impl CatalogTagger {
         let reads_meaning = self.meaning.is_some();
         let support: HashMap<&str, f32> = meaning
             .iter()
-            .filter_map(|hit| Some((self.skill_uris.get(&hit.skill)?.as_str(), hit.cosine)))
+            .filter_map(|hit| Some((self.skill_uris.get(&hit.id)?.as_str(), hit.cosine)))
             .collect();
         for (target, confidence) in lexical {
             if confidence < EXTRACTED_MIN_CONFIDENCE {
@@ -361,7 +361,7 @@ impl CatalogTagger {
             .filter(|hit| hit.cosine >= MEANING_MIN_COSINE && hit.cosine >= best - MEANING_SPREAD)
             .take(MAX_MEANING_SKILLS)
         {
-            let Some(uri) = self.skill_uris.get(&hit.skill) else {
+            let Some(uri) = self.skill_uris.get(&hit.id) else {
                 continue;
             };
             let confidence = meaning_confidence(hit.cosine);
@@ -504,7 +504,7 @@ impl CatalogTagger {
             let support: HashMap<i64, f32> = meaning
                 .skills
                 .iter()
-                .map(|hit| (hit.skill, hit.cosine))
+                .map(|hit| (hit.id, hit.cosine))
                 .collect();
             return Box::new(
                 meaning
@@ -512,9 +512,9 @@ impl CatalogTagger {
                     .iter()
                     .filter(|hit| hit.cosine >= LISTED_MEANING_MIN_COSINE)
                     .filter_map(move |hit| {
-                        let text = *support.get(&hit.skill)?;
+                        let text = *support.get(&hit.id)?;
                         Some(SkillTag {
-                            uri: self.skill_uris.get(&hit.skill)?.clone(),
+                            uri: self.skill_uris.get(&hit.id)?.clone(),
                             essential: true,
                             origin: TagOrigin::Extracted,
                             confidence: combine(

@@ -44,11 +44,11 @@ pub struct DocumentText<'a> {
     pub body: Option<&'a str>,
 }
 
-/// One skill (or occupation) a document's text is close to.
+/// One skill or occupation a document's text is close to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MeaningHit {
-    /// The skill's (or occupation's) store id.
-    pub skill: i64,
+    /// The skill's or occupation's store id.
+    pub id: i64,
     /// Its best cosine over the document's pieces.
     pub cosine: f32,
 }
@@ -124,12 +124,12 @@ fn cut(mut text: String) -> String {
 pub struct MeaningTagger {
     embedder: Arc<Embedder>,
     dims: usize,
-    /// Skill label and text vectors, row-major.
-    rows: Vec<f32>,
+    /// Skill label and text vectors, row-major; shared with the blocking task of each batch.
+    rows: Arc<[f32]>,
     /// Each row's skill id.
     row_skill: Vec<i64>,
     /// Occupation label vectors, row-major, and each row's occupation id.
-    occupation_rows: Vec<f32>,
+    occupation_rows: Arc<[f32]>,
     row_occupation: Vec<i64>,
 }
 
@@ -191,9 +191,9 @@ impl MeaningTagger {
         Some(Self {
             dims: skills.dims,
             embedder,
-            rows,
+            rows: rows.into(),
             row_skill,
-            occupation_rows: occupations.labels.clone(),
+            occupation_rows: occupations.labels.as_slice().into(),
             row_occupation,
         })
     }
@@ -284,9 +284,9 @@ impl MeaningTagger {
             }
             let mut hits: Vec<MeaningHit> = best
                 .into_iter()
-                .map(|(skill, cosine)| MeaningHit { skill, cosine })
+                .map(|(id, cosine)| MeaningHit { id, cosine })
                 .collect();
-            hits.sort_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.skill.cmp(&b.skill)));
+            hits.sort_by(|a, b| b.cosine.total_cmp(&a.cosine).then(a.id.cmp(&b.id)));
             hits
         };
         Ok(piece_hashes
